@@ -1,0 +1,33 @@
+# Polyglot's single entry point. `make demo` and `make test` each set up what is missing first.
+SWIFT      ?= swift
+CONFIG     ?= release
+BUILD_DIR  ?= .build
+DATA_ROOT  ?= $(if $(POLYGLOT_DATA_ROOT),$(POLYGLOT_DATA_ROOT),$(abspath ../shared/data))
+POLYGLOT    = $(BUILD_DIR)/$(CONFIG)/polyglot
+APT_PACKAGES = libicu-dev libopenblas-dev
+
+.PHONY: setup build demo test bench info clean
+
+# Installs the system libraries Polyglot links against, or names them when it cannot.
+setup:
+	@bash tools/setup.sh $(APT_PACKAGES)
+
+build: setup
+	$(SWIFT) build -c $(CONFIG) --product polyglot
+
+# The main job: the demo on the built-in data (no downloads).
+demo: build
+	$(POLYGLOT) info
+
+# The whole test suite, in release mode (numeric tests are slow in debug builds).
+test: setup
+	POLYGLOT_DATA_ROOT=$(DATA_ROOT) $(SWIFT) test -c $(CONFIG)
+
+bench: build
+	$(POLYGLOT) bench train
+
+info: build
+	$(POLYGLOT) info
+
+clean:
+	rm -rf $(BUILD_DIR)

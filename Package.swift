@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Compiler flags for the numeric modules: kernels are written over unsafe buffers and
+// must not pay for exclusivity checks in the hot loops.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .enableExperimentalFeature("StrictConcurrency=minimal"),
+]
+let common: [SwiftSetting] = [.enableExperimentalFeature("StrictConcurrency=minimal")]
+
+let package = Package(
+    name: "Polyglot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "polyglot", targets: ["polyglot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C wrappers over ICU4C: ICU renames its symbols per version (ubrk_open -> ubrk_open_72)
+        // through macros Swift cannot import, so every call goes through a plain C function.
+        .target(
+            name: "CICU",
+            path: "Sources/CICU",
+            linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]
+        ),
+        // OpenBLAS through its cblas.h.
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
+        .target(name: "Platform", dependencies: ["CICU", "CBLAS"], swiftSettings: fastMath),
+        .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
+        .target(name: "Text", dependencies: ["Platform"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Engine", "Text", "Platform"], swiftSettings: fastMath),
+        .target(name: "Data", dependencies: ["Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: common),
+        .target(name: "Training", dependencies: ["Models", "Data", "Engine", "Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["Training", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),
+        .executableTarget(
+            name: "polyglot",
+            dependencies: [
+                "Platform", "Engine", "Text", "Models", "Data", "Training", "Evaluation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: common
+        ),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"], swiftSettings: common),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Platform"], swiftSettings: common),
+        .testTarget(name: "TextTests", dependencies: ["Text", "Platform"], swiftSettings: common),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "Text", "Platform"], swiftSettings: common),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Text", "Platform"], swiftSettings: common),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Data", "Engine", "Platform"], swiftSettings: common),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Platform"], swiftSettings: common),
+    ]
+)

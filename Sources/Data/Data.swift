@@ -1,0 +1,1 @@
+// The Data module. See docs/ARCHITECTURE.md.

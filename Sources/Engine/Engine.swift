@@ -1,0 +1,1 @@
+// The Engine module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// The Evaluation module. See docs/ARCHITECTURE.md.

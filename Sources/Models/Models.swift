@@ -1,0 +1,1 @@
+// The Models module. See docs/ARCHITECTURE.md.

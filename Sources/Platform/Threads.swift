@@ -1,0 +1,141 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one place that decides how many threads Polyglot uses: `POLYGLOT_THREADS`, or every core.
+/// OpenBLAS is set to the same count, and `parallelFor` splits work across the same number of
+/// workers, so nothing oversubscribes the machine.
+public enum Threads {
+    nonisolated(unsafe) private static var configured: Int = 0
+    nonisolated(unsafe) private static var pool: WorkerPool?
+    private static let lock = NSLock()
+
+    public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The thread count from the environment, or every core.
+    public static var requested: Int {
+        if let s = ProcessInfo.processInfo.environment["POLYGLOT_THREADS"], let n = Int(s), n > 0 { return n }
+        return coreCount
+    }
+
+    /// The thread count in force (configuring with the default on first use).
+    public static var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        if configured == 0 { configureLocked(requested) }
+        return configured
+    }
+
+    /// Sets the thread count for BLAS and for `parallelFor`. Call before work starts.
+    public static func configure(_ n: Int? = nil) {
+        lock.lock(); defer { lock.unlock() }
+        configureLocked(max(1, n ?? requested))
+    }
+
+    private static func configureLocked(_ n: Int) {
+        if configured == n, pool != nil { return }
+        pool?.shutdown()
+        configured = n
+        BLAS.setThreadCount(n)
+        pool = n > 1 ? WorkerPool(workers: n - 1) : nil
+    }
+
+    /// Runs `body(chunk)` for chunk in 0..<chunks across the pool; the caller takes part. Blocks until
+    /// every chunk is done. Allocation-free in steady state: the closure is not copied to the heap.
+    public static func parallelFor(chunks: Int, _ body: (Int) -> Void) {
+        if chunks <= 0 { return }
+        let p: WorkerPool?
+        lock.lock()
+        if configured == 0 { configureLocked(requested) }
+        p = pool
+        lock.unlock()
+        guard let pool = p, chunks > 1 else {
+            for i in 0..<chunks { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { escaping in pool.run(chunks: chunks, escaping) }
+    }
+
+    /// Splits 0..<n into at most `count` contiguous ranges of at least `grain` items and runs them in parallel.
+    public static func parallelRanges(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        if n <= 0 { return }
+        let parts = max(1, min(count, n / max(1, grain)))
+        if parts == 1 { body(0..<n); return }
+        parallelFor(chunks: parts) { p in
+            let lo = n * p / parts, hi = n * (p + 1) / parts
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}
+
+/// A fixed set of threads that take chunks of a job from a shared counter. `run` returns only when
+/// every chunk is done and no worker still holds the job closure (the caller's closure is not
+/// really escaping, and `withoutActuallyEscaping` checks that).
+final class WorkerPool: @unchecked Sendable {
+    private let cv = NSCondition()
+    private var generation = 0
+    private var job: ((Int) -> Void)?
+    private var nextChunk = 0
+    private var totalChunks = 0
+    private var pending = 0
+    private var active = 0
+    private var stopping = false
+
+    init(workers: Int) {
+        for _ in 0..<workers {
+            let t = Thread { [unowned self] in self.loop() }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+    }
+
+    func shutdown() {
+        cv.lock(); stopping = true; generation += 1; cv.broadcast(); cv.unlock()
+    }
+
+    private func loop() {
+        var seen = 0
+        while true {
+            cv.lock()
+            while generation == seen && !stopping { cv.wait() }
+            if stopping { cv.unlock(); return }
+            seen = generation
+            guard let work = job else { cv.unlock(); continue }
+            active += 1
+            cv.unlock()
+            drain(work)
+            cv.lock()
+            active -= 1
+            if active == 0 { cv.broadcast() }
+            cv.unlock()
+        }
+    }
+
+    private func drain(_ work: (Int) -> Void) {
+        while true {
+            cv.lock()
+            guard nextChunk < totalChunks else { cv.unlock(); return }
+            let c = nextChunk
+            nextChunk += 1
+            cv.unlock()
+            work(c)
+            cv.lock()
+            pending -= 1
+            if pending == 0 { cv.broadcast() }
+            cv.unlock()
+        }
+    }
+
+    func run(chunks: Int, _ work: @escaping (Int) -> Void) {
+        cv.lock()
+        job = work; nextChunk = 0; totalChunks = chunks; pending = chunks; generation += 1
+        cv.broadcast()
+        cv.unlock()
+        drain(work)
+        cv.lock()
+        while pending > 0 { cv.wait() }
+        job = nil
+        while active > 0 { cv.wait() }
+        cv.unlock()
+    }
+}

@@ -1,0 +1,1 @@
+// The Text module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Platform
+
+@main
+struct Polyglot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "polyglot",
+        abstract: "Multi-task and cross-lingual transfer learning: tokenize any script, train one shared model on many tasks, measure transfer to unseen languages and tasks.",
+        discussion: """
+        Threads: POLYGLOT_THREADS (default: every core) sets both Polyglot's worker pool and OpenBLAS.
+        Data: commands that read task data take --data-root (default: POLYGLOT_DATA_ROOT, else data/).
+        """,
+        version: RuntimeInfo.polyglotVersion,
+        subcommands: Polyglot.allSubcommands
+    )
+
+    /// Subcommands, in the order `--help` lists them.
+    static var allSubcommands: [ParsableCommand.Type] {
+        [Info.self]
+    }
+}
+
+/// Prints an error the way every command does: one line on stderr, exit status 1.
+func fail(_ error: Error) -> Never {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
