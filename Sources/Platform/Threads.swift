@@ -83,7 +83,8 @@ final class WorkerPool: @unchecked Sendable {
 
     init(workers: Int) {
         for _ in 0..<workers {
-            let t = Thread { [unowned self] in self.loop() }
+            // Workers keep the pool alive until they see `stopping`, so a replaced pool winds down safely.
+            let t = Thread { self.loop() }
             t.stackSize = 8 << 20
             t.start()
         }
