@@ -38,19 +38,23 @@ public enum ChartStyle {
         return s
     }
 
-    /// About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi].
+    /// About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi]: the step whose tick count
+    /// is nearest to `count`, preferring more ticks on a tie.
     public static func ticks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
         guard lo.isFinite, hi.isFinite, hi > lo else { return lo.isFinite ? [lo] : [] }
         let raw = (hi - lo) / Double(max(count, 1))
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        var out: [Double] = []
-        var v = ceil(lo / step - 1e-9) * step
-        while v <= hi + step * 1e-9 {
-            out.append(abs(v) < step * 1e-9 ? 0 : v)
-            v += step
+        var best: [Double] = []
+        for step in [0.5, 1, 2, 5, 10].map({ $0 * magnitude }) {
+            var out: [Double] = []
+            var v = ceil(lo / step - 1e-9) * step
+            while v <= hi + step * 1e-9 {
+                out.append(abs(v) < step * 1e-9 ? 0 : v)
+                v += step
+            }
+            if best.isEmpty || abs(out.count - count) < abs(best.count - count) { best = out }
         }
-        return out
+        return best
     }
 
     /// A tick label with as many decimals as the step needs.

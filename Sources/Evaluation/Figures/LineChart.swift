@@ -70,10 +70,12 @@ extension SVGChart {
         let yTicks = ChartStyle.ticks(yLo - pad, yHi + pad, count: 5)
         yLo = min(yLo - pad, yTicks.first ?? yLo); yHi = max(yHi + pad, yTicks.last ?? yHi)
         let yStep = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1
-        let xLo = xMin, xHi = xMax > xMin ? xMax : xMin + 1
+        // A little room on both sides so the first and last points do not sit on the axes.
+        let xPad = (xMax > xMin ? xMax - xMin : 1) * 0.03
+        let xLo = xMin - xPad, xHi = (xMax > xMin ? xMax : xMin + 1) + xPad
         let xTicks: [Double]
         if spec.xScale == .log2 {
-            xTicks = Array(Int(floor(xLo))...Int(ceil(xHi))).map(Double.init)
+            xTicks = Array(Int(ceil(xLo))...Int(floor(xHi))).map(Double.init)
         } else {
             xTicks = ChartStyle.ticks(xLo, xHi, count: 6)
         }
