@@ -165,6 +165,9 @@ import Platform
             }
         }
         #expect(pairs == 1000)
+        var lines = 0
+        try PlainTextReader(path: TestPaths.data("tatoeba/tatoeba.swh-eng.swh")).forEach { _, number in lines += 1; #expect(number == lines) }
+        #expect(lines == 390)
         let e = errorText { try ParallelTextReader(sourcePath: TestPaths.fixture("pair.deu"), targetPath: TestPaths.fixture("pair.eng")).forEach { _, _, _ in } }
         #expect(e == TestPaths.fixture("pair.eng") + ":3: expected a line translating \(TestPaths.fixture("pair.deu")):3, found the end of the file")
     }
