@@ -131,8 +131,8 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
         guard positionEmbeddingType == "absolute" else {
             throw ConfigError(file: file, key: "position_embedding_type", "only \"absolute\" is supported, found \"\(positionEmbeddingType)\"")
         }
-        guard ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenAct) else {
-            throw ConfigError(file: file, key: "hidden_act", "unsupported activation \"\(hiddenAct)\"")
+        guard hiddenAct == "gelu" else {
+            throw ConfigError(file: file, key: "hidden_act", "only \"gelu\" (the erf form) is supported, found \"\(hiddenAct)\"")
         }
         if family == .roberta {
             guard maxPositionEmbeddings > padTokenId + 1 else {

@@ -8,7 +8,7 @@ public enum HFWeightNames {
         case encoder(String)
         /// BERT's pooler (dense + tanh over [CLS]): `pooler.dense.weight` / `.bias`.
         case pooler(String)
-        /// The MLM head, under Polyglot's canonical names (see `mlmNames`).
+        /// The MLM head, under its Polyglot name (BERT's: `cls.predictions.transform.dense.weight`, `cls.predictions.bias`, ...).
         case mlm(String)
         /// A sequence-classification head (`classifier.weight`, RoBERTa's `classifier.dense.*` / `classifier.out_proj.*`).
         case classifier(String)
@@ -18,10 +18,10 @@ public enum HFWeightNames {
         case unknown
     }
 
-    /// MLM head names on the Polyglot side, BERT's `cls.predictions.*` without the prefix.
+    /// The MLM head's weights (what `Engine.MLMHead` registers), BERT's names.
     public static let mlmNames = [
-        "transform.dense.weight", "transform.dense.bias",
-        "transform.LayerNorm.weight", "transform.LayerNorm.bias", "bias",
+        "cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
+        "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias", "cls.predictions.bias",
     ]
 
     public static func role(of hfName: String) -> Role {
@@ -42,16 +42,16 @@ public enum HFWeightNames {
         if name.hasPrefix("cls.predictions.") {
             let rest = String(name.dropFirst("cls.predictions.".count))
             if rest == "decoder.weight" { return .unused(reason: "decoder tied to the word embeddings") }
-            if rest == "decoder.bias" { return .mlm("bias") }
-            return mlmNames.contains(rest) ? .mlm(rest) : .unknown
+            if rest == "decoder.bias" { return .mlm("cls.predictions.bias") }
+            return mlmNames.contains(name) ? .mlm(name) : .unknown
         }
         if name.hasPrefix("lm_head.") {
             let rest = String(name.dropFirst("lm_head.".count))
             switch rest {
-            case "dense.weight", "dense.bias": return .mlm("transform." + rest)
-            case "layer_norm.weight": return .mlm("transform.LayerNorm.weight")
-            case "layer_norm.bias": return .mlm("transform.LayerNorm.bias")
-            case "bias", "decoder.bias": return .mlm("bias")
+            case "dense.weight", "dense.bias": return .mlm("cls.predictions.transform." + rest)
+            case "layer_norm.weight": return .mlm("cls.predictions.transform.LayerNorm.weight")
+            case "layer_norm.bias": return .mlm("cls.predictions.transform.LayerNorm.bias")
+            case "bias", "decoder.bias": return .mlm("cls.predictions.bias")
             case "decoder.weight": return .unused(reason: "decoder tied to the word embeddings")
             default: return .unknown
             }
