@@ -5,6 +5,7 @@ import Platform
 import Models
 
 /// HF import of hand-made checkpoints (good and bad), HF export, and Polyglot's checkpoint folder.
+extension EngineBackedTests {
 @Suite struct CheckpointTests {
     static func tinyConfig(modelType: String = "bert", padTokenId: Int = 0, maxPositions: Int = 8, typeVocab: Int = 2) -> HFBertConfig {
         HFBertConfig(modelType: modelType, vocabSize: 10, hiddenSize: 4, numHiddenLayers: 1, numAttentionHeads: 2,
@@ -245,4 +246,5 @@ import Models
         try FileManager.default.removeItem(at: m.appendingPathComponent(ModelCheckpoint.modelFile))
         #expect(loadError(m)?.contains("missing") == true)
     }
+}
 }

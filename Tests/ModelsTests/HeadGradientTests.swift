@@ -6,6 +6,7 @@ import Models
 
 /// Finite-difference checks of every head's loss with respect to its own weights and to the hidden
 /// states it reads (the gradient the encoder's backward receives).
+extension EngineBackedTests {
 @Suite struct HeadGradientTests {
     static let hidden = 6
 
@@ -153,4 +154,5 @@ import Models
                      PredictedSpan(start: 0, end: 0, score: 50)]  // [CLS]: outside the context, ignored
         #expect(SpanWindows.combine(w, spans: spans) == PredictedSpan(start: 5, end: 6, score: 7))
     }
+}
 }

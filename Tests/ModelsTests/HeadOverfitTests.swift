@@ -6,6 +6,7 @@ import Models
 
 /// Each head, on a tiny encoder, learns a tiny task to 100% training accuracy (end to end: encoder
 /// forward, head loss and backward, encoder backward, AdamW).
+extension EngineBackedTests {
 @Suite struct HeadOverfitTests {
     static let vocab = 24, seqLen = 6
 
@@ -190,4 +191,5 @@ import Models
         }
         #expect(throws: ConfigError.self) { _ = try m.head("missing") }
     }
+}
 }
