@@ -224,7 +224,7 @@ public struct Tokenizer: Sendable {
         let parts = max(1, min(Threads.count, texts.count))
         let lock = NSLock()
         results.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: parts) { p in
+            ParallelWork.run(chunks: parts) { p in
                 let st = EncoderState()
                 let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
                 for i in lo..<hi {
@@ -252,7 +252,7 @@ public struct Tokenizer: Sendable {
         let parts = max(1, min(Threads.count, texts.count))
         let lock = NSLock()
         results.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: parts) { p in
+            ParallelWork.run(chunks: parts) { p in
                 let st = EncoderState()
                 let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
                 for i in lo..<hi {
