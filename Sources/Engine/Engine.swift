@@ -1,1 +1,0 @@
-// The Engine module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,91 @@
+import Platform
+
+/// HF BertOnlyMLMHead: dense → GELU → LayerNorm → decoder tied to the word embeddings, plus its own bias
+/// (`cls.predictions.transform.dense`, `cls.predictions.transform.LayerNorm`, `cls.predictions.bias`).
+/// The vocabulary projection is one GEMM; the loss (log-softmax + cross-entropy) overwrites the logits
+/// with their gradient, so the [tokens, vocab] buffer exists once.
+public final class MLMHead {
+    public let config: EncoderConfig
+    public unowned let store: ParameterStore
+    public let maxTokens: Int
+    let decoderWeight: ParameterID
+    let dense: Linear
+    let norm: LayerNorm
+    let bias: ParameterID
+    let arena: TensorArena
+    let t1, t2, t3, mean, rstd, logitsBuffer, rowLoss, dT, dT2, dHiddenBuffer: Tensor
+    let labels: IntBuffer
+    var hidden: Tensor?
+    public private(set) var tokens = 0
+    /// Whether `logits` currently holds d(loss)/d(logits) (after a loss with gradient).
+    public private(set) var logitsHoldGradient = false
+
+    public init(config: EncoderConfig, store: ParameterStore, tiedTo encoder: TransformerEncoder, maxTokens: Int) throws {
+        self.config = config; self.store = store; self.maxTokens = maxTokens
+        decoderWeight = encoder.wordEmbeddingID
+        let d = config.hiddenSize, v = config.vocabSize
+        dense = try Linear("cls.predictions.transform.dense", inFeatures: d, outFeatures: d, store: store, initializerRange: config.initializerRange)
+        norm = try LayerNorm("cls.predictions.transform.LayerNorm", dim: d, eps: config.layerNormEps, store: store)
+        bias = try store.register("cls.predictions.bias", .vector(v), initializer: .zeros)
+        let (b, arena) = try TensorArena.build { allocate in
+            [try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)),
+             try allocate(.vector(maxTokens)), try allocate(.vector(maxTokens)), try allocate(.matrix(maxTokens, v)),
+             try allocate(.vector(maxTokens)), try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)),
+             try allocate(.matrix(maxTokens, d))]
+        }
+        self.arena = arena
+        t1 = b[0]; t2 = b[1]; t3 = b[2]; mean = b[3]; rstd = b[4]; logitsBuffer = b[5]; rowLoss = b[6]; dT = b[7]; dT2 = b[8]; dHiddenBuffer = b[9]
+        labels = IntBuffer(count: maxTokens)
+    }
+
+    @inline(__always) func live(_ t: Tensor) -> Tensor { Tensor(data: t.data, shape: .matrix(tokens, t.shape.last)) }
+
+    /// Logits [tokens, vocab] for hidden states [.., hidden] (any leading shape). The input must stay
+    /// unchanged until `backward`.
+    @discardableResult
+    public func forward(hidden h: Tensor) throws -> Tensor {
+        let n = h.shape.rows
+        try EngineError.require(h.shape.last == config.hiddenSize && n <= maxTokens && n > 0, "mlm_head",
+                                "hidden \(h.shape): expected [tokens ≤ \(maxTokens), \(config.hiddenSize)]")
+        tokens = n
+        let x = Tensor(data: h.data, shape: .matrix(n, config.hiddenSize))
+        hidden = x
+        dense.forwardUnchecked(x, into: live(t1))
+        GELUOp.forwardUnchecked(t1.data, t2.data, count: n * config.hiddenSize)
+        norm.forwardUnchecked(live(t2), into: live(t3), mean: mean, rstd: rstd)
+        LinearOp.forwardUnchecked(x: live(t3), weight: store.value(decoderWeight), bias: store.value(bias), y: live(logitsBuffer))
+        logitsHoldGradient = false
+        return logits
+    }
+
+    public var logits: Tensor { live(logitsBuffer) }
+
+    /// Mean cross-entropy over the positions whose label is not `CrossEntropyOp.ignoreIndex` (-100).
+    /// With `computeGradient` the logits are replaced by the gradient of `gradientScale · loss`.
+    /// Throws an `EngineError` for a label out of range or a non-finite loss.
+    public func loss(labels targets: [Int32], labelSmoothing: Float = 0, computeGradient: Bool, gradientScale: Float = 1) throws -> Float {
+        try EngineError.require(targets.count == tokens, "mlm_head.loss", "\(targets.count) labels for \(tokens) positions")
+        try EngineError.require(!logitsHoldGradient, "mlm_head.loss", "logits were already replaced by their gradient; run forward again")
+        targets.withUnsafeBufferPointer { labels.data.update(from: $0.baseAddress!, count: tokens) }
+        let r = try CrossEntropyOp.forward(logits: logits, targets: UnsafeBufferPointer(start: labels.data, count: tokens),
+                                           labelSmoothing: labelSmoothing, rowLoss: rowLoss, writeGradient: computeGradient,
+                                           gradientScale: gradientScale)
+        logitsHoldGradient = computeGradient
+        return r.loss
+    }
+
+    /// Backpropagates the loss gradient held in the logits; accumulates parameter gradients (the decoder's
+    /// into the word embeddings) and returns dHidden [tokens, hidden] for the encoder's backward.
+    @discardableResult
+    public func backward() throws -> Tensor {
+        try EngineError.require(logitsHoldGradient, "mlm_head.backward", "call loss(labels:computeGradient: true) first")
+        guard let x = hidden else { throw EngineError(op: "mlm_head.backward", "no forward pass") }
+        let g = logits
+        LinearOp.backwardUnchecked(dy: g, x: live(t3), weight: store.value(decoderWeight), dx: live(dT),
+                                   dWeight: store.gradient(decoderWeight), dBias: store.gradient(bias), accumulateInput: false)
+        norm.backwardUnchecked(dy: live(dT), x: live(t2), mean: mean, rstd: rstd, dx: live(dT2))
+        GELUOp.backwardUnchecked(dT2.data, t1.data, dT2.data, count: tokens * config.hiddenSize)
+        dense.backwardUnchecked(dy: live(dT2), x: x, dx: live(dHiddenBuffer))
+        return live(dHiddenBuffer)
+    }
+}
