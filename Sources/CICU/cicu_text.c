@@ -1,0 +1,63 @@
+#include "cicu_text.h"
+#include <stdlib.h>
+#include <unicode/ubrk.h>
+#include <unicode/unorm2.h>
+#include <unicode/utext.h>
+
+static const UNormalizer2 *text_norm(int32_t form, UErrorCode *e) {
+    switch (form) {
+        case 0: return unorm2_getNFCInstance(e);
+        case 1: return unorm2_getNFDInstance(e);
+        case 2: return unorm2_getNFKCInstance(e);
+        case 3: return unorm2_getNFKDInstance(e);
+        case 4: return unorm2_getNFKCCasefoldInstance(e);
+        default: *e = U_ILLEGAL_ARGUMENT_ERROR; return NULL;
+    }
+}
+
+int32_t cicu_text_norm_is_inert(int32_t form, int32_t codepoint) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = text_norm(form, &e);
+    if (U_FAILURE(e) || !n) return 0;
+    return unorm2_isInert(n, (UChar32)codepoint) ? 1 : 0;
+}
+
+int32_t cicu_text_norm_has_boundary_before(int32_t form, int32_t codepoint) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = text_norm(form, &e);
+    if (U_FAILURE(e) || !n) return 1;
+    return unorm2_hasBoundaryBefore(n, (UChar32)codepoint) ? 1 : 0;
+}
+
+void *cicu_text_wordbreak_open(const char *locale, int32_t *status) {
+    UErrorCode e = U_ZERO_ERROR;
+    UBreakIterator *bi = ubrk_open(UBRK_WORD, locale, NULL, 0, &e);
+    *status = e;
+    return U_FAILURE(e) ? NULL : (void *)bi;
+}
+
+void cicu_text_wordbreak_close(void *iterator) { if (iterator) ubrk_close((UBreakIterator *)iterator); }
+
+int32_t cicu_text_wordbreak_utf8(void *iterator, const uint8_t *text, int32_t length,
+                                 int32_t *boundaries, int32_t *statuses, int32_t capacity, int32_t *status) {
+    UErrorCode e = U_ZERO_ERROR;
+    UBreakIterator *bi = (UBreakIterator *)iterator;
+    UText *ut = utext_openUTF8(NULL, (const char *)text, length, &e);
+    if (U_FAILURE(e)) { *status = e; return 0; }
+    ubrk_setUText(bi, ut, &e);
+    if (U_FAILURE(e)) { utext_close(ut); *status = e; return 0; }
+    int32_t n = 0;
+    int32_t p = ubrk_first(bi);
+    while (p != UBRK_DONE) {
+        if (n < capacity) boundaries[n] = p;
+        if (n > 0 && n - 1 < capacity) statuses[n - 1] = ubrk_getRuleStatus(bi);
+        n++;
+        p = ubrk_next(bi);
+    }
+    // The iterator holds a shallow clone of the UText; detach it from the caller's bytes.
+    static const UChar empty[1] = {0};
+    ubrk_setText(bi, empty, 0, &e);
+    utext_close(ut);
+    *status = U_FAILURE(e) ? e : 0;
+    return n <= capacity ? n : -n;
+}

@@ -1,0 +1,22 @@
+#ifndef POLYGLOT_CICU_TEXT_H
+#define POLYGLOT_CICU_TEXT_H
+// ICU calls the tokenizer needs beyond cicu_core: normalization boundaries (to normalize text in
+// independent chunks and keep an alignment to the original) and word breaking directly over UTF-8
+// (through a UText, so boundaries come back as byte offsets without a UTF-16 copy).
+#include <stdint.h>
+
+// form: 0 = NFC, 1 = NFD, 2 = NFKC, 3 = NFKD, 4 = NFKC_Casefold.
+// 1 if the code point is unaffected by the form and has a normalization boundary before and after it.
+int32_t cicu_text_norm_is_inert(int32_t form, int32_t codepoint);
+// 1 if text can be cut before the code point and both sides normalized independently.
+int32_t cicu_text_norm_has_boundary_before(int32_t form, int32_t codepoint);
+
+// A word-break iterator for UTF-8 text. Not thread-safe; one per thread.
+void *cicu_text_wordbreak_open(const char *locale, int32_t *status);
+void cicu_text_wordbreak_close(void *iterator);
+// Breaks `text` (UTF-8, borrowed only for the call) and writes every boundary as a byte offset
+// (including 0 and length) and the rule status of the segment ending at boundaries[i+1] into
+// statuses[i]. Returns the number of boundaries, or minus the number needed when capacity is short.
+int32_t cicu_text_wordbreak_utf8(void *iterator, const uint8_t *text, int32_t length,
+                                 int32_t *boundaries, int32_t *statuses, int32_t capacity, int32_t *status);
+#endif

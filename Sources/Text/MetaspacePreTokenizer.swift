@@ -1,0 +1,46 @@
+/// HF's Metaspace pre-tokenizer (SentencePiece's convention): every ' ' becomes "▁", a "▁" is
+/// prepended (always, first segment only, or never) and the text is split before each "▁", so
+/// every word but possibly the first starts with the marker and decoding is lossless.
+public struct MetaspacePreTokenizer: PreTokenizer {
+    public enum PrependScheme: String, Codable, Sendable { case always, first, never }
+    public var prependScheme: PrependScheme
+    public var splitWords: Bool
+
+    public init(prependScheme: PrependScheme = .always, split: Bool = true) {
+        self.prependScheme = prependScheme
+        self.splitWords = split
+    }
+
+    public func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws {
+        if text.count == 0 { return }
+        var out = scratch.takeSpare()
+        let startsWithSpace = text.bytes[0] == 0x20 || startsWithMarker(text.bytes, at: 0)
+        let prepend = !startsWithSpace && (prependScheme == .always || (prependScheme == .first && isFirstSegment))
+        if prepend {
+            let p = text.sourceStart[0]
+            for b in metaspaceMarker { out.append(b, from: p, to: p) }
+        }
+        for i in 0..<text.count {
+            let b = text.bytes[i]
+            if b == 0x20 {
+                for m in metaspaceMarker { out.append(m, from: text.sourceStart[i], to: text.sourceEnd[i]) }
+            } else {
+                out.append(b, from: text.sourceStart[i], to: text.sourceEnd[i])
+            }
+        }
+        swap(&text, &out)
+        scratch.spare = out
+        if !splitWords { words.append(WordSpan(start: 0, end: Int32(text.count))); return }
+        var start = 0
+        var i = 0
+        let n = text.count
+        while i < n {
+            if i > start && startsWithMarker(text.bytes, at: i) {
+                words.append(WordSpan(start: Int32(start), end: Int32(i)))
+                start = i
+            }
+            i += 1
+        }
+        if start < n { words.append(WordSpan(start: Int32(start), end: Int32(n))) }
+    }
+}

@@ -1,0 +1,46 @@
+/// A word (pre-token) as a byte range of the pre-tokenized text.
+public struct WordSpan: Equatable, Sendable {
+    public var start: Int32
+    public var end: Int32
+    public init(start: Int32, end: Int32) { self.start = start; self.end = end }
+}
+
+/// Second stage: splits normalized text into words that the subword model encodes one by one.
+/// A stage may rewrite the text (a whitespace marker replaces spaces); it replaces `text` with the
+/// rewritten text, still aligned to the original.
+public protocol PreTokenizer: Sendable {
+    /// `isFirstSegment` is false for text that follows a special token inside the same input.
+    func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws
+}
+
+/// Per-thread buffers and ICU iterators the pre-tokenizers reuse between calls.
+public final class PreTokenizerScratch {
+    var spare = AlignedText()
+    var breakers: [String: UTF8WordBreaker] = [:]
+    var boundaries: [Int32] = Array(repeating: 0, count: 1024)
+    var statuses: [Int32] = Array(repeating: 0, count: 1024)
+    public init() {}
+
+    /// The spare buffer, emptied, leaving none behind (so writing it never copies).
+    func takeSpare() -> AlignedText {
+        var t = AlignedText()
+        swap(&t, &spare)
+        t.removeAll()
+        return t
+    }
+
+    func breaker(locale: String) throws -> UTF8WordBreaker {
+        if let b = breakers[locale] { return b }
+        let b = try UTF8WordBreaker(locale: locale)
+        breakers[locale] = b
+        return b
+    }
+}
+
+/// SentencePiece's whitespace marker "▁" (U+2581) in UTF-8.
+public let metaspaceMarker: [UInt8] = [0xE2, 0x96, 0x81]
+
+@inline(__always)
+func startsWithMarker(_ b: [UInt8], at i: Int) -> Bool {
+    i + 2 < b.count && b[i] == 0xE2 && b[i + 1] == 0x96 && b[i + 2] == 0x81
+}
