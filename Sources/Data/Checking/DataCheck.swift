@@ -1,0 +1,89 @@
+import Foundation
+import Platform
+
+/// Counts of one (task, language, split).
+public struct SplitSummary: Sendable, Equatable {
+    public var language: String
+    public var split: Split
+    public var examples: Int
+    /// Label (classification), tag (tagging) or choice index (multiple-choice) → count.
+    public var labelCounts: [String: Int]
+    /// Words for tagging, answers for span QA; 0 otherwise.
+    public var units: Int
+    /// The dominant script of all the split's text.
+    public var script: String
+}
+
+public struct TaskSummary: Sendable {
+    public var task: String
+    public var splits: [SplitSummary]
+}
+
+/// Validates a task end to end: its spec, the languages it names, every file it names (each read
+/// completely, so a malformed line anywhere fails with its file and line), the labels found against
+/// the label set, and for built-in tasks that each language's text is in that language's script.
+public enum DataCheck {
+    public static func run(task: TaskSpec, tasks: TaskRegistry, languages: LanguageRegistry, dataRoot: String,
+                           onSplit: (SplitSummary) -> Void = { _ in }) throws -> TaskSummary {
+        try task.validate()
+        try tasks.checkReferences(task, languages: languages)
+        if let file = task.labelsFile {
+            let path = (dataRoot as NSString).appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: path) else { throw task.error("labels_file", "file not found: \(path)") }
+        }
+        // Every file is checked to exist before any is read, so a missing file is reported at once.
+        for (lang, files) in (task.data ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for split in files.splits {
+                for (i, ref) in files[split].enumerated() {
+                    for p in ref.paths {
+                        let full = p.hasPrefix("/") ? p : (dataRoot as NSString).appendingPathComponent(p)
+                        if !FileManager.default.fileExists(atPath: full) {
+                            let key = "data.\(lang).\(split.rawValue)" + (files[split].count > 1 ? "[\(i)]" : "")
+                            throw task.error(key, "file not found: \(full)")
+                        }
+                    }
+                }
+            }
+        }
+        var summaries: [SplitSummary] = []
+        for (index, lang) in task.languageCodes.enumerated() {
+            for split in task.splits(for: lang) {
+                var s = SplitSummary(language: lang, split: split, examples: 0, labelCounts: [:], units: 0, script: "")
+                var scripts: [Script: Int] = [:]
+                try DatasetLoader.forEach(task: task, language: lang, split: split, dataRoot: dataRoot, languages: languages) { e in
+                    s.examples += 1
+                    if let label = e.label { s.labelCounts[label, default: 0] += 1 }
+                    switch e.input {
+                    case .tagged(let t):
+                        s.units += t.words.count
+                        for tag in t.tags { s.labelCounts[tag, default: 0] += 1 }
+                    case .span(let q): s.units += q.answers.count
+                    default: break
+                    }
+                    // The script of the language's own text (the source side of a translation pair).
+                    let text: String
+                    switch e.input {
+                    case .translation(let source, _): text = source
+                    case .span(let q): text = q.context
+                    default: text = e.texts.joined(separator: " ")
+                    }
+                    let sc = Script.dominant(in: text)
+                    if !sc.isCommonOrInherited { scripts[sc, default: 0] += 1 }
+                }
+                let dominant = scripts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.code > $1.key.code) }?.key
+                s.script = dominant?.iso15924 ?? "Zyyy"
+                if task.format == .builtin, let spec = languages[lang] {
+                    if s.examples == 0 {
+                        throw task.error("languages[\(index)]", "the generator made no \(split.rawValue) examples for '\(lang)'")
+                    }
+                    if let dominant, !spec.acceptedScripts.contains(dominant) {
+                        throw task.error("languages[\(index)]", "generated \(split.rawValue) text for '\(lang)' is mostly \(dominant.iso15924), expected \(spec.scripts.joined(separator: "/")) (\(spec.sourcePath))")
+                    }
+                }
+                onSplit(s)
+                summaries.append(s)
+            }
+        }
+        return TaskSummary(task: task.name, splits: summaries)
+    }
+}

@@ -1,1 +1,0 @@
-// The Data module. See docs/ARCHITECTURE.md.

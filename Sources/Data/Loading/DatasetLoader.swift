@@ -1,0 +1,220 @@
+import Foundation
+import Platform
+
+/// Turns a task's files (or the built-in suite) into examples. Readers stream underneath;
+/// `forEach` hands examples out one at a time, `load` collects them.
+public enum DatasetLoader {
+    /// All examples of a task in one language and split. Built-in tasks need the language registry
+    /// (for the ICU locale) and use `seed` when given, else the spec's seed.
+    public static func load(task: TaskSpec, language: String, split: Split, dataRoot: String,
+                            languages: LanguageRegistry? = nil, seed: UInt64? = nil) throws -> [Example] {
+        var out: [Example] = []
+        try forEach(task: task, language: language, split: split, dataRoot: dataRoot, languages: languages, seed: seed) {
+            out.append($0)
+        }
+        return out
+    }
+
+    public static func forEach(task: TaskSpec, language: String, split: Split, dataRoot: String,
+                               languages: LanguageRegistry? = nil, seed: UInt64? = nil,
+                               _ body: (Example) throws -> Void) throws {
+        if task.format == .builtin {
+            guard task.languages?.contains(language) == true else {
+                throw task.error("languages", "the task has no language '\(language)'")
+            }
+            let spec = languages?[language] ?? LanguageSpec(
+                code: language, iso639_3: "und", name: language, icuLocale: language.replacingOccurrences(of: "-", with: "_"),
+                scripts: [], family: "", genus: "", dictionarySegmentation: false)
+            for e in try BuiltinSuite.examples(task: task, language: spec, split: split, seed: seed) { try body(e) }
+            return
+        }
+        guard let files = task.data?[language] else {
+            throw task.error("data", "the task has no language '\(language)'")
+        }
+        let refs = files[split]
+        guard !refs.isEmpty else { throw task.error("data.\(language).\(split.rawValue)", "no \(split.rawValue) files for '\(language)'") }
+        let labels = try LabelSet.of(task, dataRoot: dataRoot)
+        let context = Context(task: task, language: language, labels: labels, dataRoot: dataRoot, split: split)
+        for ref in refs { try context.read(ref, body) }
+    }
+
+    struct Context {
+        let task: TaskSpec
+        let language: String
+        let labels: LabelSet?
+        let dataRoot: String
+        let split: Split
+
+        func path(_ relative: String) -> String {
+            relative.hasPrefix("/") ? relative : (dataRoot as NSString).appendingPathComponent(relative)
+        }
+
+        func key(_ ref: FileReference) -> String {
+            let refs = task.data?[language]?[split] ?? []
+            let base = "data.\(language).\(split.rawValue)"
+            return refs.count > 1 ? base + "[\(refs.firstIndex(of: ref) ?? 0)]" : base
+        }
+
+        func checkExists(_ path: String, _ ref: FileReference) throws {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw task.error(key(ref), "file not found: \(path)")
+            }
+        }
+
+        /// Maps a raw label through label_map and checks it against the label set.
+        func label(_ raw: String, at path: String, line: Int) throws -> String {
+            let mapped = task.labelMap?[raw] ?? raw
+            if let labels, !labels.contains(mapped) {
+                let shown = mapped == raw ? "'\(raw)'" : "'\(raw)' (mapped to '\(mapped)')"
+                throw task.error("labels", "label \(shown) at \(path):\(line) is not in the label set")
+            }
+            return mapped
+        }
+
+        func tags(_ tags: [String], at path: String, line: Int) throws {
+            guard let labels else { return }
+            for t in tags where !labels.contains(t) {
+                throw task.error("labels", "tag '\(t)' at \(path):\(line) is not in the label set")
+            }
+        }
+
+        func read(_ ref: FileReference, _ body: (Example) throws -> Void) throws {
+            for p in ref.paths { try checkExists(path(p), ref) }
+            let columns = task.columns ?? ColumnMapping()
+            switch (task.format, ref) {
+            case (.conllu, .single(let rel)):
+                let p = path(rel)
+                let column = columns.tags ?? "upos"
+                try CoNLLUReader(path: p).forEach { s in
+                    if task.type == .mlm {
+                        try body(Example(id: s.id, language: language, input: .text(s.text), parallelKey: s.id))
+                        return
+                    }
+                    let tags = s.words.map { column == "xpos" ? $0.xpos : (column == "feats" ? $0.feats : $0.upos) }
+                    try self.tags(tags, at: p, line: s.line)
+                    let tagged = TaggedText(text: s.text, words: s.words.map(\.form), tags: tags,
+                                            wordRanges: s.words.map { s.tokenRanges[$0.token] })
+                    try body(Example(id: s.id, language: language, input: .tagged(tagged), parallelKey: s.id))
+                }
+            case (.iob2, .single(let rel)):
+                let p = path(rel)
+                let wordColumn = Int(columns.words ?? "0") ?? 0
+                let tagColumn = Int(columns.tags ?? columns.words ?? "0") ?? 0
+                try IOBReader(path: p, wordColumn: wordColumn, tagColumn: tagColumn, strictIOB2: false).forEach { s in
+                    let tagged = TaggedText(words: s.words, tags: s.tags)
+                    if task.type == .mlm {
+                        try body(Example(id: s.id, language: language, input: .text(tagged.text), parallelKey: s.id))
+                        return
+                    }
+                    try self.tags(s.tags, at: p, line: s.line)
+                    try body(Example(id: s.id, language: language, input: .tagged(tagged), parallelKey: s.id))
+                }
+            case (.tsv, .single(let rel)), (.csv, .single(let rel)):
+                let p = path(rel)
+                let reader = DelimitedReader(path: p, dialect: task.format == .tsv ? .tsv : .csv)
+                try reader.forEach(header: { header in try checkHeader(Set(header), path: p) }) { row in
+                    try emit(fields: { row[$0] }, path: p, line: row.line, body)
+                }
+            case (.jsonl, .single(let rel)):
+                let p = path(rel)
+                try JSONLReader(path: p).forEach { object, line in
+                    try emit(fields: { JSONLReader.string(object[$0]) }, list: { object[$0] as? [Any] }, path: p, line: line, body)
+                }
+            case (.squad, .single(let rel)):
+                let p = path(rel)
+                var lastContext = ""
+                try SQuADReader(path: p).forEach { q in
+                    if task.type == .mlm {
+                        if q.context != lastContext {
+                            try body(Example(id: q.id, language: language, input: .text(q.context), parallelKey: q.id))
+                        }
+                        lastContext = q.context
+                        return
+                    }
+                    try body(Example(id: q.id, language: language,
+                                     input: .span(SpanQuestion(context: q.context, question: q.question, answers: q.answers)),
+                                     parallelKey: q.id))
+                }
+            case (.parallel, .parallel(let source, let target)):
+                try ParallelTextReader(sourcePath: path(source), targetPath: path(target)).forEach { s, t, line in
+                    let id = "\(source):\(line)"
+                    let input: ExampleInput = task.type == .mlm ? .text(s) : .translation(source: s, target: t)
+                    try body(Example(id: id, language: language, input: input, parallelKey: id))
+                }
+            case (.text, .single(let rel)):
+                try PlainTextReader(path: path(rel)).forEach { line, number in
+                    try body(Example(id: "\(rel):\(number)", language: language, input: .text(line)))
+                }
+            default:
+                throw task.error(key(ref), "a \(task.format.rawValue) task cannot read this file reference")
+            }
+        }
+
+        /// Checks that every named column is in a TSV/CSV header.
+        func checkHeader(_ header: Set<String>, path: String) throws {
+            let c = task.columns ?? ColumnMapping()
+            let named: [(String, String?)] = [("id", c.id), ("text", c.text), ("text_pair", c.textPair), ("label", c.label)]
+            for (key, column) in named {
+                if let column, !header.contains(column) {
+                    throw task.error("columns.\(key)", "unknown column '\(column)' (\(path):1 has: \(header.sorted().joined(separator: ", ")))")
+                }
+            }
+            for (i, column) in (c.choices ?? []).enumerated() where !header.contains(column) {
+                throw task.error("columns.choices[\(i)]", "unknown column '\(column)' (\(path):1 has: \(header.sorted().joined(separator: ", ")))")
+            }
+        }
+
+        /// Builds an example from named fields (a TSV/CSV row or a JSONL object).
+        func emit(fields: (String) -> String?, list: (String) -> [Any]? = { _ in nil }, path: String, line: Int,
+                  _ body: (Example) throws -> Void) throws {
+            let c = task.columns ?? ColumnMapping()
+            func field(_ key: String, _ column: String?) throws -> String {
+                guard let column else { throw task.error("columns.\(key)", "missing") }
+                guard let value = fields(column) else {
+                    throw task.error("columns.\(key)", "unknown column '\(column)' (\(path):\(line) has no such field)")
+                }
+                return value
+            }
+            let parallelKey = try c.id.map { try field("id", $0) }
+            let id = parallelKey.map { "\($0)" } ?? "\(path):\(line)"
+            let text = try field("text", c.text)
+            var example = Example(id: id, language: language, input: .text(text), parallelKey: parallelKey)
+            switch task.type {
+            case .classification:
+                example.label = try label(try field("label", c.label), at: path, line: line)
+            case .pairClassification:
+                example.input = .textPair(text, try field("text_pair", c.textPair))
+                example.label = try label(try field("label", c.label), at: path, line: line)
+            case .regression:
+                if c.textPair != nil { example.input = .textPair(text, try field("text_pair", c.textPair)) }
+                let raw = try field("label", c.label)
+                guard let v = Double(raw.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                    throw FileError(path: path, line: line, "expected a number in column '\(c.label ?? "")', found '\(raw)'")
+                }
+                example.value = v
+            case .multipleChoice:
+                var choices: [String] = []
+                let named = c.choices ?? []
+                if named.count == 1, let array = list(named[0]) {
+                    choices = array.compactMap { JSONLReader.string($0) }
+                } else {
+                    for (i, column) in named.enumerated() { choices.append(try field("choices[\(i)]", column)) }
+                }
+                let raw = try field("label", c.label)
+                guard let k = Int(task.labelMap?[raw] ?? raw), k >= 0, k < choices.count else {
+                    throw FileError(path: path, line: line, "expected the index of a choice (0..<\(choices.count)), found '\(raw)'")
+                }
+                example.input = .choices(context: text, choices: choices)
+                example.label = String(k)
+            case .retrieval:
+                example.input = .translation(source: text, target: try field("text_pair", c.textPair))
+            case .mlm:
+                break
+            case .tagging, .spanQA:
+                throw task.error("type", "\(task.type.rawValue) cannot be read from \(task.format.rawValue)")
+            }
+            try body(example)
+        }
+    }
+}

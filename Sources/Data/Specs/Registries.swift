@@ -1,0 +1,92 @@
+import Foundation
+import Platform
+
+/// Every language spec of a folder, keyed by BCP-47 code.
+public struct LanguageRegistry: Sendable {
+    public private(set) var languages: [String: LanguageSpec]
+    public let directory: String
+
+    public init(languages: [LanguageSpec], directory: String = "") {
+        self.directory = directory
+        self.languages = Dictionary(languages.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Loads `<directory>/*.yaml`; any malformed spec fails the whole load with its file and key.
+    public static func load(directory: String) throws -> LanguageRegistry {
+        let specs = try yamlFiles(in: directory).map { try LanguageSpec.load(path: $0) }
+        var seen: [String: String] = [:]
+        for s in specs {
+            if let other = seen[s.iso639_3] {
+                throw ConfigError(file: s.sourcePath, key: "iso639_3", "'\(s.iso639_3)' is also the code of \(other)")
+            }
+            seen[s.iso639_3] = s.sourcePath
+        }
+        return LanguageRegistry(languages: specs, directory: directory)
+    }
+
+    public subscript(code: String) -> LanguageSpec? { languages[code] }
+    public var codes: [String] { languages.keys.sorted() }
+
+    /// The language with a given ISO 639-3 code.
+    public func language(iso639_3: String) -> LanguageSpec? { languages.values.first { $0.iso639_3 == iso639_3 } }
+
+    /// Codes grouped by family (for aggregating results), each list sorted.
+    public var byFamily: [String: [String]] { group(\.family) }
+    /// Codes grouped by "family/genus".
+    public var byGenus: [String: [String]] { group { "\($0.family)/\($0.genus)" } }
+
+    func group(_ key: (LanguageSpec) -> String) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for l in languages.values { out[key(l), default: []].append(l.code) }
+        return out.mapValues { $0.sorted() }
+    }
+}
+
+/// Every task spec of a folder, checked against the languages.
+public struct TaskRegistry: Sendable {
+    public private(set) var tasks: [String: TaskSpec]
+    public let directory: String
+
+    public init(tasks: [TaskSpec], directory: String = "") {
+        self.directory = directory
+        self.tasks = Dictionary(tasks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public static func load(directory: String, languages: LanguageRegistry) throws -> TaskRegistry {
+        let specs = try yamlFiles(in: directory).map { try TaskSpec.load(path: $0) }
+        let registry = TaskRegistry(tasks: specs, directory: directory)
+        for spec in specs { try registry.checkReferences(spec, languages: languages) }
+        return registry
+    }
+
+    public subscript(name: String) -> TaskSpec? { tasks[name] }
+    public var names: [String] { tasks.keys.sorted() }
+
+    /// Checks what a spec names outside itself: languages and the task whose head it shares.
+    public func checkReferences(_ spec: TaskSpec, languages: LanguageRegistry) throws {
+        if spec.format == .builtin {
+            for (i, code) in (spec.languages ?? []).enumerated() where languages[code] == nil {
+                throw spec.error("languages[\(i)]", "unknown language '\(code)' (no \(code).yaml in \(languages.directory))")
+            }
+        } else {
+            for code in (spec.data ?? [:]).keys.sorted() where languages[code] == nil {
+                throw spec.error("data.\(code)", "unknown language '\(code)' (no \(code).yaml in \(languages.directory))")
+            }
+        }
+        if let head = spec.sharesHead {
+            guard let other = tasks[head] else { throw spec.error("shares_head", "unknown task '\(head)'") }
+            if other.type != spec.type { throw spec.error("shares_head", "task '\(head)' is \(other.type.rawValue), this one \(spec.type.rawValue)") }
+        }
+    }
+}
+
+func yamlFiles(in directory: String) throws -> [String] {
+    let names: [String]
+    do {
+        names = try FileManager.default.contentsOfDirectory(atPath: directory)
+    } catch {
+        throw FileError(path: directory, "cannot list the folder: \(error.localizedDescription)")
+    }
+    return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        .map { (directory as NSString).appendingPathComponent($0) }
+}

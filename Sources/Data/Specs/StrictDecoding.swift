@@ -1,0 +1,76 @@
+import Foundation
+import Platform
+import Yams
+
+/// A coding key for any string, used to list the keys a YAML mapping actually has.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+}
+
+extension Decoder {
+    /// Specs are written by hand; a misspelled key must fail loudly rather than fall back to a
+    /// default, so every spec type calls this first with its own CodingKeys.
+    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        for key in container.allKeys where Keys(stringValue: key.stringValue) == nil {
+            let known = Keys.allCases.map(\.stringValue).joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [key],
+                debugDescription: "unknown key (expected one of: \(known))"))
+        }
+    }
+}
+
+enum SpecDecoding {
+    /// Decodes a YAML spec file, turning every failure into a `ConfigError` that names the file and
+    /// the dotted key path (`data.en.train`).
+    static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw FileError(path: path, "cannot read spec: \(error.localizedDescription)")
+        }
+        do {
+            return try YAMLDecoder().decode(T.self, from: text)
+        } catch let error as DecodingError {
+            throw configError(error, file: path)
+        } catch let error as YamlError {
+            throw FileError(path: path, "invalid YAML: \(error)")
+        }
+    }
+
+    static func keyPath(_ path: [CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+
+    static func configError(_ error: DecodingError, file: String) -> ConfigError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return ConfigError(file: file, key: keyPath(context.codingPath + [key]), "missing required key")
+        case .typeMismatch(let type, let context):
+            return ConfigError(file: file, key: keyPath(context.codingPath), "expected \(describe(type)); \(context.debugDescription)")
+        case .valueNotFound(let type, let context):
+            return ConfigError(file: file, key: keyPath(context.codingPath), "expected \(describe(type)), found nothing")
+        case .dataCorrupted(let context):
+            return ConfigError(file: file, key: keyPath(context.codingPath), context.debugDescription)
+        @unknown default:
+            return ConfigError(file: file, key: "", "\(error)")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        switch name {
+        case "String": return "a string"
+        case "Int": return "an integer"
+        case "Double": return "a number"
+        case "Bool": return "true or false"
+        default: return name.hasPrefix("Array") ? "a list" : (name.hasPrefix("Dictionary") ? "a mapping" : name)
+        }
+    }
+}

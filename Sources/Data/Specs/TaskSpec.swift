@@ -1,0 +1,395 @@
+import Foundation
+import Platform
+
+/// What a task asks of a model; decides the shape of its examples and which head it needs.
+public enum TaskType: String, Codable, Sendable, CaseIterable {
+    case classification
+    case pairClassification = "pair-classification"
+    case regression
+    case tagging
+    case spanQA = "span-qa"
+    case multipleChoice = "multiple-choice"
+    case retrieval
+    case mlm
+
+    /// Whether examples carry a label from a fixed label set (a tag per word for tagging).
+    public var hasLabelSet: Bool {
+        switch self {
+        case .classification, .pairClassification, .tagging: return true
+        default: return false
+        }
+    }
+
+    /// The metrics that make sense for the type; specs may only name these.
+    public var allowedMetrics: Set<String> {
+        switch self {
+        case .classification, .pairClassification: return ["accuracy", "macro_f1", "micro_f1"]
+        case .regression: return ["pearson", "spearman", "mse"]
+        case .tagging: return ["accuracy", "span_f1", "macro_f1"]
+        case .spanQA: return ["exact_match", "f1"]
+        case .multipleChoice: return ["accuracy"]
+        case .retrieval: return ["accuracy", "mrr"]
+        case .mlm: return ["mlm_accuracy", "perplexity"]
+        }
+    }
+}
+
+/// How a task's files are laid out on disk (or `builtin`: generated through ICU, no files).
+public enum DataFormat: String, Codable, Sendable, CaseIterable {
+    case conllu
+    case iob2
+    case tsv
+    case csv
+    case jsonl
+    case squad
+    case parallel
+    case text
+    case builtin
+}
+
+public enum Split: String, Codable, Sendable, CaseIterable, Comparable {
+    case train, dev, test
+    public static func < (a: Split, b: Split) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// One label of a task with the English description a label-matching head embeds, so a model can
+/// score labels of tasks it never trained on.
+public struct LabelSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var description: String
+
+    public init(name: String, description: String) { self.name = name; self.description = description }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, description }
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decode(String.self, forKey: .description)
+    }
+}
+
+/// Which column (header name for TSV/CSV, field for JSONL, 0-based index for IOB2, `upos`/`xpos`/
+/// `feats` for CoNLL-U tags) holds each part of an example.
+public struct ColumnMapping: Codable, Sendable, Equatable {
+    public var id: String?
+    public var text: String?
+    public var textPair: String?
+    public var label: String?
+    public var choices: [String]?
+    public var words: String?
+    public var tags: String?
+
+    public init(id: String? = nil, text: String? = nil, textPair: String? = nil, label: String? = nil,
+                choices: [String]? = nil, words: String? = nil, tags: String? = nil) {
+        self.id = id; self.text = text; self.textPair = textPair; self.label = label
+        self.choices = choices; self.words = words; self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, text, textPair = "text_pair", label, choices, words, tags
+    }
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decodeIfPresent(String.self, forKey: .id)
+        text = try c.decodeIfPresent(String.self, forKey: .text)
+        textPair = try c.decodeIfPresent(String.self, forKey: .textPair)
+        label = try c.decodeIfPresent(String.self, forKey: .label)
+        choices = try c.decodeIfPresent([String].self, forKey: .choices)
+        words = try c.decodeIfPresent(String.self, forKey: .words)
+        tags = try c.decodeIfPresent(String.self, forKey: .tags)
+    }
+}
+
+/// A data file named in a spec, relative to the data root: one path, or for the `parallel` format a
+/// source/target pair whose line i translate each other.
+public enum FileReference: Codable, Sendable, Equatable {
+    case single(String)
+    case parallel(source: String, target: String)
+
+    public var paths: [String] {
+        switch self {
+        case .single(let p): return [p]
+        case .parallel(let s, let t): return [s, t]
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, target }
+    public init(from decoder: Decoder) throws {
+        if let single = try? decoder.singleValueContainer().decode(String.self) {
+            self = .single(single)
+            return
+        }
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = .parallel(source: try c.decode(String.self, forKey: .source), target: try c.decode(String.self, forKey: .target))
+    }
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .single(let p):
+            var c = encoder.singleValueContainer(); try c.encode(p)
+        case .parallel(let s, let t):
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(s, forKey: .source); try c.encode(t, forKey: .target)
+        }
+    }
+}
+
+/// The files of one language: each split is one file reference or a list (read one after another).
+public struct SplitFiles: Codable, Sendable, Equatable {
+    public var train: [FileReference]
+    public var dev: [FileReference]
+    public var test: [FileReference]
+
+    public init(train: [FileReference] = [], dev: [FileReference] = [], test: [FileReference] = []) {
+        self.train = train; self.dev = dev; self.test = test
+    }
+
+    public subscript(split: Split) -> [FileReference] {
+        switch split {
+        case .train: return train
+        case .dev: return dev
+        case .test: return test
+        }
+    }
+    public var splits: [Split] { Split.allCases.filter { !self[$0].isEmpty } }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case train, dev, test }
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func refs(_ key: CodingKeys) throws -> [FileReference] {
+            guard c.contains(key) else { return [] }
+            if let list = try? c.decode([FileReference].self, forKey: key) { return list }
+            return [try c.decode(FileReference.self, forKey: key)]
+        }
+        train = try refs(.train); dev = try refs(.dev); test = try refs(.test)
+    }
+}
+
+/// How a built-in (ICU-generated) task is produced.
+public struct BuiltinTaskSpec: Codable, Sendable, Equatable {
+    /// `dates`, `date-fields`, `numbers`, `regions`, `units` or `mlm` (raw text of all of them).
+    public var generator: BuiltinGenerator
+    /// The property predicted: `month`, `weekday`, `digits`, `last-digit`, `continent`, `dimension`;
+    /// none for `date-fields` (tags) and `mlm`.
+    public var target: BuiltinTarget?
+    /// Examples per language and split (regions are capped by the regions that fall in the split).
+    public var sizes: [Split: Int]
+    /// The seed of the value streams and of the split hash, unless a caller overrides it.
+    public var seed: UInt64
+
+    public init(generator: BuiltinGenerator, target: BuiltinTarget?, sizes: [Split: Int], seed: UInt64 = 0) {
+        self.generator = generator; self.target = target; self.sizes = sizes; self.seed = seed
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case generator, target, sizes, seed }
+    enum SizeKeys: String, CodingKey, CaseIterable { case train, dev, test }
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        generator = try c.decode(BuiltinGenerator.self, forKey: .generator)
+        target = try c.decodeIfPresent(BuiltinTarget.self, forKey: .target)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        let sizesDecoder = try c.superDecoder(forKey: .sizes)
+        try sizesDecoder.rejectUnknownKeys(SizeKeys.self)
+        let s = try sizesDecoder.container(keyedBy: SizeKeys.self)
+        var sizes: [Split: Int] = [:]
+        for key in SizeKeys.allCases {
+            if let n = try s.decodeIfPresent(Int.self, forKey: key) {
+                guard n >= 0 else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: s, debugDescription: "size must be >= 0, found \(n)")
+                }
+                sizes[Split(rawValue: key.rawValue)!] = n
+            }
+        }
+        self.sizes = sizes
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(generator, forKey: .generator)
+        try c.encodeIfPresent(target, forKey: .target)
+        try c.encode(Dictionary(uniqueKeysWithValues: sizes.map { ($0.key.rawValue, $0.value) }), forKey: .sizes)
+        try c.encode(seed, forKey: .seed)
+    }
+}
+
+public enum BuiltinGenerator: String, Codable, Sendable, CaseIterable {
+    case dates
+    case dateFields = "date-fields"
+    case numbers
+    case regions
+    case units
+    case mlm
+}
+
+public enum BuiltinTarget: String, Codable, Sendable, CaseIterable {
+    case month, weekday, digits
+    case lastDigit = "last-digit"
+    case continent, dimension
+}
+
+/// One task, as written in `tasks/<name>.yaml`.
+public struct TaskSpec: Codable, Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var type: TaskType
+    public var format: DataFormat
+    public var columns: ColumnMapping?
+    /// The label set in order (its index is the class id); for tagging, the tags.
+    public var labels: [LabelSpec]?
+    /// Alternatively a file under the data root with one label per line (`name<TAB>description`).
+    public var labelsFile: String?
+    /// Raw values in the files mapped to label names (`0: entailment`).
+    public var labelMap: [String: String]?
+    public var metrics: [String]
+    /// The metric used for model selection and early stopping.
+    public var majorMetric: String
+    /// Files per language (BCP-47 code of a spec in `languages/`).
+    public var data: [String: SplitFiles]?
+    /// Languages of a built-in task.
+    public var languages: [String]?
+    public var builtin: BuiltinTaskSpec?
+    /// The task whose head evaluates this one (a parallel test set of an existing task, e.g. PUD).
+    public var sharesHead: String?
+
+    /// The file the spec was read from, for error messages (not part of the YAML).
+    public var sourcePath: String = ""
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, type, format, columns, labels
+        case labelsFile = "labels_file", labelMap = "label_map", metrics
+        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        type = try c.decode(TaskType.self, forKey: .type)
+        format = try c.decode(DataFormat.self, forKey: .format)
+        columns = try c.decodeIfPresent(ColumnMapping.self, forKey: .columns)
+        labels = try c.decodeIfPresent([LabelSpec].self, forKey: .labels)
+        labelsFile = try c.decodeIfPresent(String.self, forKey: .labelsFile)
+        labelMap = try c.decodeIfPresent([String: String].self, forKey: .labelMap)
+        metrics = try c.decode([String].self, forKey: .metrics)
+        majorMetric = try c.decode(String.self, forKey: .majorMetric)
+        data = try c.decodeIfPresent([String: SplitFiles].self, forKey: .data)
+        languages = try c.decodeIfPresent([String].self, forKey: .languages)
+        builtin = try c.decodeIfPresent(BuiltinTaskSpec.self, forKey: .builtin)
+        sharesHead = try c.decodeIfPresent(String.self, forKey: .sharesHead)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(type, forKey: .type)
+        try c.encode(format, forKey: .format)
+        try c.encodeIfPresent(columns, forKey: .columns)
+        try c.encodeIfPresent(labels, forKey: .labels)
+        try c.encodeIfPresent(labelsFile, forKey: .labelsFile)
+        try c.encodeIfPresent(labelMap, forKey: .labelMap)
+        try c.encode(metrics, forKey: .metrics)
+        try c.encode(majorMetric, forKey: .majorMetric)
+        try c.encodeIfPresent(data, forKey: .data)
+        try c.encodeIfPresent(languages, forKey: .languages)
+        try c.encodeIfPresent(builtin, forKey: .builtin)
+        try c.encodeIfPresent(sharesHead, forKey: .sharesHead)
+    }
+
+    /// Reads and checks a spec file on its own (references to languages and files are checked by
+    /// `TaskRegistry` and `DataCheck`).
+    public static func load(path: String) throws -> TaskSpec {
+        var spec = try SpecDecoding.decode(TaskSpec.self, path: path)
+        spec.sourcePath = path
+        try spec.validate()
+        return spec
+    }
+
+    /// The languages the task has data for, sorted.
+    public var languageCodes: [String] {
+        if format == .builtin { return languages ?? [] }
+        return (data ?? [:]).keys.sorted()
+    }
+
+    /// Splits available for a language.
+    public func splits(for language: String) -> [Split] {
+        if format == .builtin {
+            guard languages?.contains(language) == true, let b = builtin else { return [] }
+            return Split.allCases.filter { (b.sizes[$0] ?? 0) > 0 }
+        }
+        return data?[language]?.splits ?? []
+    }
+
+    func error(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(file: sourcePath, key: key, message)
+    }
+
+    /// Checks that depend only on the spec itself.
+    public func validate() throws {
+        if !sourcePath.isEmpty {
+            let stem = ((sourcePath as NSString).lastPathComponent as NSString).deletingPathExtension
+            if stem != name { throw error("name", "'\(name)' does not match the file name '\(stem)'") }
+        }
+        guard !metrics.isEmpty else { throw error("metrics", "at least one metric is required") }
+        for (i, m) in metrics.enumerated() where !type.allowedMetrics.contains(m) {
+            throw error("metrics[\(i)]", "'\(m)' is not a metric for \(type.rawValue) (expected one of: \(type.allowedMetrics.sorted().joined(separator: ", ")))")
+        }
+        guard metrics.contains(majorMetric) else {
+            throw error("major_metric", "'\(majorMetric)' is not listed in metrics")
+        }
+        if let labels {
+            var seen = Set<String>()
+            for (i, l) in labels.enumerated() {
+                if l.name.isEmpty { throw error("labels[\(i)].name", "empty label name") }
+                if !seen.insert(l.name).inserted { throw error("labels[\(i)].name", "duplicate label '\(l.name)'") }
+                if l.description.trimmingCharacters(in: .whitespaces).isEmpty {
+                    throw error("labels[\(i)].description", "every label needs a short English description")
+                }
+            }
+        }
+        if labels != nil && labelsFile != nil { throw error("labels_file", "give either labels or labels_file, not both") }
+        if type.hasLabelSet && labels == nil && labelsFile == nil {
+            throw error("labels", "a \(type.rawValue) task needs a label set (labels or labels_file)")
+        }
+        if let labelMap, let labels {
+            let names = Set(labels.map(\.name))
+            for (raw, mapped) in labelMap.sorted(by: { $0.key < $1.key }) where !names.contains(mapped) {
+                throw error("label_map.\(raw)", "label '\(mapped)' is not in the label set")
+            }
+        }
+        if format == .builtin {
+            guard let builtin else { throw error("builtin", "a builtin task needs a builtin section") }
+            guard let languages, !languages.isEmpty else { throw error("languages", "a builtin task lists its languages") }
+            if data != nil { throw error("data", "a builtin task has no files") }
+            try BuiltinSuite.checkSpec(self, builtin)
+        } else {
+            if builtin != nil { throw error("builtin", "only a task with format builtin has a builtin section") }
+            if languages != nil { throw error("languages", "a task with files lists its languages as the keys of data") }
+            guard let data, !data.isEmpty else { throw error("data", "no data files") }
+            for (lang, files) in data.sorted(by: { $0.key < $1.key }) {
+                if files.splits.isEmpty { throw error("data.\(lang)", "no split (train, dev, test) given") }
+                for split in files.splits {
+                    for (i, ref) in files[split].enumerated() {
+                        let key = "data.\(lang).\(split.rawValue)" + (files[split].count > 1 ? "[\(i)]" : "")
+                        switch (ref, format) {
+                        case (.parallel, .parallel), (.single, .conllu), (.single, .iob2), (.single, .tsv), (.single, .csv),
+                             (.single, .jsonl), (.single, .squad), (.single, .text):
+                            break
+                        case (.single, _):
+                            throw error(key, "the parallel format needs a source and a target file")
+                        case (.parallel, _):
+                            throw error(key, "source/target pairs are only for the parallel format")
+                        }
+                    }
+                }
+            }
+            try ReaderSupport.checkColumns(self)
+        }
+    }
+}
