@@ -1,0 +1,34 @@
+import Engine
+
+/// The engine's tied MLM head (`cls.predictions.*`, decoder = word embeddings) as a task head: targets
+/// are per-token vocabulary ids with the ignore index on unmasked positions.
+public final class MaskedLMTaskHead: TaskHead {
+    public let spec: HeadSpec
+    public let mlm: MLMHead
+
+    public init(_ spec: HeadSpec, encoder: TransformerEncoder) throws {
+        self.spec = spec
+        mlm = try MLMHead(config: encoder.config, store: encoder.store, tiedTo: encoder, maxTokens: encoder.maxBatch * encoder.maxLength)
+    }
+
+    public func loss(_ input: HeadInput, targets: HeadTargets, dHidden: Tensor?, dropoutSeed: UInt64?) throws -> Float {
+        try input.validate("head \(spec.name)")
+        guard case .tokenClasses(let labels) = targets else { throw targetsMismatch(spec, "per-token vocabulary id") }
+        try mlm.forward(hidden: input.hidden)
+        let loss = try mlm.loss(labels: labels, computeGradient: dHidden != nil)
+        if let dHidden {
+            try EngineError.check("head \(spec.name)", "d hidden", dHidden.shape, equals: input.hidden.shape)
+            let g = try mlm.backward()
+            dHidden.data.update(from: g.data, count: g.count)
+        }
+        return loss
+    }
+
+    public func predict(_ input: HeadInput) throws -> HeadPrediction {
+        try input.validate("head \(spec.name)")
+        let logits = try mlm.forward(hidden: input.hidden)
+        guard case .classes(let best, _) = argmaxRows(logits) else { return .tokenClasses([]) }
+        let t = input.length
+        return .tokenClasses((0..<input.sequences).map { Array(best[($0 * t)..<(($0 + 1) * t)]) })
+    }
+}

@@ -1,0 +1,55 @@
+/// Splits a context too long for one sequence into overlapping windows (HF's `stride` / SQuAD's
+/// doc_stride) and recombines per-window predictions into one answer in context-token coordinates.
+public struct SpanWindow: Equatable, Sendable {
+    /// First context token of the window.
+    public var contextStart: Int
+    /// Number of context tokens in the window.
+    public var contextLength: Int
+    /// Position of the window's first context token within the encoded sequence (after the question and specials).
+    public var sequenceOffset: Int
+}
+
+public enum SpanWindows {
+    /// Windows of at most `contextCapacity` context tokens; each starts `contextCapacity − stride` after
+    /// the previous, so consecutive windows share `stride` tokens; the last one reaches the end.
+    public static func split(contextLength: Int, contextCapacity: Int, stride: Int, sequenceOffset: Int) -> [SpanWindow] {
+        precondition(contextCapacity > 0 && stride >= 0 && stride < contextCapacity, "capacity \(contextCapacity), stride \(stride)")
+        var windows: [SpanWindow] = []
+        var start = 0
+        repeat {
+            let len = min(contextCapacity, contextLength - start)
+            windows.append(SpanWindow(contextStart: start, contextLength: len, sequenceOffset: sequenceOffset))
+            if start + len >= contextLength { break }
+            start += contextCapacity - stride
+        } while true
+        return windows
+    }
+
+    /// The gold span's position in a window's sequence, or nil when the window does not contain it whole
+    /// (such windows are trained to point at [CLS], position 0, as HF does).
+    public static func target(window: SpanWindow, answerStart: Int, answerEnd: Int) -> (start: Int, end: Int)? {
+        guard answerStart >= window.contextStart, answerEnd < window.contextStart + window.contextLength else { return nil }
+        return (answerStart - window.contextStart + window.sequenceOffset, answerEnd - window.contextStart + window.sequenceOffset)
+    }
+
+    /// Candidate mask of one window's sequence of `length` positions: 1 on its context tokens.
+    public static func candidateMask(window: SpanWindow, length: Int) -> [Int32] {
+        var m = [Int32](repeating: 0, count: length)
+        for j in window.sequenceOffset..<min(length, window.sequenceOffset + window.contextLength) { m[j] = 1 }
+        return m
+    }
+
+    /// The best span over all windows of one context, mapped back to context-token indices. Each
+    /// window's span must lie in its context part; the highest score wins.
+    public static func combine(_ windows: [SpanWindow], spans: [PredictedSpan]) -> PredictedSpan? {
+        precondition(windows.count == spans.count)
+        var best: PredictedSpan?
+        for (w, s) in zip(windows, spans) where s.score.isFinite {
+            let a = s.start - w.sequenceOffset, b = s.end - w.sequenceOffset
+            guard a >= 0, b < w.contextLength, a <= b else { continue }
+            let mapped = PredictedSpan(start: a + w.contextStart, end: b + w.contextStart, score: s.score)
+            if best == nil || mapped.score > best!.score { best = mapped }
+        }
+        return best
+    }
+}
