@@ -1,1 +1,0 @@
-// The Evaluation module. See docs/ARCHITECTURE.md.
