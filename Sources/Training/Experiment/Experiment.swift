@@ -85,21 +85,29 @@ public enum TokenizerSource: String, ConfigChoice {
     case model
 }
 
+/// Subword algorithms the tokenizer trainer offers.
 public enum SubwordAlgorithm: String, ConfigChoice {
-    case unigram, bpe, wordpiece
+    case unigram
+}
+
+public enum PreTokenization: String, ConfigChoice {
+    /// ICU word segmentation (dictionaries for Thai, Chinese, Japanese, Khmer, Lao, Burmese).
+    case icu
+    /// Whitespace only, SentencePiece style.
+    case metaspace
 }
 
 public struct TokenizerSettings: Codable, Equatable, Sendable {
     public var source: TokenizerSource
     public var path: String?
     public var algorithm: SubwordAlgorithm
+    public var preTokenizer: PreTokenization
     public var vocabSize: Int
-    public var lowercase: Bool
     /// At most this many sentences of training text, drawn evenly from the training tasks and languages.
     public var maxSentences: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case source, path, algorithm, vocabSize = "vocab_size", lowercase, maxSentences = "max_sentences"
+        case source, path, algorithm, preTokenizer = "pre_tokenizer", vocabSize = "vocab_size", maxSentences = "max_sentences"
     }
 
     public init(from decoder: Decoder) throws {
@@ -107,8 +115,8 @@ public struct TokenizerSettings: Codable, Equatable, Sendable {
         source = try c.decode(TokenizerSource.self, forKey: .source)
         path = try c.decodeIfPresent(String.self, forKey: .path)
         algorithm = try c.decode(SubwordAlgorithm.self, forKey: .algorithm)
+        preTokenizer = try c.decode(PreTokenization.self, forKey: .preTokenizer)
         vocabSize = try c.decode(Int.self, forKey: .vocabSize)
-        lowercase = try c.decode(Bool.self, forKey: .lowercase)
         maxSentences = try c.decode(Int.self, forKey: .maxSentences)
     }
 }
@@ -167,6 +175,8 @@ public enum SamplerKind: String, ConfigChoice {
     case temperature
     /// In proportion to each task's `weight`.
     case specified
+    /// Temperature sampling with T moving linearly from `temperature` to `end_temperature` over `anneal_steps`.
+    case annealedTemperature = "annealed-temperature"
 }
 
 public enum BatchComposition: String, ConfigChoice {
@@ -179,18 +189,22 @@ public enum BatchComposition: String, ConfigChoice {
 public struct SamplerSettings: Codable, Equatable, Sendable {
     public var kind: SamplerKind
     public var temperature: Double
+    public var endTemperature: Double?
+    public var annealSteps: Int?
     /// Examples counted at most this many per task for the size-based samplers (null: no cap).
     public var cap: Int?
     public var batching: BatchComposition
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, temperature, cap, batching
+        case kind, temperature, endTemperature = "end_temperature", annealSteps = "anneal_steps", cap, batching
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.strictContainer(CodingKeys.self)
         kind = try c.decode(SamplerKind.self, forKey: .kind)
         temperature = try c.decode(Double.self, forKey: .temperature)
+        endTemperature = try c.decodeIfPresent(Double.self, forKey: .endTemperature)
+        annealSteps = try c.decodeIfPresent(Int.self, forKey: .annealSteps)
         cap = try c.decodeIfPresent(Int.self, forKey: .cap)
         batching = try c.decode(BatchComposition.self, forKey: .batching)
     }

@@ -19,8 +19,8 @@ public enum ExperimentDefaults {
       source: train
       path: null
       algorithm: unigram
+      pre_tokenizer: icu
       vocab_size: 1000
-      lowercase: false
       max_sentences: 20000
     data:
       max_length: 64
@@ -30,6 +30,8 @@ public enum ExperimentDefaults {
     sampler:
       kind: temperature
       temperature: 2.0
+      end_temperature: null
+      anneal_steps: null
       cap: null
       batching: task-per-step
     optimization:

@@ -42,8 +42,9 @@ extension Experiment {
 
         switch tokenizer.source {
         case .train:
-            if tokenizer.vocabSize < 16 || tokenizer.vocabSize > 1_000_000 {
-                throw fail("tokenizer.vocab_size", "must be between 16 and 1,000,000, found \(tokenizer.vocabSize)")
+            // Five special tokens and 256 byte pieces come first.
+            if tokenizer.vocabSize < 300 || tokenizer.vocabSize > 1_000_000 {
+                throw fail("tokenizer.vocab_size", "must be between 300 (special tokens and 256 byte pieces come first) and 1,000,000, found \(tokenizer.vocabSize)")
             }
             try positive("tokenizer.max_sentences", tokenizer.maxSentences)
         case .file:
@@ -72,6 +73,12 @@ extension Experiment {
             throw fail("sampler.temperature", "must be a positive number, found \(sampler.temperature)")
         }
         if let cap = sampler.cap { try positive("sampler.cap", cap) }
+        if sampler.kind == .annealedTemperature {
+            guard let end = sampler.endTemperature else { throw fail("sampler.end_temperature", "required for annealed-temperature") }
+            if !(end > 0) || !end.isFinite { throw fail("sampler.end_temperature", "must be a positive number, found \(end)") }
+            guard let steps = sampler.annealSteps else { throw fail("sampler.anneal_steps", "required for annealed-temperature") }
+            try positive("sampler.anneal_steps", steps)
+        }
 
         let o = optimization
         if !(o.lr > 0) || !o.lr.isFinite { throw fail("optimization.lr", "must be a positive number, found \(o.lr)") }
