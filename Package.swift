@@ -33,6 +33,9 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Counts heap allocations for `polyglot bench` by defining malloc & co. in the executable
+        // (forwarding to glibc). Linked into `polyglot` only, never into libraries or tests.
+        .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
         .target(name: "Platform", dependencies: ["CICU", "CBLAS"], swiftSettings: fastMath),
         .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
@@ -44,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "polyglot",
             dependencies: [
-                "Platform", "Engine", "Text", "Models", "Data", "Training", "Evaluation",
+                "Platform", "Engine", "Text", "Models", "Data", "Training", "Evaluation", "CMallocCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: common

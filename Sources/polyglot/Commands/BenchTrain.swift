@@ -1,0 +1,91 @@
+import ArgumentParser
+import CMallocCounter
+import Engine
+import Foundation
+import Platform
+
+/// Training-step throughput of the encoder with an MLM head over every position on random tokens: the same
+/// workload and FLOP accounting as the PyTorch peer (bench/torch_train_bench.py), so the two compare directly.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time training steps (forward, backward, AdamW) of the encoder + MLM head on random tokens.",
+        discussion: """
+        FLOPs per token (forward) = 2·layers·(4·dim² + 2·dim·ffn) + 2·vocab·dim + layers·4·seq·dim; a training step
+        counts 3× that. Heap allocations are counted over the timed steps and divided by their number.
+        """
+    )
+
+    @Option(help: "Transformer blocks.") var layers = 4
+    @Option(help: "Hidden size.") var dim = 256
+    @Option(help: "Attention heads.") var heads = 4
+    @Option(help: "Feed-forward size.") var ffn = 1024
+    @Option(help: "Vocabulary size.") var vocab = 16000
+    @Option(help: "Sequence length.") var seq = 128
+    @Option(help: "Sequences per batch.") var batch = 32
+    @Option(help: "Timed steps.") var steps = 20
+    @Option(help: "Untimed warm-up steps.") var warmup = 3
+    @Option(help: "Threads (BLAS and the worker pool).") var threads = 2
+    @Option(help: "Hidden and attention dropout (BERT's default, as the peer).") var dropout: Float = 0.1
+    @Option(help: "Seed for weights, tokens and dropout.") var seed: UInt64 = 0
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        do { try measure() } catch { fail(error) }
+    }
+
+    func measure() throws {
+        guard steps > 0, warmup >= 0, threads > 0, batch > 0, seq > 0 else {
+            throw ValidationError("steps, batch, seq and threads must be positive; warmup must not be negative")
+        }
+        Threads.configure(threads)
+        let config = EncoderConfig(vocabSize: vocab, hiddenSize: dim, numLayers: layers, numHeads: heads, intermediateSize: ffn,
+                                   maxPositions: max(512, seq), typeVocabSize: 2, layerNormEps: 1e-12,
+                                   hiddenDropout: dropout, attentionDropout: dropout)
+        let store = ParameterStore(seed: seed)
+        let encoder = try TransformerEncoder(config: config, store: store, maxBatch: batch, maxLength: seq)
+        let head = try MLMHead(config: config, store: store, tiedTo: encoder, maxTokens: batch * seq)
+        try store.allocate()
+        let decay = store.addGroup(ParameterGroup(name: "decay", weightDecay: 0.01))
+        try store.assign(group: decay) { _ in true }
+        let optimizer = try AdamW(store: store)
+        var rng = RandomStream(seed: seed, name: "bench-tokens")
+        let ids = (0..<(batch * seq)).map { _ in Int32(5 + rng.nextInt(below: max(1, vocab - 5))) }
+
+        var lastLoss: Float = 0
+        func step() throws {
+            let hidden = try encoder.forward(tokenIDs: ids, batch: batch, length: seq, training: true)
+            try head.forward(hidden: hidden)
+            lastLoss = try head.loss(labels: ids, computeGradient: true)
+            try encoder.backward(dHidden: try head.backward())
+            optimizer.step(learningRate: 1e-4)
+            store.zeroGradients()
+        }
+        for _ in 0..<warmup { try step() }
+        let allocationsBefore = polyglot_allocation_count()
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<steps { try step() }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let allocations = Double(polyglot_allocation_count() - allocationsBefore) / Double(steps)
+
+        let tokens = Double(batch * seq)
+        let perStep = seconds / Double(steps)
+        let forwardPerToken = 2.0 * Double(layers * (4 * dim * dim + 2 * dim * ffn)) + 2.0 * Double(vocab * dim) + Double(layers * 4 * seq * dim)
+        let gflops = 3 * forwardPerToken * tokens / perStep / 1e9
+        let tokensPerSecond = tokens / perStep
+        let peak = RuntimeInfo.peakResidentBytes
+        if json {
+            let object: [String: Any] = [
+                "tokens_per_second": tokensPerSecond, "gflops": gflops, "peak_rss_bytes": peak, "allocations_per_step": allocations,
+                "step_ms": perStep * 1000, "threads": threads, "parameters": store.count, "loss": Double(lastLoss),
+                "config": ["layers": layers, "dim": dim, "heads": heads, "ffn": ffn, "vocab": vocab, "seq": seq, "batch": batch,
+                           "steps": steps, "warmup": warmup, "dropout": Double(dropout)],
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "polyglot threads=%d params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
+                         threads, Double(store.count) / 1e6, perStep * 1000, tokensPerSecond, gflops, Double(peak) / 1e9, allocations, lastLoss))
+        }
+    }
+}
