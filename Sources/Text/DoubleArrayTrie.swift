@@ -40,15 +40,26 @@ struct DoubleArrayTrie: Sendable {
                 i = j
             }
             if labels.isEmpty { continue }
-            // The smallest base that puts every child in a free cell.
-            while nextFree < check.count && check[nextFree] != -1 { nextFree += 1 }
-            var b = max(1, nextFree - labels[0] - 1)
+            // The first base (from the scan start) that puts every child in a free cell. As in Darts,
+            // the scan start moves past regions that are almost full, so placement stays linear.
+            var pos = max(labels[0] + 1, nextFree) - 1
+            var occupied = 0
+            var firstFree = -1
+            var b = 0
             while true {
-                ensure(b + labels.last! + 1)
+                pos += 1
+                ensure(pos + 257)
+                if check[pos] != -1 { occupied += 1; continue }
+                if firstFree < 0 { firstFree = pos }
+                b = pos - labels[0] - 1
+                if b < 1 { continue }
                 var fits = true
-                for c in labels where check[b + c + 1] != -1 { fits = false; break }
+                for c in labels.dropFirst() where check[b + c + 1] != -1 { fits = false; break }
                 if fits { break }
-                b += 1
+            }
+            if firstFree >= 0 {
+                nextFree = firstFree
+                if Double(occupied) / Double(pos - nextFree + 1) >= 0.95 { nextFree = pos }
             }
             base[state] = Int32(b)
             for c in labels { check[b + c + 1] = Int32(state) }

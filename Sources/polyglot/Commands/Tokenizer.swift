@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import Platform
+import Text
+
+struct TokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenizer",
+        abstract: "Train, apply and inspect tokenizers (HF tokenizer.json files, Unigram and WordPiece).",
+        subcommands: [TokenizerTrain.self, TokenizerEncode.self, TokenizerDecode.self, TokenizerStats.self]
+    )
+}
+
+/// `LANG=PATH` arguments, read as UTF-8 lines.
+struct LanguageInput {
+    let language: String
+    let path: String
+
+    static func parse(_ s: String) throws -> LanguageInput {
+        guard let eq = s.firstIndex(of: "="), eq != s.startIndex, s.index(after: eq) != s.endIndex else {
+            throw ValidationError("--input expects LANG=PATH, got \"\(s)\"")
+        }
+        return LanguageInput(language: String(s[..<eq]), path: String(s[s.index(after: eq)...]))
+    }
+}
+
+func readTextLines(_ path: String, policy: InvalidUTF8Policy) throws -> [String] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, "cannot read file") }
+    return try TextInput.lines(of: [UInt8](data), path: path, policy: policy)
+}
+
+func readStdinLines(policy: InvalidUTF8Policy) throws -> [String] {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    return try TextInput.lines(of: [UInt8](data), path: "<stdin>", policy: policy)
+}
+
+extension InvalidUTF8Policy: ExpressibleByArgument {}
+extension TokenizerTrainer.Algorithm: ExpressibleByArgument {}
+extension TokenizerTrainer.PreTokenization: ExpressibleByArgument {}
+extension ICUNormalizer.Form: ExpressibleByArgument {}
+
+struct TokenizerTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a Unigram tokenizer from per-language text files (one sentence a line) and write tokenizer.json.",
+        discussion: "Languages are balanced by sampling weights ∝ n_lang^alpha (XLM-R). With --pre-tokenizer icu, ICU word segmentation is stored in a sidecar <name>.polyglot.json beside the tokenizer.json."
+    )
+    @Option(name: .customLong("input"), help: "LANG=PATH, repeatable.") var inputs: [String]
+    @Option(help: "Vocabulary size, special and byte pieces included.") var vocabSize = 16000
+    @Option(help: "Subword algorithm.") var algorithm: TokenizerTrainer.Algorithm = .unigram
+    @Option(help: "Output tokenizer.json path.") var output: String
+    @Option(help: "Random seed (subsampling).") var seed: UInt64 = 0
+    @Option(help: "Language sampling exponent.") var alpha = 0.3
+    @Option(help: "Share of character occurrences the vocabulary must cover.") var characterCoverage = 0.9995
+    @Option(help: "Longest piece, in characters.") var maxPieceLength = 16
+    @Option(help: "Pre-tokenizer: metaspace (HF-compatible) or icu (ICU word boundaries).") var preTokenizer: TokenizerTrainer.PreTokenization = .metaspace
+    @Option(help: "Normalization form.") var normalization: ICUNormalizer.Form = .nfkc
+    @Flag(help: "Lowercase text.") var lowercase = false
+    @Option(help: "At most this many sentences per language (seeded subsample).") var maxSentences: Int?
+    @Option(help: "Invalid UTF-8 in the input: reject or replace.") var invalidUtf8: InvalidUTF8Policy = .reject
+    @Flag(help: "Print training phases with timings on stderr.") var verbose = false
+
+    func run() throws {
+        do {
+            var config = TokenizerTrainer.Config()
+            config.algorithm = algorithm
+            config.vocabSize = vocabSize; config.seed = seed; config.alpha = alpha
+            config.characterCoverage = characterCoverage; config.maxPieceLength = maxPieceLength
+            config.preTokenizer = preTokenizer
+            config.normalizer.form = normalization
+            config.normalizer.lowercase = lowercase
+            config.maxSentencesPerLanguage = maxSentences
+            var corpora: [String: [String]] = [:]
+            for s in inputs {
+                let input = try LanguageInput.parse(s)
+                let lines = try readTextLines(input.path, policy: invalidUtf8)
+                if lines.allSatisfy({ $0.isEmpty }) { throw FileError(path: input.path, "empty corpus: no text lines") }
+                corpora[input.language, default: []] += lines.filter { !$0.isEmpty }
+            }
+            let start = Date()
+            let log: ((String) -> Void)? = verbose ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : nil
+            let tokenizer = try TokenizerTrainer(config: config, log: log).train(corpora)
+            try tokenizer.save(to: URL(fileURLWithPath: output))
+            let seconds = Date().timeIntervalSince(start)
+            print("trained \(tokenizer.vocabSize) pieces in \(String(format: "%.1f", seconds)) s → \(output)")
+        } catch let e as ValidationError { throw e } catch { fail(error) }
+    }
+}
+
+struct TokenizerEncode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Encode text, one output line per input line (stdin when no --input)."
+    )
+    enum Format: String, ExpressibleByArgument { case ids, pieces, json }
+    @Option(help: "tokenizer.json path.") var tokenizer: String
+    @Option(help: "Text file, one sentence a line.") var input: String?
+    @Flag(help: "Append byte offsets (start:end per token) after a tab (ids/pieces), or include them (json).") var offsets = false
+    @Option(help: "ids (space-separated), pieces, or json.") var format: Format = .ids
+    @Flag(help: "Do not add the post-processor's special tokens.") var noSpecialTokens = false
+    @Option(help: "Invalid UTF-8 in the input: reject or replace.") var invalidUtf8: InvalidUTF8Policy = .reject
+
+    func run() throws {
+        do {
+            let tok = try Tokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            let lines = try input.map { try readTextLines($0, policy: invalidUtf8) } ?? readStdinLines(policy: invalidUtf8)
+            let encodings = try tok.encodeBatch(lines, addSpecialTokens: !noSpecialTokens)
+            var out = ""
+            for e in encodings {
+                switch format {
+                case .ids: out += e.ids.map(String.init).joined(separator: " ")
+                case .pieces: out += e.pieces.joined(separator: " ")
+                case .json:
+                    var o: [String: Any] = ["ids": e.ids, "pieces": e.pieces, "type_ids": e.typeIDs,
+                                            "word_index": e.wordIndex.map { $0.map { $0 as Any } ?? NSNull() }]
+                    if offsets {
+                        o["offsets"] = e.byteOffsets.map { [$0.lowerBound, $0.upperBound] }
+                        o["utf16_offsets"] = e.utf16Offsets.map { [$0.lowerBound, $0.upperBound] }
+                    }
+                    out += String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+                }
+                if offsets && format != .json {
+                    out += "\t" + e.byteOffsets.map { "\($0.lowerBound):\($0.upperBound)" }.joined(separator: " ")
+                }
+                out += "\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        } catch { fail(error) }
+    }
+}
+
+struct TokenizerDecode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode lines of space-separated ids back to text (stdin when no --input)."
+    )
+    @Option(help: "tokenizer.json path.") var tokenizer: String
+    @Option(help: "File of id lines.") var input: String?
+    @Flag(help: "Keep special tokens in the output.") var keepSpecialTokens = false
+
+    func run() throws {
+        do {
+            let tok = try Tokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            let path = input ?? "<stdin>"
+            let lines = try input.map { try readTextLines($0, policy: .reject) } ?? readStdinLines(policy: .reject)
+            var out = ""
+            for (n, line) in lines.enumerated() {
+                var ids: [Int] = []
+                for (k, field) in line.split(separator: " ").enumerated() {
+                    guard let id = Int(field) else { throw FileError(path: path, line: n + 1, "field \(k + 1) \"\(field)\" is not an id") }
+                    ids.append(id)
+                }
+                do { out += try tok.decode(ids, skipSpecialTokens: !keepSpecialTokens) + "\n" } catch let e as TokenizerError {
+                    throw FileError(path: path, line: n + 1, e.message)
+                }
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        } catch { fail(error) }
+    }
+}
+
+struct TokenizerStats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Per-language fertility (subwords per word), continued-word ratio, byte-fallback rate and vocabulary share (Rust et al. 2021).",
+        discussion: "Words are the tokenizer's own pre-tokens (ICU words or whitespace-delimited words); the marker alone does not count as a word."
+    )
+    @Option(help: "tokenizer.json path.") var tokenizer: String
+    @Option(name: .customLong("input"), help: "LANG=PATH, repeatable.") var inputs: [String]
+    @Flag(help: "One JSON object per language.") var json = false
+    @Option(help: "Invalid UTF-8 in the input: reject or replace.") var invalidUtf8: InvalidUTF8Policy = .reject
+
+    func run() throws {
+        do {
+            let tok = try Tokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            var rows: [TokenizerStatistics] = []
+            for s in inputs {
+                let input = try LanguageInput.parse(s)
+                let lines = try readTextLines(input.path, policy: invalidUtf8)
+                rows.append(try TokenizerStatistics.measure(tok, language: input.language, sentences: lines))
+            }
+            for r in rows {
+                if json {
+                    let o: [String: Any] = ["language": r.language, "words": r.words, "tokens": r.tokens, "fertility": r.fertility,
+                                            "continued_word_ratio": r.continuedWordRatio, "byte_fallback_rate": r.byteFallbackRate,
+                                            "vocabulary_share": r.vocabularyShare]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    print(String(format: "%@  words %d  tokens %d  fertility %.3f  continued %.3f  byte-fallback %.4f  vocab-share %.3f",
+                                 r.language, r.words, r.tokens, r.fertility, r.continuedWordRatio, r.byteFallbackRate, r.vocabularyShare))
+                }
+            }
+        } catch { fail(error) }
+    }
+}
