@@ -169,7 +169,8 @@ struct Generation {
         let formatter = try SpellOutFormatter(locale: locale)
         try NumberValues.checkRules(formatter, language: language)
         return try draw("numbers", count: count, value: NumberValues.draw, key: NumberValues.key).enumerated().map { i, n in
-            let text = try formatter.format(n)
+            // Soft hyphens (U+00AD) in ICU's spell-out are hyphenation hints, not text a writer types.
+            let text = String(String.UnicodeScalarView(try formatter.format(n).unicodeScalars.filter { $0.value != 0xAD }))
             let label = target == .digits ? String(String(n).count) : String(n % 10)
             let key = NumberValues.key(n)
             return Example(id: id(key, i), language: language.code, input: .text(text), label: label, parallelKey: key)

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+import Data
+import Platform
+
+/// The same validation `polyglot data check` runs, over every spec in tasks/ against the shared data.
+@Suite struct DataCheckTests {
+    static let registry = try! TaskRegistry.load(directory: TestPaths.tasks, languages: TestPaths.languageRegistry)
+
+    @Test(arguments: registry.names)
+    func specPassesDataCheck(name: String) throws {
+        let spec = try #require(Self.registry[name])
+        let summary = try DataCheck.run(task: spec, tasks: Self.registry, languages: TestPaths.languageRegistry, dataRoot: TestPaths.dataRoot)
+        #expect(!summary.splits.isEmpty)
+        for s in summary.splits { #expect(s.examples > 0, "\(name) \(s.language) \(s.split)") }
+        switch name {
+        case "ud-pos":
+            #expect(summary.splits.first { $0.language == "en" && $0.split == .train }?.examples == 12_544)
+        case "ud-pos-pud":
+            #expect(summary.splits.allSatisfy { $0.examples == 1000 } && summary.splits.count == 10)
+        case "sib200":
+            #expect(summary.splits.filter { $0.split == .train }.allSatisfy { $0.examples == 701 })
+            #expect(summary.splits.first { $0.language == "en" && $0.split == .train }?.labelCounts.count == 7)
+        case "tatoeba":
+            #expect(summary.splits.count == 20)
+        case "cldr-dates-month":
+            #expect(summary.splits.allSatisfy { $0.examples == spec.builtin!.sizes[$0.split] })
+        default: break
+        }
+    }
+}
