@@ -1,0 +1,69 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Models
+import Platform
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one sentence vector per input line (tab-separated floats).",
+        discussion: """
+        --model is a Polyglot checkpoint folder or a Hugging Face BERT-family folder (config.json, model.safetensors, \
+        tokenizer.json). Pooling and maximum length default to the folder's sentence-transformers settings when present.
+        """
+    )
+
+    @Option(help: "Model folder.") var model: String
+    @Option(help: "Input text, one sentence per line (UTF-8).") var input: String
+    @Option(help: "Output file: one line of tab-separated floats per input line.") var output: String
+    @Option(help: "Pooling over tokens: mean or cls.") var pooling: String?
+    @Flag(help: "L2-normalize every vector.") var normalize = false
+    @Option(help: "Pool the output of this layer (0 = embeddings); default the last.") var layer: Int?
+    @Option(help: "Sentences per forward pass.") var batchSize = 32
+    @Option(help: "Tokens per sentence, special tokens included; longer sentences are truncated.") var maxLength: Int?
+
+    func run() throws {
+        Threads.configure()
+        do {
+            let dir = URL(fileURLWithPath: model)
+            var chosenPooling: Pooling?
+            if let pooling {
+                guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
+                chosenPooling = p
+            }
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+            let length = try maxLength ?? ModelDirectory.defaultEmbeddingLength(dir)
+            guard length >= 2 else { throw ValidationError("--max-length must be at least 2") }
+            let texts = try readLines(input)
+            let (m, tokenizer, _) = try ModelDirectory.load(dir, maxBatch: batchSize, maxLength: length)
+            let embedder = SentenceEmbedder(pooling: chosenPooling ?? m.config.embeddingPooling ?? .mean,
+                                            normalize: normalize, layer: layer, batchSize: batchSize)
+            let vectors = try embedder.embed(texts: texts, tokenizer: tokenizer, maxLength: length, model: m)
+            var out = ""
+            out.reserveCapacity(vectors.count * m.config.encoder.hiddenSize * 12)
+            for v in vectors {
+                out += v.map { "\($0)" }.joined(separator: "\t")
+                out += "\n"
+            }
+            try AtomicFile.write(out, to: URL(fileURLWithPath: output))
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Lines of a UTF-8 file; a final newline does not start another line.
+    func readLines(_ path: String) throws -> [String] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FileError(path: path, "cannot read: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw FileError(path: path, "not valid UTF-8") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        }
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+}
