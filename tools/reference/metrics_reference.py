@@ -117,6 +117,10 @@ def seqeval_cases(rng):
     cases.append(([["O", "O"], ["O"]], [["O", "B-PER"], ["O"]]))
     cases.append(([["B-PER", "E-PER", "S-LOC", "O"]], [["B-PER", "I-PER", "B-LOC", "O"]]))
     cases.append(([["B-LOC"], ["I-LOC", "O"]], [["B-LOC"], ["B-LOC", "O"]]))
+    # tags outside the scheme (seqeval only warns): bare B/I, empty types, hyphenated types, unknown prefixes
+    cases.append(([["B", "I", "O", "B-", "I-", "B-ORG-X", "I-ORG-X", "X-PER", "O"]],
+                  [["B", "B", "O", "B-", "O", "B-ORG-X", "I-ORG", "X-PER", "E-PER"]]))
+    cases.append(([["S-LOC", "E-LOC", "I-LOC", "O", ".", "B-PER"]], [["B-LOC", "E-LOC", "S-LOC", "O", "O", "S-PER"]]))
     out = []
     for gold, pred in cases:
         p, r, f, s = seqeval_prfs(gold, pred, average=None, zero_division=0)
@@ -285,10 +289,30 @@ def mutate(rng, text):
     return joiner.join(words)
 
 
+# Characters chosen to exercise every rule of both normalizers: Python whitespace (incl. U+001C-U+001F, NEL, NBSP,
+# ideographic space), ASCII and Unicode punctuation, articles next to punctuation and marks, full lowercase
+# mappings (İ, ǅ, Deseret), final sigma, combining marks (not \w in Python's re), numerics (½, Ⅷ, ٣), CJK inside and
+# outside U+4E00-U+9FA5, Arabic ال, symbols and emoji.
+FUZZ_PIECES = [" ", "  ", "\t", "\n", "\x1c", "\x1f", "\x85", "\xa0", "\u2028", "\u3000", "\u200b",
+               ".", ",", "!", "?", "'", '"', "-", "_", "(", ")", "$", "%", "+", "<", "=", "|", "~", "`", "^",
+               "。", "、", "「", "」", "—", "…", "¿", "¡", "«", "»", "„", "“", "”", "·", "‐", "‿", "・",
+               "the", "The", "THE", "a", "A", "an", "An", "el", "La", "los", "der", "Die", "das", "einem",
+               "của", "là", "những", "ال", "الكتاب", "ب", "İ", "I", "ǅ", "Ǆ", "𐐀", "Σ", "ΟΔΟΣ", "σ", "ς",
+               "\u0301", "\u0308", "\u0651", "\u093f", "ß", "ﬁ", "½", "Ⅷ", "٣", "²", "€", "©", "👍", "🏽",
+               "北京", "大学", "龥", "鿿", "㐀", "あ", "カ", "한국", "हिंदी", "भाषा", "Việt", "café", "word", "X", "7"]
+
+
+def fuzz_strings(rng, n):
+    out = []
+    for _ in range(n):
+        out.append("".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(1, 9))))
+    return out
+
+
 def squad_cases(rng):
     pool = [a for v in ANSWERS.values() for a in v]
     out = []
-    normalized = [{"text": t, "squad": squad_normalize_answer(t)} for t in pool]
+    normalized = [{"text": t, "squad": squad_normalize_answer(t)} for t in pool + fuzz_strings(rng, 150)]
     for _ in range(80):
         base = rng.choice(pool)
         golds = [base] + [mutate(rng, base) for _ in range(rng.randint(0, 2))]
@@ -313,8 +337,9 @@ def squad_cases(rng):
 def mlqa_cases(rng):
     out = []
     normalized = []
+    fuzz = fuzz_strings(rng, 60)
     for lang, pool in ANSWERS.items():
-        for t in pool:
+        for t in pool + fuzz:
             normalized.append({"text": t, "language": lang, "normalized": mlqa_normalize_answer(t, lang)})
     for lang in ANSWERS:
         pool = ANSWERS[lang]

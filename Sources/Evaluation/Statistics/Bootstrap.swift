@@ -9,6 +9,9 @@ public struct ConfidenceInterval: Codable, Equatable, Sendable {
     /// Coverage, e.g. 0.95.
     public var level: Double
     public var resamples: Int
+    public init(estimate: Double, lower: Double, upper: Double, level: Double, resamples: Int) {
+        self.estimate = estimate; self.lower = lower; self.upper = upper; self.level = level; self.resamples = resamples
+    }
     /// Half the interval's width, for `71.3 ± 1.2` style reports.
     public var halfWidth: Double { (upper - lower) / 2 }
 }
