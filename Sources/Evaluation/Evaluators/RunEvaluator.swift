@@ -10,7 +10,7 @@ public struct EvaluationOptions: Sendable {
     public var tasks: [String]?
     /// Languages (nil: a trained task's training and evaluation languages; any other task's every language).
     public var languages: [String]?
-    public var locations = SpecLocations()
+    public var locations = EvaluationPaths()
     /// `best` or `last` (nil: best when kept, else last).
     public var checkpoint: String?
     /// Split to score (nil: test where the language has it, else dev).
