@@ -166,6 +166,8 @@ enum TinyRun {
         #expect(records.count == 50)
         #expect(records.allSatisfy { ($0.goldRank ?? 0) >= 1 && ($0.goldRank ?? 99) <= 50 })
         #expect(records.allSatisfy { ($0.goldRank == 1) == ($0.predicted == $0.gold) })
+        // The files read are checksummed in the summary.
+        #expect(summary.dataFiles.contains { $0.path.hasSuffix("tatoeba.fra-eng.fra") && $0.sha256.count == 64 })
     }
 
     @Test func targetDevSelectionIsReportedAndNotZeroShot() throws {
