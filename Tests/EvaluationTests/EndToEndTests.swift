@@ -6,6 +6,9 @@ import Testing
 import Platform
 import Training
 import Evaluation
+import Models
+import Text
+import Data
 
 /// A tiny run trained once through the Training API and shared by the end-to-end tests.
 enum TinyRun {
@@ -188,5 +191,40 @@ enum TinyRun {
         let same = try RunComparison.compare(ResultsLayout(root: dir), ResultsLayout(root: dir), resamples: 100)
         #expect(same.rows.count == 3)
         #expect(same.rows.allSatisfy { $0.delta == 0 && $0.pValue == 1 })
+    }
+}
+
+@Suite struct LabelMatchingTests {
+    /// Each text's prediction is the label whose "label [SEP] text" pair the head scores highest.
+    @Test func predictionIsTheBestScoringPair() throws {
+        let dir = try TinyRun.run()
+        let checkpoint = dir.appendingPathComponent("checkpoints/last/model")
+        let (config, _) = try ModelCheckpoint.readStructure(checkpoint)
+        let model = try MultiTaskModel(config: config, heads: [HeadSpec(name: "match", kind: .labelMatching)], maxBatch: 16, maxLength: 40, seed: 9)
+        var tokenizer = try Tokenizer.load(from: ModelCheckpoint.tokenizerURL(checkpoint))
+        tokenizer.maxLength = 40
+        let catalog = try TaskCatalog.load(tasksDirectory: TinyRun.locations.tasksDirectory, languagesDirectory: TinyRun.locations.languagesDirectory)
+        let spec = try #require(catalog.tasks["cldr-dates-weekday"])
+        let labels = try #require(try LabelSet.of(spec, dataRoot: TinyRun.dataRoot))
+        let examples = Array(try DatasetLoader.load(task: spec, language: "de", split: .test, dataRoot: TinyRun.dataRoot, languages: catalog.languages).prefix(5))
+        #expect(LabelMatchingEvaluator.head(of: model) == "match")
+        let records = try LabelMatchingEvaluator.predict(model: model, tokenizer: tokenizer, head: "match", labels: labels, labelText: .name,
+                                                         examples: examples, task: spec.name)
+        #expect(records.count == 5)
+        for (ex, r) in zip(examples, records) {
+            guard case .text(let text) = ex.input else { Issue.record("not a text example"); continue }
+            let pairs = try labels.names.map { try tokenizer.encode(pair: LabelMatchingHead.labelText($0), text) }
+            let batch = TokenBatch(sequences: pairs.map { $0.ids.map(Int32.init) }, tokenTypes: pairs.map { $0.typeIDs.map(Int32.init) },
+                                   pad: Int32(config.padTokenId))
+            guard case .values(let scores) = try model.predict(head: "match", batch: batch) else { Issue.record("no scores"); continue }
+            let best = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!
+            #expect(r.predicted == .label(labels.names[best]))
+            #expect(r.gold == .label(ex.label!))
+        }
+        // Too many labels for the batch capacity is a clear error, not a crash.
+        let small = try MultiTaskModel(config: config, heads: [HeadSpec(name: "match", kind: .labelMatching)], maxBatch: 4, maxLength: 40, seed: 9)
+        #expect(throws: ConfigError.self) {
+            _ = try LabelMatchingEvaluator.predict(model: small, tokenizer: tokenizer, head: "match", labels: labels, labelText: .name, examples: examples, task: spec.name)
+        }
     }
 }
