@@ -15,6 +15,16 @@ public enum DatasetLoader {
         return out
     }
 
+    /// Every language's examples of one split (languages without the split are absent).
+    public static func loadAll(task: TaskSpec, split: Split, dataRoot: String, languages: LanguageRegistry? = nil,
+                               seed: UInt64? = nil) throws -> [String: [Example]] {
+        var out: [String: [Example]] = [:]
+        for code in task.languageCodes where task.splits(for: code).contains(split) {
+            out[code] = try load(task: task, language: code, split: split, dataRoot: dataRoot, languages: languages, seed: seed)
+        }
+        return out
+    }
+
     public static func forEach(task: TaskSpec, language: String, split: Split, dataRoot: String,
                                languages: LanguageRegistry? = nil, seed: UInt64? = nil,
                                _ body: (Example) throws -> Void) throws {
@@ -102,7 +112,7 @@ public enum DatasetLoader {
                 let wordColumn = Int(columns.words ?? "0") ?? 0
                 let tagColumn = Int(columns.tags ?? columns.words ?? "0") ?? 0
                 try IOBReader(path: p, wordColumn: wordColumn, tagColumn: tagColumn, strictIOB2: false).forEach { s in
-                    let tagged = TaggedText(words: s.words, tags: s.tags)
+                    let tagged = TaggedText(text: s.text, words: s.words, tags: s.tags, wordRanges: s.wordRanges)
                     if task.type == .mlm {
                         try body(Example(id: s.id, language: language, input: .text(tagged.text), parallelKey: s.id))
                         return
