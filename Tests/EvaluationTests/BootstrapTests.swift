@@ -72,3 +72,19 @@ import Evaluation
         #expect(throws: MetricInputError.self) { try Bootstrap.confidenceInterval(perExample: [1], seed: 1, level: 1.5) }
     }
 }
+
+@Suite struct BootstrapWithThrowingMetricTests {
+    @Test func classificationMetricResampled() throws {
+        var r = RandomStream(seed: 21, name: "labels")
+        let gold = (0..<200).map { _ in r.nextInt(below: 4) }
+        let pred = gold.map { r.nextDouble() < 0.7 ? $0 : r.nextInt(below: 4) }
+        let ci = try Bootstrap.confidenceInterval(count: gold.count, seed: 8, resamples: 300) { idx in
+            try Metrics.macroF1(gold: idx.map { gold[$0] }, pred: idx.map { pred[$0] })
+        }
+        #expect(ci.estimate == (try Metrics.macroF1(gold: gold, pred: pred)))
+        #expect(ci.lower < ci.estimate && ci.estimate < ci.upper)
+        #expect(throws: MetricInputError.self) {
+            try Bootstrap.confidenceInterval(count: 3, seed: 1) { _ in try Metrics.accuracy(gold: [1], pred: [1, 2]) }
+        }
+    }
+}

@@ -169,3 +169,47 @@ func saveForInspection(_ svg: String, _ name: String) {
         }
     }
 }
+
+@Suite struct LargeFigureTests {
+    /// Thirty languages in six families and a 15 × 15 transfer matrix: counts stay exact, and the saved files are
+    /// what a person checks for overlapping labels.
+    @Test func manyLanguages() throws {
+        let families: [(String, [String])] = [
+            ("Indo-European", ["en", "de", "fr", "es", "ru", "hi", "bn", "fa", "el", "pt"]),
+            ("Sino-Tibetan", ["zh", "my"]), ("Afro-Asiatic", ["ar", "he", "am", "ha"]),
+            ("Niger-Congo", ["sw", "yo", "ig", "zu", "wo"]), ("Austronesian", ["id", "tl", "jv", "mi"]),
+            ("Turkic", ["tr", "kk", "uz", "az", "tt"]),
+        ]
+        var groups: [BarGroup] = []
+        var i = 0
+        for (family, langs) in families {
+            var cats: [BarCategory] = []
+            for l in langs {
+                let v = 0.35 + Double((i * 37) % 55) / 100
+                cats.append(BarCategory(label: l, values: [BarValue(v, lower: v - 0.04, upper: v + 0.03)]))
+                i += 1
+            }
+            groups.append(BarGroup(name: family, categories: cats))
+        }
+        let bars = try SVGChart.groupedBars(GroupedBarSpec(title: "Zero-shot accuracy from English, 30 languages",
+                                                           yAxisTitle: "accuracy", series: ["model"], groups: groups,
+                                                           baseline: (0.5, "English − 40")))
+        saveForInspection(bars, "bars-30.svg")
+        let b = try SVGInspector.parse(bars)
+        #expect(b.classes["bar"] == 30 && b.classes["error-bar"] == 30 && b.classes["group-label"] == 6)
+        #expect(b.classes["legend"] == nil, "one series needs no legend")
+
+        let names = ["English", "German", "Russian", "Chinese (Simplified)", "Arabic", "Hindi", "Swahili", "Yoruba",
+                     "Indonesian", "Turkish", "Japanese", "Korean", "Vietnamese", "Thai", "Greek"]
+        var values: [[Double]] = []
+        for r in 0..<names.count {
+            var row: [Double] = []
+            for c in 0..<names.count { row.append(r == c ? 90 : 30 + Double((r * 11 + c * 7) % 50)) }
+            values.append(row)
+        }
+        let heat = try SVGChart.heatmap(HeatmapSpec(title: "Transfer matrix", rowLabels: names, columnLabels: names,
+                                                    values: values, range: 0...100))
+        saveForInspection(heat, "heatmap-15.svg")
+        #expect(try SVGInspector.parse(heat).classes["cell"] == 225)
+    }
+}

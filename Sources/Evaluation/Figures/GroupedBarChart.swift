@@ -73,7 +73,7 @@ extension SVGChart {
         var plotW = groupGap / 2
         for g in spec.groups { plotW += Double(g.categories.count) * categoryW + groupGap }
         let catLabelH = catLabelW * 0.71 + 14
-        let width = left + plotW + max(legendW, baselineLabelW) + 20
+        let width = max(left + plotW + max(legendW, baselineLabelW) + 20, DisplayWidth.svgWidth(spec.title, fontSize: 15) * 1.1 + 40)
         let height = top + plotH + catLabelH + 44
         func y(_ v: Double) -> Double { top + plotH - (v - yLo) / (yHi - yLo) * plotH }
 

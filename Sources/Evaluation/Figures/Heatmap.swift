@@ -45,7 +45,7 @@ public enum SVGChart {
         let left = 30 + rowLabelW, top = 44.0
         let gridW = Double(cols) * cellW, gridH = Double(rows) * cellH
         let barX = left + gridW + 24, barW = 14.0
-        let width = barX + barW + 60
+        let width = max(barX + barW + 60, DisplayWidth.svgWidth(spec.title, fontSize: 15) * 1.1 + 40)
         let height = top + gridH + colLabelH + 30
 
         var svg = SVGDocument(width: width, height: height)
@@ -82,8 +82,17 @@ public enum SVGChart {
             let y = top + gridH - Double(b + 1) * gridH / Double(bands)
             svg.rect(x: barX, y: y, width: barW, height: gridH / Double(bands) + 0.5, fill: ChartStyle.viridisColor(t).fill, cssClass: "scale")
         }
-        svg.text(ChartStyle.fixed(hi, spec.decimals), x: barX + barW + 4, y: top + 10, size: 11, cssClass: "scale-label")
-        svg.text(ChartStyle.fixed(lo, spec.decimals), x: barX + barW + 4, y: top + gridH, size: 11, cssClass: "scale-label")
+        // Round ticks inside the range, kept apart from each other by at least a label's height.
+        let scaleTicks = ChartStyle.ticks(lo, hi, count: 4)
+        let step = scaleTicks.count > 1 ? scaleTicks[1] - scaleTicks[0] : span
+        var lastY = Double.infinity
+        for t in scaleTicks where gridH * step / span >= 14 || scaleTicks.count == 1 {
+            let y = top + gridH - (t - lo) / span * gridH
+            guard lastY - y >= 14 else { continue }
+            svg.line(x1: barX + barW, y1: y, x2: barX + barW + 3, y2: y, stroke: "#444444")
+            svg.text(ChartStyle.tickLabel(t, step: step), x: barX + barW + 6, y: y + 4, size: 11, cssClass: "scale-label")
+            lastY = y
+        }
         return svg.render(title: spec.title)
     }
 }

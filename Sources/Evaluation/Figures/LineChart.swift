@@ -87,7 +87,8 @@ extension SVGChart {
         let tickLabelW = yTicks.map { DisplayWidth.svgWidth(ChartStyle.tickLabel($0, step: yStep), fontSize: 11) }.max() ?? 20
         let left = 44 + tickLabelW, top = 50.0, plotW = 440.0, plotH = 280.0
         let legendW = (spec.series.map { DisplayWidth.svgWidth($0.name, fontSize: 12) }.max() ?? 0) + 44
-        let width = left + plotW + legendW + 16, height = top + plotH + 60
+        let width = max(left + plotW + legendW + 16, DisplayWidth.svgWidth(spec.title, fontSize: 15) * 1.1 + 40)
+        let height = top + plotH + 60
         func px(_ x: Double) -> Double { left + (tx(x) - xLo) / (xHi - xLo) * plotW }
         func py(_ y: Double) -> Double { top + plotH - (y - yLo) / (yHi - yLo) * plotH }
 

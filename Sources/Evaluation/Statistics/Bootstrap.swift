@@ -28,21 +28,22 @@ public struct PairedBootstrapResult: Codable, Equatable, Sendable {
 
 /// Resampling statistics over examples. The metric is any function of a list of example indices (with repeats),
 /// so corpus-level metrics (entity F1, MCC, correlations) resample correctly, not only per-example means.
-/// Resamples draw from `RandomStream(seed:name: "bootstrap")`: same seed, same interval.
+/// Resamples draw from `RandomStream(seed:name: "bootstrap")`: same seed, same interval. A metric may throw
+/// (e.g. `Metrics.macroF1` on mismatched input); the error is passed on.
 public enum Bootstrap {
     /// Percentile bootstrap: resample `count` examples with replacement `resamples` times, and take the
     /// (1 − level)/2 and (1 + level)/2 percentiles of the metric. Resamples where the metric is NaN are dropped.
     public static func confidenceInterval(count: Int, seed: UInt64, resamples: Int = 1000, level: Double = 0.95,
-                                          metric: ([Int]) -> Double) throws -> ConfidenceInterval {
+                                          metric: ([Int]) throws -> Double) throws -> ConfidenceInterval {
         try check(count: count, resamples: resamples, level: level)
-        let estimate = metric(Array(0..<count))
+        let estimate = try metric(Array(0..<count))
         var random = RandomStream(seed: seed, name: "bootstrap")
         var indices = [Int](repeating: 0, count: count)
         var values: [Double] = []
         values.reserveCapacity(resamples)
         for _ in 0..<resamples {
             for i in 0..<count { indices[i] = random.nextInt(below: count) }
-            let v = metric(indices)
+            let v = try metric(indices)
             if !v.isNaN { values.append(v) }
         }
         return interval(estimate: estimate, values: values, level: level, resamples: resamples)
@@ -63,10 +64,10 @@ public enum Bootstrap {
     /// difference as the observed difference is from 0 — the resampled differences centred on the null —
     /// with the usual +1 correction, (k + 1) / (B + 1).
     public static func pairedTest(count: Int, seed: UInt64, resamples: Int = 1000, level: Double = 0.95,
-                                  metricA: ([Int]) -> Double, metricB: ([Int]) -> Double) throws -> PairedBootstrapResult {
+                                  metricA: ([Int]) throws -> Double, metricB: ([Int]) throws -> Double) throws -> PairedBootstrapResult {
         try check(count: count, resamples: resamples, level: level)
         let all = Array(0..<count)
-        let delta = metricA(all) - metricB(all)
+        let delta = try metricA(all) - metricB(all)
         var random = RandomStream(seed: seed, name: "bootstrap")
         var indices = [Int](repeating: 0, count: count)
         var deltas: [Double] = []
@@ -74,7 +75,7 @@ public enum Bootstrap {
         var extreme = 0
         for _ in 0..<resamples {
             for i in 0..<count { indices[i] = random.nextInt(below: count) }
-            let d = metricA(indices) - metricB(indices)
+            let d = try metricA(indices) - metricB(indices)
             if d.isNaN { continue }
             deltas.append(d)
             if abs(d - delta) >= abs(delta) { extreme += 1 }
