@@ -97,3 +97,25 @@ import Testing
         #expect(encoderTensors > 10 && movedHeads > 0)
     }
 }
+
+@Suite struct SelectionRunTests {
+    /// With a learning rate too small to move float32 weights the score never improves, so patience 2
+    /// stops the run at the third evaluation; target-dev selection is recorded as such.
+    @Test func earlyStoppingOnAFlatScoreAndTargetDevSelectionIsRecorded() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let experiment = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "stop-exp")
+        let run = TrainingRunSupport.temporaryRun("stop")
+        defer { for u in [experiment, run] { try? FileManager.default.removeItem(at: u) } }
+        let settings = ["optimization.optimizer=sgd", "optimization.lr=1e-30", "evaluation.every=5", "evaluation.patience=2",
+                        "evaluation.selection=target-dev", "evaluation.selection_tasks=[cldr-dates-month]"].flatMap { ["--set", $0] }
+        #expect(try TrainingRunSupport.runToEnd(["train", experiment.path, "--output", run.path] + settings) == 0)
+        let r = try TrainingRunSupport.results(run)
+        #expect(r.stoppedEarly && r.steps == 15 && r.bestStep == 5)
+        #expect(r.selection == "target-dev" && r.selectionTasks == ["cldr-dates-month"])
+        let evals = try TrainLog.read(run.appendingPathComponent("train.jsonl")).filter { $0["type"] as? String == "eval" }
+        #expect(evals.map { $0["selection"] as? String } == ["target-dev", "target-dev", "target-dev"])
+        // The score is German dev accuracy, the target language.
+        let german = r.best?.metrics["cldr-dates-month"]?["dev"]?["de"]?["accuracy"]
+        #expect(german != nil && r.bestScore == german)
+    }
+}
