@@ -18,12 +18,13 @@ import Text
             "tasks.4.train_languages=[en]", "tasks.4.eval_languages=[]",
             "tokenizer.vocab_size=500", "optimization.max_steps=700", "evaluation.every=350", "checkpoint.every=350",
         ]
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
         let e = try ExperimentLoader.load(file: file, overrides: overrides)
         #expect(e.tasks.map(\.name) == ["cldr-mlm", "cldr-dates-month", "cldr-numbers-digits", "cldr-units-dimension", "cldr-date-fields"])
         let dir = TrainingRunSupport.temporaryRun("smoke")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let summary = try Trainer.start(e, experimentFile: file, outputPath: dir.path, options: TrainingRunSupport.options)
-        guard let last = summary.results.last else { Issue.record("no evaluation"); return }
+        #expect(try TrainingRunSupport.runToEnd(["train", file, "--output", dir.path] + overrides.flatMap { ["--set", $0] }) == 0)
+        guard let last = try TrainingRunSupport.results(dir).last else { Issue.record("no evaluation"); return }
 
         // Training loss: mean of the first five logged steps of each task against the last five.
         let records = try TrainLog.read(dir.appendingPathComponent("train.jsonl")).filter { $0["type"] as? String == "step" }

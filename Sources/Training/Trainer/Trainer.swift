@@ -86,7 +86,7 @@ public final class Trainer {
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         guard FileManager.default.fileExists(atPath: TokenizerSetup.url(run).path) else {
-            throw FileError(path: TokenizerSetup.url(run).path, "missing: the run stopped before its tokenizer was saved; start it again")
+            throw FileError(path: TokenizerSetup.url(run).path, "missing: the run stopped before its tokenizer was saved; remove \(path) and start the run again")
         }
         let tokenizer = try TokenizerSetup.load(experiment, run: run)
         let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
