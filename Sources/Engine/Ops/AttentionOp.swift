@@ -123,18 +123,13 @@ public enum AttentionOp {
             if let mask {
                 let mr = mask + b * t
                 for j in 0..<end where mr[j] != 0 { m = Swift.max(m, s[j]) }
-                var sum: Float = 0
-                for j in 0..<end {
-                    let e = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0
-                    s[j] = e; sum += e
-                }
-                let inv = 1 / sum
+                for j in 0..<end { s[j] = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0 }
+                let inv = 1 / VectorReductions.sum(s, end)
                 for j in 0..<end { s[j] *= inv }
             } else {
-                for j in 0..<end { m = Swift.max(m, s[j]) }
-                var sum: Float = 0
-                for j in 0..<end { let e = FastMath.exp(s[j] - m); s[j] = e; sum += e }
-                let inv = 1 / sum
+                m = VectorReductions.max(s, end)
+                for j in 0..<end { s[j] = FastMath.exp(s[j] - m) }
+                let inv = 1 / VectorReductions.sum(s, end)
                 for j in 0..<end { s[j] *= inv }
             }
             if end < t { (s + end).update(repeating: 0, count: t - end) }
@@ -199,8 +194,7 @@ public enum AttentionOp {
             }
             if let dm { for j in 0..<end { dp[j] *= dm[j] } }
             // Softmax backward: dS = P ⊙ (dP − Σ P dP), then scaled for Q Kᵀ/√d.
-            var dot: Float = 0
-            for j in 0..<end { dot += p[j] * dp[j] }
+            let dot = VectorReductions.dot(p, dp, end)
             for j in 0..<end { dp[j] = p[j] * (dp[j] - dot) * scale }
             let qi = q + i * ld
             for j in 0..<end {
