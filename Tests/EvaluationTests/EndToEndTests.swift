@@ -103,7 +103,7 @@ enum TinyRun {
                      "experiment.yaml", "environment.json", "train.jsonl"] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name) missing")
         }
-        for f in ["transfer", "languages-by-family", "training-loss", "dev-metrics"] { try TinyRun.parseSVG(layout.figure(f)) }
+        for f in ["transfer", "languages-by-family", "training-loss", "dev-cldr-dates-month", "dev-cldr-mlm"] { try TinyRun.parseSVG(layout.figure(f)) }
         let report = try String(contentsOf: layout.report, encoding: .utf8)
         #expect(tableRow(report, startingWith: "labelled training data (head `cldr-dates-month`)")?.last == "en")
         #expect(report.contains("en †"))

@@ -58,7 +58,7 @@ public enum ReportBuilder {
             }
         }
         try figure("training-loss", try ResultFigures.trainingLoss(log))
-        try figure("dev-metrics", try ResultFigures.devCurves(log, majorMetrics: majors))
+        for task in majors.keys.sorted() { try figure("dev-\(task)", try ResultFigures.devCurve(log, task: task, metric: majors[task]!)) }
 
         let text = markdown(layout: layout, summary: summary, matrices: matrices, probes: probes, figures: figures, tables: tables)
         try ResultsLayout.write(text, to: layout.report)
@@ -162,7 +162,9 @@ public enum ReportBuilder {
         if figures.contains(where: { $0.lastPathComponent.hasPrefix("training-") || $0.lastPathComponent.hasPrefix("dev-") }) {
             out += "## Training curves\n\n"
             fig("training-loss", "training loss")
-            fig("dev-metrics", "dev metrics during training")
+            for u in figures where u.lastPathComponent.hasPrefix("dev-") {
+                out += "![dev metric during training](\(relative(u, layout)))\n\n"
+            }
         }
         return out
     }

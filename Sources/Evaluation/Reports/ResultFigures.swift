@@ -94,23 +94,22 @@ public enum ResultFigures {
                                                 yAxisTitle: "loss", series: series, markers: false))
     }
 
-    /// Dev major metric per task and language against the step (from train.jsonl "eval" records).
-    public static func devCurves(_ log: [[String: Any]], majorMetrics: [String: String]) throws -> String? {
+    /// Dev major metric of one task per language against the step (from train.jsonl "eval" records).
+    public static func devCurve(_ log: [[String: Any]], task: String, metric: String) throws -> String? {
         var points: [String: [LinePoint]] = [:]
         for r in log where (r["type"] as? String) == "eval" {
-            guard let step = r["step"] as? Int, let metrics = r["metrics"] as? [String: Any] else { continue }
-            for (task, splits) in metrics {
-                guard let metric = majorMetrics[task], let dev = (splits as? [String: Any])?["dev"] as? [String: Any] else { continue }
-                for (lang, values) in dev {
-                    guard let v = (values as? [String: Any])?[metric] as? Double else { continue }
-                    points["\(task) \(lang)", default: []].append(LinePoint(x: Double(step), y: v * PredictionScoring.displayScale(metric)))
-                }
+            guard let step = r["step"] as? Int, let metrics = r["metrics"] as? [String: Any],
+                  let dev = (metrics[task] as? [String: Any])?["dev"] as? [String: Any] else { continue }
+            for (lang, values) in dev {
+                guard let v = (values as? [String: Any])?[metric] as? Double else { continue }
+                points[lang, default: []].append(LinePoint(x: Double(step), y: v * PredictionScoring.displayScale(metric)))
             }
         }
         guard !points.isEmpty else { return nil }
         let series = points.keys.sorted().map { LineSeries(name: $0, points: points[$0]!.sorted { $0.x < $1.x }) }
-        return try SVGChart.lines(LineChartSpec(title: "Dev major metric during training", xAxisTitle: "step",
-                                                yAxisTitle: "major metric (×100 for fractions)", series: series))
+        let scaled = PredictionScoring.displayScale(metric) == 100 ? " (×100)" : ""
+        return try SVGChart.lines(LineChartSpec(title: "Dev \(metric) of \(task) during training", xAxisTitle: "step",
+                                                yAxisTitle: metric + scaled, series: series))
     }
 
     /// Tasks are drawn on different steps; a moving mean of 10 of a task's own points keeps the curve legible.
