@@ -19,7 +19,7 @@ enum VectorReductions {
     @inline(__always) static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = SIMD8<Float>(repeating: -.infinity)
         var i = 0
-        while i + 8 <= n { acc = pointwiseMax(acc, load(p, i)); i += 8 }
+        while i + 8 <= n { let v = load(p, i); acc.replace(with: v, where: v .> acc); i += 8 }
         var m = acc.max()
         while i < n { m = Swift.max(m, p[i]); i += 1 }
         return m
