@@ -151,6 +151,7 @@ import Platform
     @Test func missingSpellOutRulesAreAnError() throws {
         let yo = try #require(registry["yo"])
         let e = errorText { _ = try BuiltinSuite.generate(generator: .numbers, target: .digits, language: yo, split: .test, seed: 0, count: 5) }
-        #expect(e?.hasSuffix("icu_locale: ICU has no spell-out rules for 'yo' (it would use 'en')") == true)
+        // The fallback ICU names depends on the process's default locale, so only the start is fixed.
+        #expect(e?.hasPrefix(TestPaths.languages + "/yo.yaml: icu_locale: ICU has no spell-out rules for 'yo' (it would use '") == true)
     }
 }

@@ -62,6 +62,10 @@ import Platform
         #expect(check("builtin-bad-label")?.hasPrefix("\(specs)/builtin-bad-label.yaml: labels[4].name: 'antarctica' is not a label") == true)
     }
 
+    @Test func duplicateIdsAreAnError() {
+        #expect(check("duplicate-ids") == "\(specs)/duplicate-ids.yaml: data.en.test: two test examples have the id '7'")
+    }
+
     @Test func majorMetricMustBeListed() {
         #expect(check("bad-metric") == "\(specs)/bad-metric.yaml: major_metric: 'span_f1' is not listed in metrics")
     }

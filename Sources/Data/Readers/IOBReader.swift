@@ -18,13 +18,14 @@ public struct IOBSentence: Sendable, Equatable {
 public struct IOBReader {
     public let path: String
     public let wordColumn: Int
-    public let tagColumn: Int
+    /// Nil reads words only (raw text for MLM); tags are then empty.
+    public let tagColumn: Int?
     /// WikiANN writes words as `en:Paris`; strip the language prefix.
     public let stripLanguagePrefix: Bool
     /// Check that every I-X continues a B-X or I-X (IOB2); IOB1 files allow I-X to open a span.
     public let strictIOB2: Bool
 
-    public init(path: String, wordColumn: Int, tagColumn: Int, stripLanguagePrefix: Bool = false, strictIOB2: Bool = true) {
+    public init(path: String, wordColumn: Int, tagColumn: Int?, stripLanguagePrefix: Bool = false, strictIOB2: Bool = true) {
         self.path = path; self.wordColumn = wordColumn; self.tagColumn = tagColumn
         self.stripLanguagePrefix = stripLanguagePrefix; self.strictIOB2 = strictIOB2
     }
@@ -54,7 +55,8 @@ public struct IOBReader {
             }
             words = []; tags = []; startLine = 0; sentenceID = nil; givenText = nil
         }
-        let needed = max(wordColumn, tagColumn) + 1
+        let needed = max(wordColumn, tagColumn ?? 0) + 1
+        let columnsText = "word in column \(wordColumn + 1)" + (tagColumn.map { ", tag in column \($0 + 1)" } ?? "")
         while let line = try reader.next() {
             if line.isBlankLine { try finish(); continue }
             if line.startsWith(byte: 35) {
@@ -67,14 +69,16 @@ public struct IOBReader {
             if line.hasBytePrefix("-DOCSTART-") { continue }
             let fields = line.utf8.contains(9) ? line.fields(separatedBy: 9) : line.fieldsSeparatedBySpaces()
             guard fields.count >= needed else {
-                throw reader.error("expected at least \(needed) columns (word in column \(wordColumn + 1), tag in column \(tagColumn + 1)), found \(fields.count)")
+                throw reader.error("expected at least \(needed) columns (\(columnsText)), found \(fields.count)")
             }
             var word = fields[wordColumn]
-            let tag = fields[tagColumn]
             if stripLanguagePrefix, let colon = word.utf8.firstIndex(of: 58), word.utf8.distance(from: word.utf8.startIndex, to: colon) <= 3 {
                 word = String(word[word.utf8.index(after: colon)...])
             }
             guard !word.utf8.isEmpty else { throw reader.error("expected a word in column \(wordColumn + 1), found nothing") }
+            if startLine == 0 { startLine = reader.lineNumber }
+            guard let tagColumn else { words.append(word); continue }
+            let tag = fields[tagColumn]
             guard tag == "O" || ((tag.hasBytePrefix("B-") || tag.hasBytePrefix("I-")) && tag.utf8.count > 2) else {
                 throw reader.error("expected a tag O, B-<type> or I-<type> in column \(tagColumn + 1), found '\(tag)'")
             }
@@ -84,7 +88,6 @@ public struct IOBReader {
                     throw reader.error("expected B-\(type) before \(tag) (IOB2)")
                 }
             }
-            if startLine == 0 { startLine = reader.lineNumber }
             words.append(word); tags.append(tag)
         }
         try finish()
