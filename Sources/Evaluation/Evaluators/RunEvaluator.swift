@@ -1,0 +1,136 @@
+import Data
+import Foundation
+import Models
+import Platform
+import Training
+
+/// What `polyglot eval` evaluates and how.
+public struct EvaluationOptions: Sendable {
+    /// Tasks to evaluate (nil: every task of the experiment but masked LM).
+    public var tasks: [String]?
+    /// Languages (nil: a trained task's training and evaluation languages; any other task's every language).
+    public var languages: [String]?
+    public var locations = EvaluationPaths()
+    /// `best` or `last` (nil: best when kept, else last).
+    public var checkpoint: String?
+    /// Split to score (nil: test where the language has it, else dev).
+    public var split: Split?
+    /// Examples per task and language (nil: the experiment's `data.max_eval_examples`; 0: all).
+    public var maxExamples: Int?
+    public var batchSize: Int?
+    public var resamples = 1000
+    public var level = 0.95
+    /// Bootstrap seed (nil: the experiment's seed).
+    public var bootstrapSeed: UInt64?
+    public var retrieval = RetrievalSettings()
+    public var labelText = LabelText.name
+    public var log: @Sendable (String) -> Void = { _ in }
+    public init() {}
+}
+
+/// Evaluates a trained run on every task and language asked for and writes its results folder:
+/// predictions, metrics.jsonl, summary.json, tables, figures and report.md.
+public enum RunEvaluator {
+    public static func evaluate(run path: String, options o: EvaluationOptions = EvaluationOptions()) throws -> EvaluationSummary {
+        // Label matching batches all of a text's labels together: size the encoder for the largest label set.
+        let probe = try RunFolder.open(path).readExperiment()
+        let catalog = try TaskCatalog.load(tasksDirectory: o.locations.tasksDirectory, languagesDirectory: o.locations.languagesDirectory)
+        let names = o.tasks ?? probe.tasks.map(\.name).filter { catalog.tasks[$0]?.type != .mlm }
+        let dataRoot = probe.dataRoot ?? RuntimeInfo.dataRoot(o.locations.dataRoot)
+        var minBatch = 1
+        for n in names {
+            if let s = catalog.tasks[n], let labels = try? LabelSet.of(s, dataRoot: dataRoot) { minBatch = max(minBatch, labels.count) }
+        }
+        let run = try TrainedRun(path: path, locations: o.locations, checkpoint: o.checkpoint, batchSize: o.batchSize, minBatch: minBatch)
+        let cap: Int? = o.maxExamples.map { $0 == 0 ? nil : $0 } ?? run.experiment.data.maxEvalExamples
+        let seed = o.bootstrapSeed ?? run.experiment.seed
+        var results: [TaskResults] = []
+        var files: [String] = []
+        for name in names {
+            let spec = try run.spec(name)
+            if spec.type == .mlm { throw ConfigError(key: "tasks", "task '\(name)' is masked language modelling: its dev perplexity is in train.jsonl; eval scores tasks with labels") }
+            let entry = run.experiment.tasks.first { $0.name == name }
+            let languages: [String]
+            if let asked = o.languages {
+                languages = asked.filter { spec.splits(for: $0).contains(.test) || spec.splits(for: $0).contains(.dev) }
+                for l in asked where !languages.contains(l) { o.log("skip \(name) \(l): the task has no test or dev data there") }
+                if languages.isEmpty {
+                    throw ConfigError(key: "languages", "task '\(name)' has no test or dev data in \(asked.joined(separator: ", ")) (has: \(spec.languageCodes.joined(separator: ", ")))")
+                }
+            } else if let entry {
+                var seenSet = Set<String>()
+                languages = (entry.trainLanguages + entry.evalLanguages).filter { seenSet.insert($0).inserted }
+            } else {
+                languages = spec.languageCodes.filter { !spec.splits(for: $0).isEmpty }
+            }
+            let headName = TaskCatalog.headName(spec)
+            let evaluation: String, head: String
+            if spec.type == .retrieval {
+                (evaluation, head) = ("retrieval", "(encoder)")
+            } else if run.model.heads[headName] != nil {
+                (evaluation, head) = ("cross-lingual", headName)
+            } else if let lm = LabelMatchingEvaluator.head(of: run.model), spec.type == .classification {
+                (evaluation, head) = ("held-out-task", lm)
+            } else {
+                throw ConfigError(key: "tasks", "task '\(name)' has no head in the model (heads: \(run.model.heads.keys.sorted().joined(separator: ", "))) and no label-matching head can score it")
+            }
+            let metrics = metricNames(spec)
+            var scored: [LanguageScores] = []
+            for lang in languages {
+                let split = try TrainedRun.evaluationSplit(spec, language: lang, preferred: o.split)
+                let examples = try run.examples(spec, language: lang, split: split, cap: cap)
+                files += TaskCatalog.files(of: spec, languages: [lang], splits: [split], dataRoot: run.dataRoot)
+                o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)")
+                let records: [PredictionRecord]
+                switch evaluation {
+                case "retrieval":
+                    records = try RetrievalEvaluator.predict(model: run.model, tokenizer: run.tokenizer, examples: examples, settings: o.retrieval,
+                                                             batchSize: run.batchSize, task: name)
+                case "held-out-task":
+                    guard let labels = try LabelSet.of(spec, dataRoot: run.dataRoot) else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
+                    records = try LabelMatchingEvaluator.predict(model: run.model, tokenizer: run.tokenizer, head: head, labels: labels,
+                                                                 labelText: o.labelText, examples: examples, task: name)
+                default:
+                    records = try TaskPredictor.predict(run, spec: spec, head: head, examples: examples)
+                }
+                let predictionsURL = run.layout.predictions(task: name, language: lang)
+                try PredictionRecord.write(records, to: predictionsURL)
+                let scores = try PredictionScoring(type: spec.type, records: records, source: predictionsURL.path)
+                    .scores(metrics, seed: seed, resamples: o.resamples, level: o.level)
+                let regime = evaluation == "retrieval" ? run.seen.regime(head: "(retrieval)", language: lang) : run.seen.regime(head: head, language: lang)
+                scored.append(LanguageScores(language: lang, family: run.family(lang), regime: regime, split: split.rawValue,
+                                             examples: records.count, metrics: scores))
+            }
+            results.append(TaskResults(task: name, type: spec.type.rawValue, evaluation: evaluation, head: head,
+                                       majorMetric: spec.majorMetric, metrics: metrics,
+                                       sources: evaluation == "retrieval" ? [] : run.seen.training[head] ?? [], languages: scored))
+        }
+        // Tasks evaluated earlier from the same checkpoint and not asked for now are kept.
+        if let previous = try? EvaluationSummary.read(run.layout), previous.checkpoint == run.checkpoint {
+            let fresh = Set(results.map(\.task))
+            results = previous.tasks.filter { !fresh.contains($0.task) } + results
+            files += previous.dataFiles.map(\.path)
+        }
+        let summary = EvaluationSummary(run: run.layout.root.lastPathComponent, checkpoint: run.checkpoint, seen: run.seen, tasks: results,
+                                        bootstrap: .init(resamples: o.resamples, level: o.level, seed: seed),
+                                        dataFiles: try DataFileChecksum.of(files: files.filter { FileManager.default.fileExists(atPath: $0) }))
+        try write(summary, layout: run.layout)
+        return summary
+    }
+
+    /// The metrics scored for a task: its spec's metrics that predictions support (retrieval adds the reverse direction).
+    public static func metricNames(_ spec: TaskSpec) -> [String] {
+        let supported = PredictionScoring.metrics(for: spec.type)
+        var m = spec.metrics.filter { supported.contains($0) }
+        if spec.type == .retrieval && !m.contains("accuracy_reverse") { m.insert("accuracy_reverse", at: min(1, m.count)) }
+        if !m.contains(spec.majorMetric) && supported.contains(spec.majorMetric) { m.insert(spec.majorMetric, at: 0) }
+        return m
+    }
+
+    /// summary.json, metrics.jsonl (keeping probe lines), tables, figures and report.md.
+    public static func write(_ summary: EvaluationSummary, layout: ResultsLayout) throws {
+        try summary.write(layout)
+        try ScoreRecord.update(layout, replacing: { $0.evaluation != "probe" }, with: summary.records)
+        try ReportBuilder.regenerate(layout)
+    }
+}

@@ -1,0 +1,100 @@
+import Data
+import Foundation
+import Models
+import Platform
+import Text
+import Training
+
+/// Where evaluation finds specs and data.
+public struct EvaluationPaths: Sendable {
+    public var tasksDirectory = "tasks"
+    public var languagesDirectory = "languages"
+    /// `--data-root`; the experiment's `data_root` wins, then this, then `POLYGLOT_DATA_ROOT`, then `data/`.
+    public var dataRoot: String?
+    public init() {}
+}
+
+/// A finished training run opened for evaluation: its resolved experiment, the checkpoint's model and
+/// tokenizer, the task and language specs, and which languages the model saw.
+public final class TrainedRun {
+    public let layout: ResultsLayout
+    public let experiment: Experiment
+    public let catalog: TaskCatalog
+    public let dataRoot: String
+    public let model: MultiTaskModel
+    public var tokenizer: Tokenizer
+    /// `best` or `last`.
+    public let checkpoint: String
+    public let checkpointDirectory: URL
+    public let seen: SeenLanguages
+    public let batchSize: Int
+
+    /// Opens `path`; `checkpoint` nil takes `best` when the run kept one, else `last`. `minBatch` raises the
+    /// encoder's batch capacity (label matching puts every label of a text in one batch).
+    public init(path: String, locations: EvaluationPaths, checkpoint: String? = nil, batchSize: Int? = nil, minBatch: Int = 1) throws {
+        let run = try RunFolder.open(path)
+        layout = ResultsLayout(root: run.url)
+        experiment = try run.readExperiment()
+        catalog = try TaskCatalog.load(tasksDirectory: locations.tasksDirectory, languagesDirectory: locations.languagesDirectory)
+        dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(locations.dataRoot)
+        let store = run.checkpoints
+        let name: String
+        if let checkpoint {
+            guard store.existing(checkpoint) != nil else { throw FileError(path: store.url(checkpoint).path, "no such checkpoint in the run") }
+            name = checkpoint
+        } else if store.existing("best") != nil {
+            name = "best"
+        } else if store.existing("last") != nil {
+            name = "last"
+        } else {
+            throw FileError(path: store.root.path, "the run has no checkpoint (neither best nor last): train it first")
+        }
+        self.checkpoint = name
+        checkpointDirectory = store.url(name).appendingPathComponent("model")
+        let size = batchSize ?? experiment.evaluation.batchSize
+        self.batchSize = size
+        model = try ModelCheckpoint.load(checkpointDirectory, maxBatch: max(size, minBatch), maxLength: experiment.data.maxLength)
+        var tok = try Tokenizer.load(from: ModelCheckpoint.tokenizerURL(checkpointDirectory))
+        tok.maxLength = min(experiment.data.maxLength, model.encoder.maxLength)
+        tokenizer = tok
+        let specs = catalog.tasks
+        seen = SeenLanguages.of(experiment,
+                                headOf: { specs[$0].map(TaskCatalog.headName) ?? $0 },
+                                isMaskedLM: { specs[$0]?.type == .mlm })
+    }
+
+    /// The padding id batches use.
+    public var pad: Int32 { Int32(model.config.padTokenId) }
+
+    public func spec(_ task: String) throws -> TaskSpec {
+        guard let s = catalog.tasks[task] else {
+            throw ConfigError(key: "tasks", "unknown task '\(task)' (known: \(catalog.tasks.names.sorted().joined(separator: ", ")))")
+        }
+        return s
+    }
+
+    public func family(_ language: String) -> String { catalog.languages[language]?.family ?? "" }
+
+    /// The split scored in a language: `preferred` when given (an error if missing), else test when the
+    /// language has it, else dev.
+    public static func evaluationSplit(_ spec: TaskSpec, language: String, preferred: Split?) throws -> Split {
+        let available = spec.splits(for: language)
+        if let preferred {
+            guard available.contains(preferred) else {
+                throw ConfigError(key: "split", "task '\(spec.name)' has no \(preferred.rawValue) data in '\(language)' (has: \(available.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return preferred
+        }
+        if available.contains(.test) { return .test }
+        if available.contains(.dev) { return .dev }
+        throw ConfigError(key: "languages", "task '\(spec.name)' has no test or dev data in '\(language)' (languages: \(spec.languageCodes.joined(separator: ", ")))")
+    }
+
+    /// Examples of a task in a language and split, the first `cap` when given.
+    public func examples(_ spec: TaskSpec, language: String, split: Split, cap: Int?) throws -> [Example] {
+        var e = try DatasetLoader.load(task: spec, language: language, split: split, dataRoot: dataRoot, languages: catalog.languages)
+        if let cap, e.count > cap { e = Array(e.prefix(cap)) }
+        guard !e.isEmpty else { throw ConfigError(key: "languages", "task '\(spec.name)' has no \(split.rawValue) examples in '\(language)'") }
+        return e
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Platform
+import Training
+
+/// Scores of one task in one language.
+public struct LanguageScores: Codable, Equatable, Sendable {
+    public var language: String
+    /// Language family from `languages/<code>.yaml` ("" when the language has no spec).
+    public var family: String
+    public var regime: TransferRegime
+    public var split: String
+    public var examples: Int
+    public var metrics: [String: ConfidenceInterval]
+
+    public init(language: String, family: String, regime: TransferRegime, split: String, examples: Int, metrics: [String: ConfidenceInterval]) {
+        self.language = language; self.family = family; self.regime = regime; self.split = split
+        self.examples = examples; self.metrics = metrics
+    }
+}
+
+/// One task's scores over languages and their XTREME-style aggregates.
+public struct TaskResults: Codable, Equatable, Sendable {
+    public var task: String
+    public var type: String
+    /// `cross-lingual`, `held-out-task` or `retrieval`.
+    public var evaluation: String
+    public var head: String
+    public var majorMetric: String
+    /// Metric names in table order.
+    public var metrics: [String]
+    /// Languages whose labelled data trained the head (the transfer sources).
+    public var sources: [String]
+    public var languages: [LanguageScores]
+    /// Mean major metric over the source languages, over zero-shot languages, over every language.
+    public var sourceAverage: Double?
+    public var zeroShotAverage: Double?
+    public var allAverage: Double?
+    /// Source average minus zero-shot average (XTREME's cross-lingual transfer gap).
+    public var transferGap: Double?
+    /// Mean major metric over the zero-shot languages of each family.
+    public var familyAverages: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case task, type, evaluation, head, majorMetric = "major_metric", metrics, sources, languages
+        case sourceAverage = "source_average", zeroShotAverage = "zero_shot_average", allAverage = "all_average"
+        case transferGap = "transfer_gap", familyAverages = "family_averages"
+    }
+
+    public init(task: String, type: String, evaluation: String, head: String, majorMetric: String, metrics: [String],
+                sources: [String], languages: [LanguageScores]) {
+        self.task = task; self.type = type; self.evaluation = evaluation; self.head = head; self.majorMetric = majorMetric
+        self.metrics = metrics; self.sources = sources; self.languages = languages; familyAverages = [:]
+        aggregate()
+    }
+
+    /// Major metric of a language, when scored.
+    public func major(_ language: String) -> Double? {
+        languages.first { $0.language == language }?.metrics[majorMetric]?.estimate
+    }
+
+    /// The score of `language` as a zero-shot score; throws `ZeroShotViolation` when the language's data
+    /// trained or selected the model.
+    public func zeroShotScore(_ language: String) throws -> ConfidenceInterval? {
+        guard let l = languages.first(where: { $0.language == language }) else { return nil }
+        guard l.regime == .zeroShot else { throw ZeroShotViolation(task: task, language: language, regime: l.regime) }
+        return l.metrics[majorMetric]
+    }
+
+    /// Fills the averages: language → task (this), by regime and by family.
+    public mutating func aggregate() {
+        func mean(_ ls: [LanguageScores]) -> Double? {
+            let v = ls.compactMap { $0.metrics[majorMetric]?.estimate }.filter { $0.isFinite }
+            return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+        }
+        sourceAverage = mean(languages.filter { $0.regime == .supervised })
+        let zero = languages.filter { $0.regime == .zeroShot }
+        zeroShotAverage = mean(zero)
+        allAverage = mean(languages)
+        transferGap = sourceAverage.flatMap { s in zeroShotAverage.map { s - $0 } }
+        var fam: [String: Double] = [:]
+        for f in Set(zero.map(\.family)) { fam[f] = mean(zero.filter { $0.family == f }) }
+        familyAverages = fam
+    }
+}
+
+/// `summary.json`: the evaluation of a run with aggregates language → task → family → overall, as XTREME.
+public struct EvaluationSummary: Codable, Equatable, Sendable {
+    public var run: String
+    /// Which checkpoint was evaluated (`best` or `last`) and its training step when known.
+    public var checkpoint: String
+    public var seen: SeenLanguages
+    public var tasks: [TaskResults]
+    /// Family → mean over tasks of the task's zero-shot mean in that family.
+    public var familyAverages: [String: Double]
+    /// Mean over tasks of their zero-shot averages (tasks whose major metric grows with quality).
+    public var overallZeroShot: Double?
+    /// Mean over tasks of their averages over every language.
+    public var overallAll: Double?
+    public var bootstrap: BootstrapSettings
+    /// SHA-256 of every data file read for the scores (training's environment.json lists those it read).
+    public var dataFiles: [DataFileChecksum]
+
+    public struct BootstrapSettings: Codable, Equatable, Sendable {
+        public var resamples: Int
+        public var level: Double
+        public var seed: UInt64
+        public init(resamples: Int, level: Double, seed: UInt64) { self.resamples = resamples; self.level = level; self.seed = seed }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case run, checkpoint, seen, tasks, familyAverages = "family_averages", overallZeroShot = "overall_zero_shot"
+        case overallAll = "overall_all", bootstrap, dataFiles = "data_files"
+    }
+
+    public init(run: String, checkpoint: String, seen: SeenLanguages, tasks: [TaskResults], bootstrap: BootstrapSettings,
+                dataFiles: [DataFileChecksum] = []) {
+        self.run = run; self.checkpoint = checkpoint; self.seen = seen; self.tasks = tasks; self.bootstrap = bootstrap
+        self.dataFiles = dataFiles
+        familyAverages = [:]
+        aggregate()
+    }
+
+    /// Task → family → overall. Tasks whose major metric falls with quality (mse) stay out of the
+    /// cross-task means, as they are on another scale.
+    public mutating func aggregate() {
+        for i in tasks.indices { tasks[i].aggregate() }
+        let averaged = tasks.filter { PredictionScoring.higherIsBetter($0.majorMetric) }
+        var byFamily: [String: [Double]] = [:]
+        for t in averaged { for (f, v) in t.familyAverages { byFamily[f, default: []].append(v) } }
+        familyAverages = byFamily.mapValues { $0.reduce(0, +) / Double($0.count) }
+        let zero = averaged.compactMap(\.zeroShotAverage)
+        overallZeroShot = zero.isEmpty ? nil : zero.reduce(0, +) / Double(zero.count)
+        let all = averaged.compactMap(\.allAverage)
+        overallAll = all.isEmpty ? nil : all.reduce(0, +) / Double(all.count)
+    }
+
+    public func write(_ layout: ResultsLayout) throws {
+        try ResultsLayout.write(try ResultsJSON.encoder(pretty: true).encode(self), to: layout.summary)
+    }
+
+    public static func read(_ layout: ResultsLayout) throws -> EvaluationSummary {
+        try ResultsJSON.read(EvaluationSummary.self, from: layout.summary)
+    }
+
+    /// The metrics.jsonl lines of these results.
+    public var records: [ScoreRecord] {
+        tasks.flatMap { t in
+            t.languages.flatMap { l in
+                t.metrics.compactMap { m in
+                    l.metrics[m].map {
+                        ScoreRecord(evaluation: t.evaluation, task: t.task, language: l.language, split: l.split, metric: m,
+                                    interval: $0, examples: l.examples, regime: l.regime)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Source × target scores of one task: one row per source-language set (one run each), one column per
+/// target language.
+public struct TransferMatrix: Equatable, Sendable {
+    public var task: String
+    public var metric: String
+    public var sources: [String]
+    public var targets: [String]
+    /// values[row][column]; NaN where the run did not score the target.
+    public var values: [[Double]]
+    /// Per row: source average minus zero-shot average (nil when either is missing).
+    public var gaps: [Double?]
+
+    /// `rows` are the results of the same task from several runs (or one), labelled by their sources.
+    public static func of(task: String, rows: [TaskResults]) -> TransferMatrix {
+        let targets = Array(Set(rows.flatMap { $0.languages.map(\.language) })).sorted()
+        let metric = rows.first?.majorMetric ?? ""
+        return TransferMatrix(
+            task: task, metric: metric,
+            sources: rows.map { $0.sources.isEmpty ? "(none)" : $0.sources.joined(separator: "+") },
+            targets: targets,
+            values: rows.map { r in targets.map { r.major($0) ?? .nan } },
+            gaps: rows.map(\.transferGap))
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Platform
+
+/// What the data catalog offers for one task, for checking an experiment before training starts.
+public struct TaskAvailability: Sendable, Equatable {
+    public var trainLanguages: Set<String>
+    public var devLanguages: Set<String>
+    /// Masked language modelling: never in the selection score unless asked for.
+    public var isMaskedLM: Bool
+    public init(trainLanguages: Set<String>, devLanguages: Set<String>, isMaskedLM: Bool) {
+        self.trainLanguages = trainLanguages; self.devLanguages = devLanguages; self.isMaskedLM = isMaskedLM
+    }
+}
+
+extension Experiment {
+    /// Checks every value that can be judged without the data: sizes, ranges and the consistency of
+    /// settings. Throws a `ConfigError` naming the key, so a bad file fails before any work starts.
+    public func validate(file: String? = nil) throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message) }
+        func positive(_ key: String, _ value: Int) throws { if value < 1 { throw fail(key, "must be at least 1, found \(value)") } }
+
+        if name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+            throw fail("name", "must be a non-empty name without '/' or a leading '.', found '\(name)'")
+        }
+        switch model.source {
+        case .scratch:
+            try positive("model.layers", model.layers)
+            try positive("model.hidden", model.hidden)
+            try positive("model.heads", model.heads)
+            try positive("model.intermediate", model.intermediate)
+            if model.hidden % model.heads != 0 {
+                throw fail("model.heads", "hidden size \(model.hidden) is not divisible by \(model.heads) heads")
+            }
+            if model.maxPositions < 2 { throw fail("model.max_positions", "must be at least 2, found \(model.maxPositions)") }
+            if data.maxLength > model.maxPositions {
+                throw fail("data.max_length", "\(data.maxLength) tokens do not fit the model's \(model.maxPositions) positions (model.max_positions)")
+            }
+        case .polyglot, .hf:
+            if model.path == nil { throw fail("model.path", "a checkpoint folder is required when model.source is \(model.source.rawValue)") }
+        }
+        if !(model.dropout >= 0 && model.dropout < 1) { throw fail("model.dropout", "must be in [0, 1), found \(model.dropout)") }
+
+        switch tokenizer.source {
+        case .train:
+            // Five special tokens and 256 byte pieces come first.
+            if tokenizer.vocabSize < 300 || tokenizer.vocabSize > 1_000_000 {
+                throw fail("tokenizer.vocab_size", "must be between 300 (special tokens and 256 byte pieces come first) and 1,000,000, found \(tokenizer.vocabSize)")
+            }
+            try positive("tokenizer.max_sentences", tokenizer.maxSentences)
+        case .file:
+            if tokenizer.path == nil { throw fail("tokenizer.path", "a tokenizer.json file is required when tokenizer.source is file") }
+        case .model:
+            if model.source == .scratch { throw fail("tokenizer.source", "a model from scratch has no tokenizer; use train or file") }
+        }
+
+        if data.maxLength < 4 { throw fail("data.max_length", "must be at least 4, found \(data.maxLength)") }
+        if let n = data.maxTrainExamples { try positive("data.max_train_examples", n) }
+        if let n = data.maxEvalExamples { try positive("data.max_eval_examples", n) }
+
+        if tasks.isEmpty { throw fail("tasks", "at least one task is required") }
+        var seen = Set<String>()
+        for (i, task) in tasks.enumerated() {
+            if task.name.isEmpty { throw fail("tasks.\(i).name", "must not be empty") }
+            if !seen.insert(task.name).inserted { throw fail("tasks.\(i).name", "task '\(task.name)' is listed twice") }
+            if task.trainLanguages.isEmpty { throw fail("tasks.\(i).train_languages", "at least one training language is required") }
+            if Set(task.trainLanguages).count != task.trainLanguages.count {
+                throw fail("tasks.\(i).train_languages", "a language is listed twice")
+            }
+            if !(task.weight > 0) || !task.weight.isFinite { throw fail("tasks.\(i).weight", "must be a positive number, found \(task.weight)") }
+        }
+
+        if !(sampler.temperature > 0) || !sampler.temperature.isFinite {
+            throw fail("sampler.temperature", "must be a positive number, found \(sampler.temperature)")
+        }
+        if let cap = sampler.cap { try positive("sampler.cap", cap) }
+        if sampler.kind == .annealedTemperature {
+            guard let end = sampler.endTemperature else { throw fail("sampler.end_temperature", "required for annealed-temperature") }
+            if !(end > 0) || !end.isFinite { throw fail("sampler.end_temperature", "must be a positive number, found \(end)") }
+            guard let steps = sampler.annealSteps else { throw fail("sampler.anneal_steps", "required for annealed-temperature") }
+            try positive("sampler.anneal_steps", steps)
+        }
+
+        let o = optimization
+        if !(o.lr > 0) || !o.lr.isFinite { throw fail("optimization.lr", "must be a positive number, found \(o.lr)") }
+        if !(o.weightDecay >= 0) { throw fail("optimization.weight_decay", "must not be negative, found \(o.weightDecay)") }
+        if !(o.beta1 >= 0 && o.beta1 < 1) { throw fail("optimization.beta1", "must be in [0, 1), found \(o.beta1)") }
+        if !(o.beta2 >= 0 && o.beta2 < 1) { throw fail("optimization.beta2", "must be in [0, 1), found \(o.beta2)") }
+        if !(o.eps > 0) { throw fail("optimization.eps", "must be positive, found \(o.eps)") }
+        if !(o.momentum >= 0 && o.momentum < 1) { throw fail("optimization.momentum", "must be in [0, 1), found \(o.momentum)") }
+        try positive("optimization.batch_size", o.batchSize)
+        try positive("optimization.grad_accumulation", o.gradAccumulation)
+        try positive("optimization.max_steps", o.maxSteps)
+        if o.warmupSteps < 0 || o.warmupSteps > o.maxSteps {
+            throw fail("optimization.warmup_steps", "must be between 0 and max_steps (\(o.maxSteps)), found \(o.warmupSteps)")
+        }
+        if let clip = o.clipNorm, !(clip > 0) { throw fail("optimization.clip_norm", "must be positive (or null for no clipping), found \(clip)") }
+
+        if strategy.kind == .freezeLower {
+            if strategy.freezeLayers < 0 { throw fail("strategy.freeze_layers", "must not be negative, found \(strategy.freezeLayers)") }
+            if model.source == .scratch && strategy.freezeLayers > model.layers {
+                throw fail("strategy.freeze_layers", "cannot freeze \(strategy.freezeLayers) layers of a \(model.layers)-layer model")
+            }
+        }
+        try positive("strategy.unfreeze_every", strategy.unfreezeEvery)
+        if !(strategy.layerLRDecay > 0 && strategy.layerLRDecay <= 1) {
+            throw fail("strategy.layer_lr_decay", "must be in (0, 1], found \(strategy.layerLRDecay)")
+        }
+
+        try positive("evaluation.every", evaluation.every)
+        try positive("evaluation.batch_size", evaluation.batchSize)
+        if let p = evaluation.patience { try positive("evaluation.patience", p) }
+        if let names = evaluation.selectionTasks {
+            if names.isEmpty { throw fail("evaluation.selection_tasks", "must name at least one task (or be null)") }
+            for (i, n) in names.enumerated() where !seen.contains(n) {
+                throw fail("evaluation.selection_tasks.\(i)", "'\(n)' is not one of the experiment's tasks (\(tasks.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        if let every = checkpoint.every { try positive("checkpoint.every", every) }
+    }
+
+    /// Checks task names and languages against what the data offers: every task exists, has training
+    /// data in each training language and dev data in each language that selection or evaluation reads.
+    public func validateTasks(file: String? = nil, catalog: (String) -> TaskAvailability?, knownTasks: [String]) throws {
+        for (i, task) in tasks.enumerated() {
+            guard let available = catalog(task.name) else {
+                throw ConfigError(file: file, key: "tasks.\(i).name",
+                                  "unknown task '\(task.name)' (known: \(knownTasks.sorted().joined(separator: ", ")))")
+            }
+            for (j, lang) in task.trainLanguages.enumerated() where !available.trainLanguages.contains(lang) {
+                throw ConfigError(file: file, key: "tasks.\(i).train_languages.\(j)",
+                                  "task '\(task.name)' has no training data in '\(lang)' (has: \(available.trainLanguages.sorted().joined(separator: ", ")))")
+            }
+            for (j, lang) in task.evalLanguages.enumerated() where !available.devLanguages.contains(lang) {
+                throw ConfigError(file: file, key: "tasks.\(i).eval_languages.\(j)",
+                                  "task '\(task.name)' has no dev data in '\(lang)' (has: \(available.devLanguages.sorted().joined(separator: ", ")))")
+            }
+        }
+        let selected = selectionTaskNames { catalog($0)?.isMaskedLM ?? false }
+        if selected.isEmpty {
+            throw ConfigError(file: file, key: "evaluation.selection_tasks", "no task is selected for model selection; name one or set select: true on a task")
+        }
+        for name in selected {
+            guard let i = tasks.firstIndex(where: { $0.name == name }), let available = catalog(name) else { continue }
+            let needed = evaluation.selection == .sourceDev ? tasks[i].trainLanguages : tasks[i].evalLanguages
+            if needed.isEmpty {
+                throw ConfigError(file: file, key: "tasks.\(i).eval_languages",
+                                  "selection on target-dev needs evaluation languages for selection task '\(name)'")
+            }
+            let key = evaluation.selection == .sourceDev ? "train_languages" : "eval_languages"
+            for (j, lang) in needed.enumerated() where !available.devLanguages.contains(lang) {
+                throw ConfigError(file: file, key: "tasks.\(i).\(key).\(j)",
+                                  "task '\(name)' has no dev data in '\(lang)' for model selection (has: \(available.devLanguages.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// The tasks whose major metric makes the selection score: `evaluation.selection_tasks`, else every
+    /// task with `select: true`, else every task that is not masked language modelling.
+    public func selectionTaskNames(isMaskedLM: (String) -> Bool) -> [String] {
+        if let names = evaluation.selectionTasks { return names }
+        return tasks.filter { $0.select ?? !isMaskedLM($0.name) }.map(\.name)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Platform
+
+/// `results/<run>/`: the resolved experiment, the environment, the training log and the checkpoints.
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    public var experimentFile: URL { url.appendingPathComponent("experiment.yaml") }
+    public var environmentFile: URL { url.appendingPathComponent("environment.json") }
+    public var trainLog: URL { url.appendingPathComponent("train.jsonl") }
+    public var resultsFile: URL { url.appendingPathComponent("results.json") }
+    public var checkpoints: CheckpointStore { CheckpointStore(root: url.appendingPathComponent("checkpoints", isDirectory: true)) }
+
+    /// `results/<name>-seed<seed>-<UTC timestamp>`: the seed keeps runs of a seed sweep apart, the
+    /// timestamp keeps repeated runs apart.
+    public static func defaultPath(for experiment: Experiment, resultsRoot: String = "results", date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "\(resultsRoot)/\(experiment.name)-seed\(experiment.seed)-\(f.string(from: date))"
+    }
+
+    /// Creates a new run folder; refuses one that already holds a run (resume it with `--resume` instead).
+    public static func create(at path: String) throws -> RunFolder {
+        let url = URL(fileURLWithPath: path, isDirectory: true)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.appendingPathComponent("experiment.yaml").path) {
+            throw FileError(path: path, "already holds a run; use --resume \(path) to continue it, or choose another --output")
+        }
+        do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw FileError(path: path, "cannot create run folder: \(error.localizedDescription)")
+        }
+        return RunFolder(url: url)
+    }
+
+    /// An existing run folder to resume.
+    public static func open(_ path: String) throws -> RunFolder {
+        let folder = RunFolder(url: URL(fileURLWithPath: path, isDirectory: true))
+        guard FileManager.default.fileExists(atPath: folder.experimentFile.path) else {
+            throw FileError(path: path, "is not a run folder (no experiment.yaml)")
+        }
+        return folder
+    }
+
+    public func writeExperiment(_ experiment: Experiment) throws {
+        try AtomicFile.write(ExperimentLoader.resolvedYAML(experiment), to: experimentFile)
+    }
+
+    public func readExperiment() throws -> Experiment {
+        try ExperimentLoader.load(file: experimentFile.path)
+    }
+
+    public func writeEnvironment(_ environment: RunEnvironment) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(encoder.encode(environment), to: environmentFile)
+    }
+}
+
+/// What a run ran on and read, saved as `environment.json`.
+public struct RunEnvironment: Codable, Equatable, Sendable {
+    public var polyglot: String
+    public var swift: String
+    public var icu: String
+    public var icuData: String
+    public var cldr: String
+    public var unicode: String
+    public var blas: String
+    public var blasCore: String
+    public var threads: Int
+    public var cores: Int
+    public var os: String
+    public var seed: UInt64
+    /// Names of the random streams derived from the seed.
+    public var randomStreams: [String]
+    public var dataRoot: String
+    public var dataFiles: [DataFileChecksum]
+    public var startedAt: String
+    /// Set when the run was resumed: when, and from which step.
+    public var resumedAt: [ResumePoint]
+
+    public struct ResumePoint: Codable, Equatable, Sendable {
+        public var time: String
+        public var step: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case polyglot, swift, icu, icuData = "icu_data", cldr, unicode, blas, blasCore = "blas_core", threads, cores, os
+        case seed, randomStreams = "random_streams", dataRoot = "data_root", dataFiles = "data_files"
+        case startedAt = "started_at", resumedAt = "resumed_at"
+    }
+
+    /// The current process's versions and thread count.
+    public static func current(seed: UInt64, randomStreams: [String], dataRoot: String, dataFiles: [DataFileChecksum]) -> RunEnvironment {
+        RunEnvironment(
+            polyglot: RuntimeInfo.polyglotVersion, swift: RuntimeInfo.swiftVersion, icu: ICU.version,
+            icuData: ICU.dataVersion, cldr: ICU.cldrVersion, unicode: ICU.unicodeVersion,
+            blas: BLAS.configuration.trimmingCharacters(in: .whitespaces), blasCore: BLAS.coreName,
+            threads: Threads.count, cores: Threads.coreCount, os: RuntimeInfo.operatingSystem,
+            seed: seed, randomStreams: randomStreams, dataRoot: dataRoot, dataFiles: dataFiles,
+            startedAt: timestamp(), resumedAt: [])
+    }
+
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}
+
+public struct DataFileChecksum: Codable, Equatable, Sendable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String
+
+    /// Checksums of the files, each once, in path order.
+    public static func of(files: [String]) throws -> [DataFileChecksum] {
+        try Set(files).sorted().map { path in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+            return DataFileChecksum(path: path, bytes: size, sha256: try SHA256.hex(ofFile: path))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Platform
+
+/// One optimizer step in `train.jsonl`.
+public struct StepRecord: Codable, Equatable, Sendable {
+    public var type = "step"
+    public var step: Int
+    /// Mean training loss of each task trained in this step.
+    public var loss: [String: Double]
+    /// Examples of each task in this step.
+    public var examples: [String: Int]
+    public var lr: Double
+    public var tokens: Int
+    public var gradNorm: Double?
+
+    enum CodingKeys: String, CodingKey { case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm" }
+
+    public init(step: Int, loss: [String: Double], examples: [String: Int], lr: Double, tokens: Int, gradNorm: Double?) {
+        self.step = step; self.loss = loss; self.examples = examples; self.lr = lr; self.tokens = tokens; self.gradNorm = gradNorm
+    }
+}
+
+/// One evaluation in `train.jsonl`: metrics by task, language and metric name.
+public struct EvaluationRecord: Codable, Equatable, Sendable {
+    public var type = "eval"
+    public var step: Int
+    /// task → split ("dev") → language → metric → value.
+    public var metrics: [String: [String: [String: [String: Double]]]]
+    public var selection: String
+    public var selectionScore: Double?
+    public var best: Bool
+
+    enum CodingKeys: String, CodingKey { case type, step, metrics, selection, selectionScore = "selection_score", best }
+
+    public init(step: Int, metrics: [String: [String: [String: [String: Double]]]], selection: String, selectionScore: Double?, best: Bool) {
+        self.step = step; self.metrics = metrics; self.selection = selection; self.selectionScore = selectionScore; self.best = best
+    }
+}
+
+/// `train.jsonl`: one JSON object per line, appended as training goes. Resuming from step N first drops
+/// every line after step N, so the log of a resumed run is the log of an uninterrupted one.
+public final class TrainLog {
+    public let url: URL
+    private var handle: FileHandle
+    private let encoder: JSONEncoder
+
+    /// Opens the log, new (`resumeAfter` nil) or truncated to the records of steps up to `resumeAfter`.
+    public init(url: URL, resumeAfter step: Int? = nil) throws {
+        self.url = url
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        if let step {
+            let kept = try TrainLog.lines(at: url, upToStep: step)
+            try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: url)
+        } else {
+            try AtomicFile.write(Data(), to: url)
+        }
+        guard let h = FileHandle(forWritingAtPath: url.path) else { throw FileError(path: url.path, "cannot open for appending") }
+        handle = h
+        try handle.seekToEnd()
+    }
+
+    deinit { try? handle.close() }
+
+    public func append<Record: Encodable>(_ record: Record) throws {
+        var data = try encoder.encode(record)
+        data.append(0x0A)
+        try handle.write(contentsOf: data)
+    }
+
+    /// Flushes the log to disk (before a checkpoint, so the checkpoint never runs ahead of its log).
+    public func sync() throws { try handle.synchronize() }
+
+    /// The lines of an existing log whose `step` is at most `step` (a torn last line is dropped).
+    static func lines(at url: URL, upToStep step: Int) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        var kept: [String] = []
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let s = object["step"] as? Int else { continue }
+            if s <= step { kept.append(String(line)) }
+        }
+        return kept
+    }
+
+    /// Every record of a log as dictionaries (for reports and tests).
+    public static func read(_ url: URL) throws -> [[String: Any]] {
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw FileError(path: url.path, "cannot read") }
+        var out: [[String: Any]] = []
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw FileError(path: url.path, line: i + 1, "not a JSON object")
+            }
+            out.append(object)
+        }
+        return out
+    }
+}

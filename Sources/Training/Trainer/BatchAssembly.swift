@@ -1,0 +1,65 @@
+import Models
+import Platform
+
+/// Pads encoded examples into a `TokenBatch` with the head's targets.
+public enum BatchAssembly {
+    public struct MaskingTokens: Sendable, Equatable {
+        public var mask: Int32
+        public var vocabSize: Int
+        public init(mask: Int32, vocabSize: Int) { self.mask = mask; self.vocabSize = vocabSize }
+    }
+
+    /// The batch of `examples` (in order) and its targets. MLM targets are drawn from `masking`:
+    /// BERT's recipe, 15% of maskable tokens chosen, of which 80% become the mask token, 10% a random
+    /// token and 10% stay; at least one token per batch is chosen so the loss is defined.
+    public static func make(_ examples: [EncodedExample], pad: Int32, masking: MaskingTokens?, random: inout RandomStream) -> (TokenBatch, HeadTargets) {
+        let hasTypes = examples.contains { $0.typeIDs != nil }
+        var batch = TokenBatch(sequences: examples.map(\.ids),
+                               tokenTypes: hasTypes ? examples.map { $0.typeIDs ?? [Int32](repeating: 0, count: $0.ids.count) } : nil,
+                               pad: pad)
+        let t = batch.length
+        switch examples.first?.target {
+        case .label?:
+            return (batch, .classes(examples.map { if case .label(let l) = $0.target { return l } else { return EncodedExample.ignoreIndex } }))
+        case .value?:
+            return (batch, .values(examples.map { if case .value(let v) = $0.target { return v } else { return 0 } }))
+        case .tags?:
+            var tags = [Int32](repeating: EncodedExample.ignoreIndex, count: examples.count * t)
+            for (i, ex) in examples.enumerated() {
+                if case .tags(let row) = ex.target { for (j, tag) in row.enumerated() { tags[i * t + j] = tag } }
+            }
+            return (batch, .tokenClasses(tags))
+        case .maskedLM?, nil:
+            guard let masking else { preconditionFailure("masked-LM batch without a mask token") }
+            var labels = [Int32](repeating: EncodedExample.ignoreIndex, count: examples.count * t)
+            var chosen = 0
+            for (i, ex) in examples.enumerated() {
+                for j in 0..<ex.ids.count where ex.maskable[j] {
+                    guard random.nextFloat() < 0.15 else { continue }
+                    chosen += 1
+                    labels[i * t + j] = ex.ids[j]
+                    let r = random.nextFloat()
+                    if r < 0.8 { batch.ids[i * t + j] = masking.mask }
+                    else if r < 0.9 { batch.ids[i * t + j] = Int32(random.nextInt(below: masking.vocabSize)) }
+                }
+            }
+            if chosen == 0, let (i, j) = firstMaskable(examples) {
+                labels[i * t + j] = examples[i].ids[j]
+                batch.ids[i * t + j] = masking.mask
+            }
+            return (batch, .tokenClasses(labels))
+        }
+    }
+
+    static func firstMaskable(_ examples: [EncodedExample]) -> (Int, Int)? {
+        for (i, ex) in examples.enumerated() { if let j = ex.maskable.firstIndex(of: true) { return (i, j) } }
+        return nil
+    }
+
+    /// Non-padding tokens of a batch.
+    public static func tokenCount(_ batch: TokenBatch) -> Int {
+        var n = 0
+        for m in batch.attentionMask where m != 0 { n += 1 }
+        return n
+    }
+}

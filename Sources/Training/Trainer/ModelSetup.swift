@@ -1,0 +1,53 @@
+import Engine
+import Foundation
+import Models
+import Platform
+import Text
+
+/// Builds the model an experiment asks for: a new encoder of the given size, or a Polyglot or Hugging
+/// Face checkpoint, with one head per (shared) task head.
+enum ModelSetup {
+    static func build(_ e: Experiment, tokenizer: Tokenizer, heads: [HeadSpec], maxBatch: Int) throws -> MultiTaskModel {
+        let m = e.model
+        switch m.source {
+        case .scratch:
+            let encoder = EncoderConfig(vocabSize: tokenizer.vocabSize, hiddenSize: m.hidden, numLayers: m.layers, numHeads: m.heads,
+                                        intermediateSize: m.intermediate, maxPositions: m.maxPositions, typeVocabSize: 2,
+                                        hiddenDropout: Float(m.dropout), attentionDropout: Float(m.dropout))
+            let config = ModelConfig(encoder: encoder, padTokenId: tokenizer.specialTokenIDs.pad ?? 0, source: "scratch")
+            return try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: e.data.maxLength, seed: e.seed)
+        case .polyglot:
+            let dir = URL(fileURLWithPath: m.path!)
+            let (stored, _) = try ModelCheckpoint.readStructure(dir)
+            try checkVocabulary(stored.encoder.vocabSize, tokenizer, key: "model.path")
+            var config = stored
+            config.encoder.hiddenDropout = Float(m.dropout)
+            config.encoder.attentionDropout = Float(m.dropout)
+            let length = min(e.data.maxLength, config.encoder.maxPositions)
+            let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: e.seed)
+            // The encoder must load whole; heads load where the checkpoint has one of the same name and shape.
+            let weights = dir.appendingPathComponent(ModelCheckpoint.weightsFile)
+            let file = try SafetensorsFile(url: weights)
+            for entry in model.store.entries {
+                let isHead = entry.name.hasPrefix("heads.")
+                guard let stored = file.entry(entry.name), stored.shape == entry.shape.dims else {
+                    if isHead { continue }
+                    throw FileError(path: weights.path, "has no tensor \(entry.name) of shape \(entry.shape.dims)")
+                }
+                try model.store.set(entry.name, values: try file.floats(entry.name))
+            }
+            return model
+        case .hf:
+            let (model, _) = try HFImport.load(directory: URL(fileURLWithPath: m.path!), heads: heads, maxBatch: maxBatch,
+                                               maxLength: e.data.maxLength, seed: e.seed)
+            try checkVocabulary(model.config.encoder.vocabSize, tokenizer, key: "model.path")
+            return model
+        }
+    }
+
+    static func checkVocabulary(_ size: Int, _ tokenizer: Tokenizer, key: String) throws {
+        if tokenizer.vocabSize > size {
+            throw ConfigError(key: key, "the tokenizer has \(tokenizer.vocabSize) tokens, the model's embeddings only \(size)")
+        }
+    }
+}

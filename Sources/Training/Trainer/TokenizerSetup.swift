@@ -1,0 +1,55 @@
+import Foundation
+import Platform
+import Text
+
+/// The run's tokenizer: trained on the training tasks' text, read from a file, or the model checkpoint's.
+/// It is saved in the run folder and read back from there, so a resumed run encodes exactly as the first.
+enum TokenizerSetup {
+    static let fileName = "tokenizer.json"
+
+    static func url(_ run: RunFolder) -> URL { run.url.appendingPathComponent(fileName) }
+
+    static func prepare(_ e: Experiment, examples: [Trainer.RawTask], run: RunFolder) throws -> Tokenizer {
+        let t = e.tokenizer
+        let tokenizer: Tokenizer
+        switch t.source {
+        case .file:
+            tokenizer = try Tokenizer.load(from: URL(fileURLWithPath: t.path!))
+        case .model:
+            tokenizer = try Tokenizer.load(from: URL(fileURLWithPath: e.model.path!).appendingPathComponent(fileName))
+        case .train:
+            var corpora: [String: [String]] = [:]
+            for task in examples { for ex in task.train { corpora[ex.language, default: []] += ex.texts } }
+            var config = TokenizerTrainer.Config()
+            config.vocabSize = t.vocabSize
+            config.seed = e.seed
+            config.preTokenizer = t.preTokenizer == .icu ? .icu : .metaspace
+            config.maxSentencesPerLanguage = max(1, t.maxSentences / max(1, corpora.count))
+            config.seedSize = max(config.seedSize, t.vocabSize)
+            let trainer: TokenizerTrainer
+            do { trainer = try TokenizerTrainer(config: config) } catch let error as ConfigError {
+                throw ConfigError(key: "tokenizer." + error.key, error.message)
+            }
+            tokenizer = try trainer.train(corpora)
+        }
+        try tokenizer.save(to: url(run))
+        return try load(e, run: run)
+    }
+
+    /// The tokenizer saved in the run folder, truncating to the experiment's sequence length.
+    static func load(_ e: Experiment, run: RunFolder) throws -> Tokenizer {
+        var tokenizer = try Tokenizer.load(from: url(run))
+        tokenizer.maxLength = e.data.maxLength
+        return tokenizer
+    }
+
+    /// tokenizer.json and its sidecar (when there is one), for checkpoints.
+    static func files(_ run: RunFolder) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let main = url(run)
+        out[fileName] = try Data(contentsOf: main)
+        let side = Tokenizer.sidecarURL(for: main)
+        if FileManager.default.fileExists(atPath: side.path) { out[side.lastPathComponent] = try Data(contentsOf: side) }
+        return out
+    }
+}

@@ -1,0 +1,539 @@
+import Data
+import Engine
+import Foundation
+import Models
+import Platform
+import Text
+
+/// Where the trainer finds specs and data, and how it reports.
+public struct TrainOptions {
+    public var tasksDirectory = "tasks"
+    public var languagesDirectory = "languages"
+    /// `--data-root`; the experiment's `data_root` wins, then this, then `POLYGLOT_DATA_ROOT`, then `data/`.
+    public var dataRoot: String?
+    /// Progress as a redrawn bar (nil: when standard output is a terminal).
+    public var interactive: Bool?
+    public var write: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
+    public init() {}
+}
+
+/// What a finished run reports.
+public struct TrainingSummary: Sendable {
+    public var runFolder: URL
+    public var results: TrainingResults
+}
+
+/// The multi-task training loop: task sampler → batches → encoder + heads → gradient accumulation,
+/// clipping, schedule, fine-tuning strategy → optimizer; dev evaluation every N steps, selection and
+/// early stopping, `best` and `last` checkpoints, `train.jsonl`. Resumable bitwise from `last`.
+public final class Trainer {
+    let experiment: Experiment
+    let run: RunFolder
+    let tasks: [EncodedTask]
+    let model: MultiTaskModel
+    let optimizer: Optimizer
+    let plan: FineTuningPlan
+    let schedule: LearningRateSchedule
+    /// Store group index for (layer group, weight decay on?).
+    let storeGroups: [(layerGroup: Int, decays: Bool, index: Int)]
+    let masking: BatchAssembly.MaskingTokens?
+    let pad: Int32
+    let selectionTasks: [String]
+    let tokenizerFiles: [String: Data]
+    var state: TrainerState
+    var log: TrainLog?
+    let options: TrainOptions
+
+    public static let checkpointStateFile = "trainer_state.json"
+    public static let optimizerFile = "optimizer.json"
+
+    // MARK: - Entry points
+
+    /// Starts a new run of `experiment` in `outputPath`.
+    public static func start(_ experiment: Experiment, experimentFile: String?, outputPath: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
+        try experiment.validate(file: experimentFile)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
+        let specs = try catalog.resolve(experiment, file: experimentFile)
+        let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
+        let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
+        let run = try RunFolder.create(at: outputPath)
+        try run.writeExperiment(experiment)
+        let tokenizer = try TokenizerSetup.prepare(experiment, examples: raw, run: run)
+        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
+                                  catalog: catalog, dataRoot: dataRoot, options: options)
+        var files: [String] = []
+        for (spec, entry) in zip(specs, experiment.tasks) {
+            files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
+            files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
+        }
+        files += experiment.tasks.flatMap { $0.trainLanguages + $0.evalLanguages }.compactMap { catalog.languages[$0]?.sourcePath }.filter { !$0.isEmpty }
+        if experiment.tokenizer.source == .file, let p = experiment.tokenizer.path { files.append(p) }
+        let environment = RunEnvironment.current(seed: experiment.seed, randomStreams: trainer.streamNames, dataRoot: dataRoot,
+                                                 dataFiles: try DataFileChecksum.of(files: files))
+        try run.writeEnvironment(environment)
+        trainer.log = try TrainLog(url: run.trainLog)
+        return try trainer.train()
+    }
+
+    /// Continues the run in `path` from its `last` checkpoint (or from the start when none was written).
+    public static func resume(_ path: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
+        let run = try RunFolder.open(path)
+        try run.checkpoints.recover()
+        let experiment = try run.readExperiment()
+        try experiment.validate(file: run.experimentFile.path)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
+        let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
+        let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
+        let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
+        guard FileManager.default.fileExists(atPath: TokenizerSetup.url(run).path) else {
+            throw FileError(path: TokenizerSetup.url(run).path, "missing: the run stopped before its tokenizer was saved; remove \(path) and start the run again")
+        }
+        let tokenizer = try TokenizerSetup.load(experiment, run: run)
+        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
+                                  catalog: catalog, dataRoot: dataRoot, options: options)
+        var resumedFrom = 0
+        if let last = run.checkpoints.existing("last") {
+            try trainer.restore(from: last)
+            resumedFrom = trainer.state.step
+        }
+        if var environment = try? JSONDecoder().decode(RunEnvironment.self, from: Data(contentsOf: run.environmentFile)) {
+            environment.resumedAt.append(.init(time: RunEnvironment.timestamp(), step: resumedFrom))
+            try run.writeEnvironment(environment)
+        }
+        trainer.log = try TrainLog(url: run.trainLog, resumeAfter: resumedFrom)
+        return try trainer.train()
+    }
+
+    // MARK: - Setup
+
+    /// Raw examples per task: training examples of every training language, dev examples per language.
+    struct RawTask {
+        var train: [Example]
+        var dev: [String: [Example]]
+    }
+
+    static func loadExamples(_ e: Experiment, specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) throws -> [RawTask] {
+        try zip(specs, e.tasks).map { spec, entry in
+            var train: [Example] = []
+            for lang in entry.trainLanguages {
+                var examples = try DatasetLoader.load(task: spec, language: lang, split: .train, dataRoot: dataRoot, languages: catalog.languages)
+                if let cap = e.data.maxTrainExamples, examples.count > cap { examples = Array(examples.prefix(cap)) }
+                train += examples
+            }
+            if train.isEmpty {
+                throw ConfigError(key: "tasks.\(e.tasks.firstIndex(of: entry)!).train_languages", "task '\(spec.name)' has no training examples in \(entry.trainLanguages.joined(separator: ", "))")
+            }
+            var dev: [String: [Example]] = [:]
+            for lang in Set(entry.trainLanguages + entry.evalLanguages).sorted() where spec.splits(for: lang).contains(.dev) {
+                var examples = try DatasetLoader.load(task: spec, language: lang, split: .dev, dataRoot: dataRoot, languages: catalog.languages)
+                if let cap = e.data.maxEvalExamples, examples.count > cap { examples = Array(examples.prefix(cap)) }
+                if !examples.isEmpty { dev[lang] = examples }
+            }
+            return RawTask(train: train, dev: dev)
+        }
+    }
+
+    init(experiment e: Experiment, run: RunFolder, specs: [TaskSpec], raw: [RawTask], tokenizer: Tokenizer,
+         catalog: TaskCatalog, dataRoot: String, options: TrainOptions) throws {
+        experiment = e
+        self.run = run
+        self.options = options
+        tokenizerFiles = try TokenizerSetup.files(run)
+        guard let padID = tokenizer.specialTokenIDs.pad else {
+            throw ConfigError(file: run.experimentFile.path, key: "tokenizer", "the tokenizer has no padding token ([PAD] or <pad>)")
+        }
+        pad = Int32(padID)
+
+        var encoded: [EncodedTask] = []
+        var heads: [String: HeadSpec] = [:]
+        for (i, (spec, entry)) in zip(specs, e.tasks).enumerated() {
+            let labels = try LabelSet.of(spec, dataRoot: dataRoot)
+            let head = TaskCatalog.headSpec(spec, labels: labels)
+            if let existing = heads[head.name], existing != head {
+                throw ConfigError(key: "tasks.\(i).name", "task '\(spec.name)' shares head '\(head.name)' but needs a different one (labels or kind differ)")
+            }
+            heads[head.name] = head
+            let train = try EncodedTask.encode(raw[i].train, spec: spec, labels: labels, tokenizer: tokenizer)
+            var dev: [String: [EncodedExample]] = [:]
+            for (lang, examples) in raw[i].dev { dev[lang] = try EncodedTask.encode(examples, spec: spec, labels: labels, tokenizer: tokenizer) }
+            encoded.append(EncodedTask(spec: spec, entry: entry, headName: head.name, labels: labels, train: train, dev: dev))
+        }
+        tasks = encoded
+        let headSpecs = heads.keys.sorted().map { heads[$0]! }
+
+        if specs.contains(where: { $0.type == .mlm }) {
+            guard let maskID = tokenizer.specialTokenIDs.mask else {
+                throw ConfigError(key: "tokenizer", "a masked-LM task needs a mask token ([MASK] or <mask>) in the tokenizer")
+            }
+            masking = .init(mask: Int32(maskID), vocabSize: tokenizer.vocabSize)
+        } else {
+            masking = nil
+        }
+
+        let maxBatch = max(e.optimization.batchSize, e.evaluation.batchSize)
+        model = try ModelSetup.build(e, tokenizer: tokenizer, heads: headSpecs, maxBatch: maxBatch)
+        let layers = model.config.encoder.numLayers
+        if e.strategy.kind == .freezeLower && e.strategy.freezeLayers > layers {
+            throw ConfigError(key: "strategy.freeze_layers", "cannot freeze \(e.strategy.freezeLayers) layers of a \(layers)-layer model")
+        }
+        plan = FineTuningPlan(settings: e.strategy, layerCount: layers)
+
+        // One store group per (layer group, decay): biases and LayerNorm weights take no weight decay, as in BERT.
+        var groups: [(Int, Bool, Int)] = []
+        let store = model.store
+        for g in 0..<plan.groupCount {
+            for decays in [true, false] {
+                let index = store.addGroup(ParameterGroup(name: "layers-\(g)-\(decays ? "decay" : "no-decay")",
+                                                          weightDecay: decays ? Float(e.optimization.weightDecay) : 0))
+                groups.append((g, decays, index))
+            }
+        }
+        for entry in store.entries {
+            let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
+            let decays = !(entry.name.hasSuffix(".bias") || entry.name.contains("LayerNorm") || entry.name.contains("layer_norm"))
+            let index = groups.first { $0.0 == g && $0.1 == decays }!.2
+            try store.assign(group: index) { $0 == entry.name }
+        }
+        storeGroups = groups.map { (layerGroup: $0.0, decays: $0.1, index: $0.2) }
+
+        let o = e.optimization
+        switch o.optimizer {
+        case .adamw:
+            optimizer = try AdamW(store: store, config: .init(beta1: Float(o.beta1), beta2: Float(o.beta2), epsilon: Float(o.eps)))
+        case .sgd:
+            optimizer = try SGD(store: store, config: .init(momentum: Float(o.momentum)))
+        }
+        switch o.schedule {
+        case .constant: schedule = .constant
+        case .linear: schedule = .linear(warmupSteps: o.warmupSteps, totalSteps: o.maxSteps)
+        case .cosine: schedule = .cosine(warmupSteps: o.warmupSteps, totalSteps: o.maxSteps)
+        }
+
+        selectionTasks = e.selectionTaskNames { name in specs.first { $0.name == name }?.type == .mlm }
+        let sampler = try TaskSampler(rule: Trainer.samplingRule(e), exampleCounts: encoded.map(\.train.count), seed: e.seed)
+        let iterators = try encoded.map { try EpochIterator(count: $0.train.count, seed: e.seed, name: "examples/\($0.spec.name)") }
+        state = TrainerState(step: 0, sampler: sampler, iterators: iterators, masking: RandomStream(seed: e.seed, name: "mlm-masking"),
+                             encoderDropout: model.encoder.dropoutStream, headDropout: model.headDropoutStream,
+                             tracker: SelectionTracker(patience: e.evaluation.patience), tokensSeen: 0, stoppedEarly: false,
+                             bestEvaluation: nil, lastEvaluation: nil)
+    }
+
+    var streamNames: [String] {
+        ["sampler", "mlm-masking", "dropout", "head_dropout", "init/<parameter>"] + tasks.map { "examples/\($0.spec.name)" }
+            + tasks.filter { $0.spec.type == .mlm }.flatMap { t in t.dev.keys.sorted().map { "mlm-dev/\(t.spec.name)/\($0)" } }
+    }
+
+    static func samplingRule(_ e: Experiment) -> TaskSamplingRule {
+        let s = e.sampler
+        switch s.kind {
+        case .uniform: return .uniform
+        case .proportional: return s.cap.map { .temperature(1, examplesCap: $0) } ?? .proportional
+        case .temperature: return .temperature(s.temperature, examplesCap: s.cap)
+        case .specified: return .specified(e.tasks.map(\.weight))
+        case .annealedTemperature:
+            return .annealedTemperature(from: s.temperature, to: s.endTemperature ?? s.temperature, steps: s.annealSteps ?? 1, examplesCap: s.cap)
+        }
+    }
+
+    // MARK: - The loop
+
+    func train() throws -> TrainingSummary {
+        let e = experiment
+        let progress = ProgressDisplay(totalSteps: e.optimization.maxSteps, startStep: state.step,
+                                       interactive: options.interactive ?? (isatty(1) != 0), write: options.write)
+        applyGroupSettings(step: state.step)
+        let evalEvery = e.evaluation.every
+        let checkpointEvery = e.checkpoint.every ?? evalEvery
+        while state.step < e.optimization.maxSteps && !state.stoppedEarly {
+            if plan.changes(at: state.step) { applyGroupSettings(step: state.step) }
+            let record = try trainStep()
+            try log?.append(record)
+            progress.update(step: state.step, tokens: record.tokens, losses: record.loss)
+            let done = state.step
+            let last = done == e.optimization.maxSteps
+            if done % evalEvery == 0 || last {
+                let improved = try evaluate(progress: progress)
+                if improved && e.checkpoint.keepBest { try saveBest() }
+            }
+            if done % checkpointEvery == 0 || last || state.stoppedEarly { try saveLast() }
+        }
+        progress.finish()
+        let results = TrainingResults(
+            experiment: e.name, seed: e.seed, steps: state.step, stoppedEarly: state.stoppedEarly,
+            selection: e.evaluation.selection.rawValue, selectionTasks: selectionTasks,
+            bestStep: state.tracker.bestStep, bestScore: state.tracker.bestScore,
+            best: state.bestEvaluation, last: state.lastEvaluation)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(encoder.encode(results), to: run.resultsFile)
+        try log?.sync()
+        return TrainingSummary(runFolder: run.url, results: results)
+    }
+
+    /// Frozen flags and learning-rate multipliers of every store group at `step`.
+    func applyGroupSettings(step: Int) {
+        for g in storeGroups {
+            let setting = plan.setting(group: g.layerGroup, step: step)
+            model.store.updateGroup(g.index) {
+                $0.frozen = setting.frozen
+                $0.learningRateScale = Float(setting.lrMultiplier)
+            }
+        }
+    }
+
+    /// One optimizer step: `grad_accumulation` micro-batches, each of one task (task-per-step) or of
+    /// tasks drawn per example (mixed); the gradient is the example-weighted mean over the step.
+    func trainStep() throws -> StepRecord {
+        let e = experiment, o = e.optimization
+        let store = model.store
+        store.zeroGradients()
+        var scale = GradientWeighting()
+        var lossSum: [String: Double] = [:], lossCount: [String: Int] = [:], examples: [String: Int] = [:]
+        var tokens = 0
+        let stepTask = e.sampler.batching == .taskPerStep ? state.sampler.nextTask(step: state.step) : -1
+        for _ in 0..<o.gradAccumulation {
+            var parts: [(task: Int, count: Int)] = []
+            if stepTask >= 0 {
+                parts = [(stepTask, o.batchSize)]
+            } else {
+                var counts = [Int](repeating: 0, count: tasks.count)
+                for t in state.sampler.nextTasks(step: state.step, count: o.batchSize) { counts[t] += 1 }
+                parts = counts.enumerated().filter { $0.element > 0 }.map { ($0.offset, $0.element) }
+            }
+            for part in parts {
+                let task = tasks[part.task]
+                let indices = state.iterators[part.task].next(batch: part.count)
+                let (batch, targets) = BatchAssembly.make(indices.map { task.train[$0] }, pad: pad, masking: masking, random: &state.masking)
+                scale.prepare(weight: Float(part.count) / Float(o.batchSize * o.gradAccumulation), store: store)
+                let loss = try model.loss(head: task.headName, batch: batch, targets: targets, training: true, backward: true)
+                lossSum[task.spec.name, default: 0] += Double(loss)
+                lossCount[task.spec.name, default: 0] += 1
+                examples[task.spec.name, default: 0] += part.count
+                tokens += BatchAssembly.tokenCount(batch)
+            }
+        }
+        scale.finish(store: store)
+        let norm: Float
+        if let clip = o.clipNorm {
+            norm = try GradientClipping.clip(store, maxNorm: Float(clip))
+        } else {
+            norm = GradientClipping.globalNorm(store)
+        }
+        let lr = schedule.rate(base: Float(o.lr), step: state.step)
+        optimizer.step(learningRate: lr)
+        state.step += 1
+        state.tokensSeen += tokens
+        var losses: [String: Double] = [:]
+        for (k, s) in lossSum { losses[k] = s / Double(lossCount[k]!) }
+        return StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm))
+    }
+
+    // MARK: - Evaluation
+
+    /// Evaluates every task's dev data, records it, updates selection; true when this is the best so far.
+    func evaluate(progress: ProgressDisplay) throws -> Bool {
+        let e = experiment
+        var metrics: [String: [String: [String: [String: Double]]]] = [:]
+        var majors: [MajorMetric] = []
+        for task in tasks {
+            var byLanguage: [String: [String: Double]] = [:]
+            for lang in task.dev.keys.sorted() {
+                byLanguage[lang] = try evaluate(task, language: lang)
+            }
+            metrics[task.spec.name] = ["dev": byLanguage]
+            if selectionTasks.contains(task.spec.name) {
+                let langs = e.evaluation.selection == .sourceDev ? task.entry.trainLanguages : task.entry.evalLanguages
+                let values = langs.compactMap { byLanguage[$0]?[task.spec.majorMetric] }
+                let mean = values.isEmpty ? Double.nan : values.reduce(0, +) / Double(values.count)
+                majors.append(MajorMetric(task: task.spec.name, name: task.spec.majorMetric, value: mean,
+                                          higherIsBetter: DevMetrics.higherIsBetter(task.spec.majorMetric)))
+            }
+        }
+        let score = SelectionTracker.score(majors)
+        let outcome = state.tracker.record(step: state.step, score: score)
+        let record = EvaluationRecord(step: state.step, metrics: metrics, selection: e.evaluation.selection.rawValue,
+                                      selectionScore: score, best: outcome.improved)
+        try log?.append(record)
+        state.lastEvaluation = record
+        if outcome.improved { state.bestEvaluation = record }
+        if outcome.stop { state.stoppedEarly = true }
+        let summary = majors.map { "\($0.task) \($0.name)=\(String(format: "%.4f", $0.value))" }.joined(separator: " ")
+        progress.note("eval step \(state.step): \(e.evaluation.selection.rawValue) score \(score.map { String(format: "%.4f", $0) } ?? "n/a")"
+                      + (outcome.improved ? " (best)" : "") + (summary.isEmpty ? "" : " | " + summary)
+                      + (outcome.stop ? " | early stop" : ""))
+        return outcome.improved
+    }
+
+    func evaluate(_ task: EncodedTask, language: String) throws -> [String: Double] {
+        let examples = task.dev[language] ?? []
+        let size = experiment.evaluation.batchSize
+        var out: [String: Double] = [:]
+        let wanted = Set(task.spec.metrics + [task.spec.majorMetric]).intersection(DevMetrics.supported)
+        switch task.spec.type {
+        case .classification, .pairClassification:
+            var predicted: [Int] = [], gold: [Int] = []
+            var noMasking = RandomStream(seed: 0)
+            for start in stride(from: 0, to: examples.count, by: size) {
+                let slice = Array(examples[start..<min(examples.count, start + size)])
+                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: nil, random: &noMasking)
+                guard case .classes(let best, _) = try model.predict(head: task.headName, batch: batch),
+                      case .classes(let labels) = targets else { continue }
+                predicted += best; gold += labels.map(Int.init)
+            }
+            out["accuracy"] = DevMetrics.accuracy(predicted: predicted, gold: gold)
+            out["micro_f1"] = out["accuracy"]
+            out["macro_f1"] = DevMetrics.macroF1(predicted: predicted, gold: gold)
+        case .regression:
+            var predicted: [Double] = [], gold: [Double] = []
+            var noMasking = RandomStream(seed: 0)
+            for start in stride(from: 0, to: examples.count, by: size) {
+                let slice = Array(examples[start..<min(examples.count, start + size)])
+                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: nil, random: &noMasking)
+                guard case .values(let v) = try model.predict(head: task.headName, batch: batch),
+                      case .values(let g) = targets else { continue }
+                predicted += v.map(Double.init); gold += g.map(Double.init)
+            }
+            out["mse"] = DevMetrics.mse(predicted: predicted, gold: gold)
+            out["pearson"] = DevMetrics.pearson(predicted, gold)
+            out["spearman"] = DevMetrics.spearman(predicted, gold)
+        case .tagging:
+            var predicted: [Int] = [], gold: [Int] = []
+            var noMasking = RandomStream(seed: 0)
+            for start in stride(from: 0, to: examples.count, by: size) {
+                let slice = Array(examples[start..<min(examples.count, start + size)])
+                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: nil, random: &noMasking)
+                guard case .tokenClasses(let rows) = try model.predict(head: task.headName, batch: batch),
+                      case .tokenClasses(let tags) = targets else { continue }
+                for (i, row) in rows.enumerated() {
+                    for (j, p) in row.enumerated() where tags[i * batch.length + j] != EncodedExample.ignoreIndex {
+                        predicted.append(p); gold.append(Int(tags[i * batch.length + j]))
+                    }
+                }
+            }
+            out["accuracy"] = DevMetrics.accuracy(predicted: predicted, gold: gold)
+            out["macro_f1"] = DevMetrics.macroF1(predicted: predicted, gold: gold)
+        case .mlm:
+            // The same masks at every evaluation: a fresh stream per task and language.
+            var random = RandomStream(seed: experiment.seed, name: "mlm-dev/\(task.spec.name)/\(language)")
+            var lossTotal = 0.0, masked = 0, right = 0
+            for start in stride(from: 0, to: examples.count, by: size) {
+                let slice = Array(examples[start..<min(examples.count, start + size)])
+                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: masking, random: &random)
+                guard case .tokenClasses(let labels) = targets else { continue }
+                let n = labels.filter { $0 != EncodedExample.ignoreIndex }.count
+                let loss = try model.loss(head: task.headName, batch: batch, targets: targets, training: false, backward: false)
+                lossTotal += Double(loss) * Double(n)
+                masked += n
+                guard case .tokenClasses(let rows) = try model.predict(head: task.headName, batch: batch) else { continue }
+                for (i, row) in rows.enumerated() {
+                    for (j, p) in row.enumerated() where labels[i * batch.length + j] != EncodedExample.ignoreIndex {
+                        if p == Int(labels[i * batch.length + j]) { right += 1 }
+                    }
+                }
+            }
+            out["mlm_accuracy"] = masked > 0 ? Double(right) / Double(masked) : .nan
+            out["perplexity"] = masked > 0 ? exp(lossTotal / Double(masked)) : .nan
+        default:
+            break
+        }
+        return out.filter { wanted.contains($0.key) }
+    }
+
+    // MARK: - Checkpoints
+
+    func saveLast() throws {
+        try log?.sync()
+        // The model owns its dropout streams while training; the state carries them to disk.
+        state.encoderDropout = model.encoder.dropoutStream
+        state.headDropout = model.headDropoutStream
+        let stateData = try Trainer.jsonEncoder().encode(state)
+        let optimizerState = optimizer.exportState()
+        try run.checkpoints.save("last") { dir in
+            try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
+                                     to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
+            var header = OptimizerHeader(kind: optimizerState.kind, step: optimizerState.step, buffers: optimizerState.buffers.keys.sorted())
+            header.buffers = header.buffers.filter { !$0.contains("/") }
+            try AtomicFile.write(Trainer.jsonEncoder().encode(header), to: dir.appendingPathComponent(Trainer.optimizerFile))
+            for name in header.buffers {
+                let values = optimizerState.buffers[name]!
+                let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
+                try AtomicFile.write(data, to: dir.appendingPathComponent("optimizer.\(name).f32"))
+            }
+            try AtomicFile.write(stateData, to: dir.appendingPathComponent(Trainer.checkpointStateFile))
+        }
+    }
+
+    func saveBest() throws {
+        try run.checkpoints.save("best") { dir in
+            try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
+                                     to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
+        }
+    }
+
+    struct OptimizerHeader: Codable {
+        var kind: String
+        var step: Int
+        var buffers: [String]
+    }
+
+    /// Loads weights, optimizer moments and trainer state from a `last` checkpoint.
+    func restore(from dir: URL) throws {
+        let weights = dir.appendingPathComponent("model").appendingPathComponent(ModelCheckpoint.weightsFile)
+        let file = try SafetensorsFile(url: weights)
+        for entry in model.store.entries {
+            guard file.entry(entry.name) != nil else { throw FileError(path: weights.path, "has no tensor \(entry.name)") }
+            try model.store.set(entry.name, values: try file.floats(entry.name))
+        }
+        let headerURL = dir.appendingPathComponent(Trainer.optimizerFile)
+        let header = try JSONDecoder().decode(OptimizerHeader.self, from: Data(contentsOf: headerURL))
+        var buffers: [String: [Float]] = [:]
+        for name in header.buffers {
+            let url = dir.appendingPathComponent("optimizer.\(name).f32")
+            let data = try Data(contentsOf: url)
+            guard data.count % 4 == 0 else { throw FileError(path: url.path, "is \(data.count) bytes, not whole floats") }
+            buffers[name] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        try optimizer.importState(OptimizerState(kind: header.kind, step: header.step, buffers: buffers))
+        let stateURL = dir.appendingPathComponent(Trainer.checkpointStateFile)
+        do {
+            state = try JSONDecoder().decode(TrainerState.self, from: Data(contentsOf: stateURL))
+        } catch {
+            throw FileError(path: stateURL.path, "cannot read trainer state: \(error)")
+        }
+        guard state.iterators.count == tasks.count, state.sampler.taskCount == tasks.count else {
+            throw FileError(path: stateURL.path, "was written for \(state.iterators.count) tasks, the experiment has \(tasks.count)")
+        }
+        model.encoder.dropoutStream = state.encoderDropout
+        model.headDropoutStream = state.headDropout
+    }
+
+    static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+}
+
+/// Sums gradients of parts with different weights in the one gradient slab: the slab holds the
+/// weighted sum divided by the current part's weight, rescaled when the weight changes, so each
+/// backward pass adds its plain gradient and no second slab is needed.
+struct GradientWeighting {
+    private var current: Float?
+
+    mutating func prepare(weight: Float, store: ParameterStore) {
+        if let c = current, c != weight { scale(store, by: c / weight) }
+        current = weight
+    }
+
+    mutating func finish(store: ParameterStore) {
+        if let c = current, c != 1 { scale(store, by: c) }
+        current = nil
+    }
+
+    private func scale(_ store: ParameterStore, by factor: Float) {
+        let g = store.gradients.buffer
+        for i in g.indices { g[i] *= factor }
+    }
+}

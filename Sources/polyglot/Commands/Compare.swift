@@ -1,0 +1,34 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Platform
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two evaluated runs per task and language with a paired bootstrap test.",
+        discussion: """
+        Both runs must have been evaluated (polyglot eval). Examples are matched by id in predictions/<task>/<lang>.jsonl; \
+        the major metric is recomputed on resamples of the shared examples for both runs at once, giving A − B, its \
+        95% interval and a two-sided p-value.
+        """
+    )
+
+    @Argument(help: "Run A.") var runA: String
+    @Argument(help: "Run B.") var runB: String
+    @Option(help: "Bootstrap resamples.") var resamples = 1000
+    @Option(help: "Bootstrap seed.") var seed: UInt64 = 0
+    @Option(help: "Also write the comparison as JSON to this file.") var json: String?
+
+    func run() throws {
+        do {
+            guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
+            let c = try RunComparison.compare(ResultsLayout(path: runA), ResultsLayout(path: runB), resamples: resamples, seed: seed)
+            print(c.markdown(), terminator: "")
+            if let json {
+                try AtomicFile.write(try ResultsJSON.encoder(pretty: true).encode(c), to: URL(fileURLWithPath: json))
+            }
+        } catch {
+            fail(error)
+        }
+    }
+}

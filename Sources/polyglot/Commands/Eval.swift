@@ -1,0 +1,87 @@
+import ArgumentParser
+import Data
+import Evaluation
+import Foundation
+import Models
+import Platform
+
+/// Options every evaluation command shares: where specs and data are.
+struct SpecLocationOptions: ParsableArguments {
+    @Option(help: "Root that task data paths are relative to (default: the experiment's data_root, else POLYGLOT_DATA_ROOT, else data/).")
+    var dataRoot: String?
+    @Option(help: "Folder of task specs.") var tasksDir = "tasks"
+    @Option(help: "Folder of language specs.") var languagesDir = "languages"
+
+    var locations: EvaluationPaths {
+        var l = EvaluationPaths()
+        l.dataRoot = dataRoot; l.tasksDirectory = tasksDir; l.languagesDirectory = languagesDir
+        return l
+    }
+}
+
+/// Splits `a,b c` style lists given once or repeated.
+func commaList(_ values: [String]) -> [String] {
+    values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained run on every task and language: zero-shot transfer, held-out tasks, retrieval.",
+        discussion: """
+        Loads the run's best checkpoint (else last) and scores each task of the experiment (masked LM aside) in \
+        its training and evaluation languages, on the test split where the language has one, else dev. --tasks may \
+        name tasks the run never trained: retrieval tasks (Tatoeba) are scored by cosine nearest neighbour over \
+        pooled embeddings (--layer, --pooling), classification tasks through the model's label-matching head.
+
+        Every score has a 95% percentile-bootstrap interval. A language whose labelled data trained the task, or \
+        whose dev data chose the checkpoint (selection: target-dev), is marked supervised or selected and never \
+        counted as zero-shot. Writes into the run folder: predictions/<task>/<lang>.jsonl, metrics.jsonl, \
+        summary.json, tables/<task>.csv, figures/*.svg and report.md.
+        """
+    )
+
+    @Argument(help: "The run folder (results/<run>).") var runFolder: String
+    @Option(parsing: .upToNextOption, help: "Tasks to evaluate (default: the experiment's).") var tasks: [String] = []
+    @Option(parsing: .upToNextOption, help: "Languages (default: each task's training and evaluation languages).") var languages: [String] = []
+    @OptionGroup var specs: SpecLocationOptions
+    @Option(help: "Checkpoint: best or last (default: best when kept).") var checkpoint: String?
+    @Option(help: "Split to score: test or dev (default: test where present, else dev).") var split: String?
+    @Option(help: "Examples per task and language (default: the experiment's max_eval_examples; 0 = all).") var maxExamples: Int?
+    @Option(help: "Sequences per forward pass (default: the experiment's evaluation batch size).") var batchSize: Int?
+    @Option(help: "Bootstrap resamples for the confidence intervals.") var resamples = 1000
+    @Option(help: "Retrieval: pool this layer's output (0 = embeddings; default the last).") var layer: Int?
+    @Option(help: "Retrieval: pooling, mean or cls.") var pooling = "mean"
+    @Option(help: "Label matching: what stands for a label, name or description.") var labelText = "name"
+
+    func run() throws {
+        Threads.configure()
+        do {
+            var o = EvaluationOptions()
+            o.tasks = tasks.isEmpty ? nil : commaList(tasks)
+            o.languages = languages.isEmpty ? nil : commaList(languages)
+            o.locations = specs.locations
+            o.checkpoint = checkpoint
+            if let split {
+                guard let s = Split(rawValue: split), s != .train else { throw ValidationError("--split must be test or dev, got \(split)") }
+                o.split = s
+            }
+            o.maxExamples = maxExamples
+            o.batchSize = batchSize
+            guard resamples >= 1 else { throw ValidationError("--resamples must be positive") }
+            o.resamples = resamples
+            guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
+            o.retrieval = RetrievalSettings(layer: layer, pooling: p)
+            guard let lt = LabelText(rawValue: labelText) else { throw ValidationError("--label-text must be name or description, got \(labelText)") }
+            o.labelText = lt
+            o.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            let summary = try RunEvaluator.evaluate(run: runFolder, options: o)
+            for t in summary.tasks {
+                let avg = { (v: Double?) in v.map { ScoreFormat.number($0, decimals: 1, scale: PredictionScoring.displayScale(t.majorMetric)) } ?? "–" }
+                print("\(t.task) [\(t.evaluation)] \(t.majorMetric): source \(avg(t.sourceAverage)), zero-shot \(avg(t.zeroShotAverage)), gap \(avg(t.transferGap))")
+            }
+            print("report: \(ResultsLayout(path: runFolder).report.path)")
+        } catch {
+            fail(error)
+        }
+    }
+}

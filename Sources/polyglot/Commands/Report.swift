@@ -1,0 +1,30 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Platform
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild report.md, tables and SVG figures of a run from its results files.",
+        discussion: """
+        Reads summary.json, probes/ and train.jsonl (no model needed) and writes report.md, tables/<task>.csv and \
+        figures/*.svg. --with adds other runs of the same tasks (trained from other source languages) as rows of the \
+        source × target transfer matrix.
+        """
+    )
+
+    @Argument(help: "The run folder (results/<run>).") var runFolder: String
+    @Option(name: .customLong("with"), parsing: .upToNextOption, help: "Other evaluated runs whose rows join the transfer matrix.")
+    var others: [String] = []
+
+    func run() throws {
+        do {
+            let out = try ReportBuilder.regenerate(ResultsLayout(path: runFolder), others: others.map { ResultsLayout(path: $0) })
+            print("report: \(out.report.path)")
+            for f in out.figures { print("figure: \(f.path)") }
+            for t in out.tables { print("table: \(t.path)") }
+        } catch {
+            fail(error)
+        }
+    }
+}

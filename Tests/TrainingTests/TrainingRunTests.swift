@@ -1,0 +1,67 @@
+import Data
+import Foundation
+import Platform
+import Testing
+import Text
+@testable import Training
+
+@Suite struct TrainingRunTests {
+    @Test func sameSeedGivesIdenticalRunsAndAnotherSeedDiffers() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "same")
+        let dirA = TrainingRunSupport.temporaryRun("same-a"), dirB = TrainingRunSupport.temporaryRun("same-b")
+        let dirC = TrainingRunSupport.temporaryRun("other")
+        defer { for d in [file, dirA, dirB, dirC] { try? FileManager.default.removeItem(at: d) } }
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", dirA.path]) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", dirB.path]) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", dirC.path, "--set", "seed=4"]) == 0)
+        let a = try TrainingRunSupport.results(dirA), b = try TrainingRunSupport.results(dirB), c = try TrainingRunSupport.results(dirC)
+        #expect(a == b)
+        #expect(TrainingRunSupport.bytes(dirA, "results.json") == TrainingRunSupport.bytes(dirB, "results.json"))
+        #expect(TrainingRunSupport.bytes(dirA, TrainingRunSupport.lastWeights) == TrainingRunSupport.bytes(dirB, TrainingRunSupport.lastWeights))
+        #expect(TrainingRunSupport.bytes(dirA, "train.jsonl") == TrainingRunSupport.bytes(dirB, "train.jsonl"))
+        #expect(a.last != c.last)
+        #expect(TrainingRunSupport.bytes(dirA, TrainingRunSupport.lastWeights) != TrainingRunSupport.bytes(dirC, TrainingRunSupport.lastWeights))
+
+        // The run folder holds what the issue asks for.
+        for file in ["experiment.yaml", "environment.json", "train.jsonl", "results.json", "tokenizer.json",
+                     "checkpoints/last/trainer_state.json", "checkpoints/last/optimizer.json", "checkpoints/best/model/weights.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: dirA.appendingPathComponent(file).path), "missing \(file)")
+        }
+        let resolved = try RunFolder.open(dirA.path).readExperiment()
+        #expect(resolved.seed == 3 && resolved.tasks.count == 3)
+        let records = try TrainLog.read(dirA.appendingPathComponent("train.jsonl"))
+        #expect(records.filter { $0["type"] as? String == "step" }.count == 30)
+        #expect(records.filter { $0["type"] as? String == "eval" }.map { $0["step"] as? Int } == [10, 20, 30])
+        let env = try JSONSerialization.jsonObject(with: Data(contentsOf: dirA.appendingPathComponent("environment.json"))) as? [String: Any]
+        #expect(env?["seed"] as? Int == 3)
+        #expect((env?["data_files"] as? [[String: Any]])?.contains { ($0["path"] as? String)?.hasSuffix("cldr-mlm.yaml") == true } == true)
+        // Strict zero-shot selection by default: only English dev data picks checkpoints.
+        #expect(a.selection == "source-dev")
+        #expect(a.selectionTasks == ["cldr-dates-month", "cldr-date-fields"])
+    }
+
+    @Test func badExperimentsFailBeforeTrainingWithTheKey() throws {
+        func key(_ overrides: [String]) -> String? {
+            let dir = TrainingRunSupport.temporaryRun("bad")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            do {
+                let e = try ExperimentLoader.decode(yaml: TrainingRunSupport.tiny, file: "bad.yaml", overrides: overrides)
+                _ = try Trainer.start(e, experimentFile: "bad.yaml", outputPath: dir.path, options: TrainingRunSupport.options)
+                return nil
+            } catch let error as ConfigError {
+                // Nothing was written: the run folder was never created.
+                #expect(!FileManager.default.fileExists(atPath: dir.path))
+                return error.key
+            } catch {
+                return "unexpected: \(error)"
+            }
+        }
+        #expect(key(["tasks.1.name=cldr-dates-monthh"]) == "tasks.1.name")
+        #expect(key(["tasks.1.train_languages=[en, xx]"]) == "tasks.1.train_languages.1")
+        #expect(key(["tasks.1.eval_languages=[tlh]"]) == "tasks.1.eval_languages.0")
+        #expect(key(["model.heads=3"]) == "model.heads")
+        #expect(key(["data.max_length=64"]) == "data.max_length")
+        #expect(key(["tasks.2.name=cldr-mlm"]) == "tasks.2.name")
+    }
+}
