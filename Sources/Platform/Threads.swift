@@ -56,10 +56,11 @@ public enum Threads {
         if configured == 0 { configureLocked(requested) }
         p = pool
         lock.unlock()
-        guard let pool = p, chunks > 1 else {
+        guard let pool = p, chunks > 1, pool.busy.try() else {
             for i in 0..<chunks { function(context, i) }
             return
         }
+        defer { pool.busy.unlock() }
         pool.run(chunks: chunks, function: function, context: context)
     }
 
@@ -72,10 +73,13 @@ public enum Threads {
         if configured == 0 { configureLocked(requested) }
         p = pool
         lock.unlock()
-        guard let pool = p, chunks > 1 else {
+        // One job at a time: a second caller (another thread, or a chunk calling parallelFor) runs its
+        // chunks itself rather than overwriting the job in flight.
+        guard let pool = p, chunks > 1, pool.busy.try() else {
             for i in 0..<chunks { body(i) }
             return
         }
+        defer { pool.busy.unlock() }
         withoutActuallyEscaping(body) { escaping in pool.run(chunks: chunks, escaping) }
     }
 
@@ -96,6 +100,8 @@ public enum Threads {
 /// really escaping, and `withoutActuallyEscaping` checks that).
 final class WorkerPool: @unchecked Sendable {
     private let cv = NSCondition()
+    /// Held by the caller whose job is in flight.
+    let busy = NSLock()
     private var generation = 0
     private var job: ((Int) -> Void)?
     private var cJob: (@convention(c) (UnsafeMutableRawPointer?, Int) -> Void)?

@@ -154,21 +154,73 @@ import Platform
     }
 }
 
-/// Serialized: changes the process-wide thread configuration to exercise the pool-split products.
-@Suite(.serialized) struct PartitionedProductTests {
+/// The block split behind pool-parallel products, run block by block on this thread (no process-wide
+/// thread configuration is touched, so these tests can run beside any other).
+@Suite struct BlockSplitProductTests {
     @Test(arguments: [(Transpose.none, Transpose.transposed), (.transposed, .none), (.none, .none), (.transposed, .transposed)])
-    func poolSplitProductMatchesNaive(ta: Transpose, tb: Transpose) throws {
-        let previous = Threads.count
-        Threads.configure(2, blasThreads: 1)
-        defer { Threads.configure(previous) }
+    func blocksMatchNaive(ta: Transpose, tb: Transpose) throws {
         var d = TestData("split")
-        for (m, n, k) in [(300, 70, 40), (50, 400, 30)] {
-            let a = d.tensor(ta == .none ? .matrix(m, k) : .matrix(k, m)), b = d.tensor(tb == .none ? .matrix(k, n) : .matrix(n, k))
-            let c1 = try OwnedTensor(.matrix(m, n), values: d.floats(m * n)), c2 = OwnedTensor(.matrix(m, n))
-            c2.tensor.copy(from: c1.tensor)
-            try Matmul.multiply(a.tensor, ta, b.tensor, tb, into: c1.tensor, alpha: 1.5, beta: 0.5)
-            Matmul.naiveMultiply(a.tensor, ta, b.tensor, tb, into: c2.tensor, alpha: 1.5, beta: 0.5)
-            #expect(maxAbsDiff(c1.tensor.toArray(), c2.tensor.toArray()) < 1e-4, "m=\(m) n=\(n) k=\(k)")
+        let (m, n, k) = (37, 29, 23)
+        let a = d.tensor(ta == .none ? .matrix(m, k) : .matrix(k, m)), b = d.tensor(tb == .none ? .matrix(k, n) : .matrix(n, k))
+        let start = d.floats(m * n)
+        let ref = try OwnedTensor(.matrix(m, n), values: start)
+        Matmul.naiveMultiply(a.tensor, ta, b.tensor, tb, into: ref.tensor, alpha: 1.5, beta: 0.5)
+        for rows in [true, false] {
+            let c = try OwnedTensor(.matrix(m, n), values: start)
+            let args: Matmul.BlockArgs = (ta, tb, m, n, k, 1.5, UnsafePointer(a.tensor.data), a.tensor.shape.last, UnsafePointer(b.tensor.data), b.tensor.shape.last,
+                                          0.5, c.tensor.data, n)
+            let total = rows ? m : n
+            withUnsafePointer(to: args) { p in
+                for (lo, hi) in [(0, total / 3), (total / 3, total - 5), (total - 5, total)] {
+                    (rows ? Matmul.rowBlock : Matmul.columnBlock)(UnsafeRawPointer(p), lo, hi)
+                }
+            }
+            #expect(maxAbsDiff(c.tensor.toArray(), ref.tensor.toArray()) < 1e-4, "split by \(rows ? "rows" : "columns")")
         }
+    }
+}
+
+/// Attention's BLAS path (taken when OpenBLAS runs single-threaded) against the reference and the loop path,
+/// with padding, an all-padding sequence and dropout. One scratch slot keeps every pair on this thread.
+@Suite struct AttentionPathTests {
+    func run(_ dims: AttentionOp.Dimensions, qkv: Tensor, mask: [Int32], dropout: Tensor?, dOut: Tensor, blas: Bool) -> (out: [Float], dq: [Float]) {
+        let n = dims.batch * dims.length
+        let out = OwnedTensor(.matrix(n, dims.model)), dq = OwnedTensor(.matrix(n, 3 * dims.model))
+        let probs = OwnedTensor(.vector(dims.probabilityCount))
+        let scratch = OwnedTensor(.vector(AttentionOp.scratchFloats(length: dims.length, headDim: dims.headDim, slots: 1)))
+        mask.withUnsafeBufferPointer {
+            AttentionOp.forwardUnchecked(dims, qkv: qkv.data, mask: $0.baseAddress, probs: probs.tensor.data, dropoutMask: dropout?.data,
+                                         out: out.tensor.data, scratch: scratch.tensor.data, scratchCount: scratch.tensor.count, useBLAS: blas)
+            AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: qkv.data, mask: $0.baseAddress, probs: probs.tensor.data,
+                                          dropoutMask: dropout?.data, dQKV: dq.tensor.data, scratch: scratch.tensor.data,
+                                          scratchCount: scratch.tensor.count, useBLAS: blas)
+        }
+        return (out.tensor.toArray(), dq.tensor.toArray())
+    }
+
+    @Test func blasPathMatchesLoopsAndReference() throws {
+        var d = TestData("attention-paths")
+        let dims = AttentionOp.Dimensions(batch: 3, length: 13, heads: 2, headDim: 8)
+        let n = 39
+        let qkv = d.tensor(.matrix(n, 3 * dims.model)), dOut = d.tensor(.matrix(n, dims.model))
+        var mask = [Int32](repeating: 1, count: n)
+        for t in 9..<13 { mask[13 + t] = 0 }
+        for t in 0..<13 { mask[26 + t] = 0 }       // a sequence that is all padding
+        let dm = OwnedTensor(.vector(dims.probabilityCount))
+        try DropoutOp.makeMask(dm.tensor, probability: 0.2, seed: 3)
+        let blas = run(dims, qkv: qkv.tensor, mask: mask, dropout: nil, dOut: dOut.tensor, blas: true)
+        let blasDrop = run(dims, qkv: qkv.tensor, mask: mask, dropout: dm.tensor, dOut: dOut.tensor, blas: true)
+        let loops = run(dims, qkv: qkv.tensor, mask: mask, dropout: nil, dOut: dOut.tensor, blas: false)
+        let loopsDrop = run(dims, qkv: qkv.tensor, mask: mask, dropout: dm.tensor, dOut: dOut.tensor, blas: false)
+        // The all-padding sequence has no keys: both paths give zeros there (the reference's softmax is undefined).
+        let ref = AttentionOp.naive(AttentionOp.Dimensions(batch: 2, length: 13, heads: 2, headDim: 8),
+                                    qkv: Array(qkv.tensor.toArray()[0..<(26 * 48)]), mask: Array(mask[0..<26]),
+                                    dOut: Array(dOut.tensor.toArray()[0..<(26 * 16)]))
+        #expect(maxAbsDiff(Array(blas.out[0..<(26 * 16)]), ref.out) < 1e-5)
+        #expect(maxAbsDiff(Array(blas.dq[0..<(26 * 48)]), ref.dQKV) < 1e-5)
+        #expect(blas.out[(26 * 16)...].allSatisfy { $0 == 0 } && blas.dq[(26 * 48)...].allSatisfy { $0 == 0 })
+        #expect(maxAbsDiff(blas.out, loops.out) < 1e-5 && maxAbsDiff(blas.dq, loops.dq) < 1e-5)
+        #expect(maxAbsDiff(blasDrop.out, loopsDrop.out) < 1e-5 && maxAbsDiff(blasDrop.dq, loopsDrop.dq) < 1e-5)
+        #expect(maxAbsDiff(blasDrop.out, blas.out) > 1e-3) // dropout did something
     }
 }

@@ -21,7 +21,7 @@ public enum AttentionOp {
 
     /// Scratch floats for `slots` workers.
     public static func scratchFloats(length: Int, headDim: Int, slots: Int) -> Int { slots * slotFloats(length, headDim) }
-    static func slotFloats(_ t: Int, _ hd: Int) -> Int { (hd * t + t + 15) / 16 * 16 }
+    static func slotFloats(_ t: Int, _ hd: Int) -> Int { (2 * t * t + hd * t + t + 15) / 16 * 16 }
 
     static func validate(_ op: String, _ dims: Dimensions, qkv: Tensor, mask: UnsafeBufferPointer<Int32>?, probs: Tensor,
                          dropout: Tensor?, out: Tensor, scratch: Tensor) throws {
@@ -68,6 +68,8 @@ public enum AttentionOp {
         var dQKV: MutableFloatPointer? // backward only
         var scratch: MutableFloatPointer
         var slot: Int, parts: Int
+        /// OpenBLAS is single-threaded, so each pair may use it for its products.
+        var useBLAS: Bool
     }
 
     /// Splits the (batch, head) pairs into one contiguous share per scratch slot.
@@ -77,24 +79,28 @@ public enum AttentionOp {
     }
     static func makeJob(_ dims: Dimensions, qkv: FloatPointer, mask: UnsafePointer<Int32>?, probs: MutableFloatPointer,
                         dropoutMask: FloatPointer?, out: MutableFloatPointer, dOut: FloatPointer?, dQKV: MutableFloatPointer?,
-                        scratch: MutableFloatPointer, scratchCount: Int) -> Job {
+                        scratch: MutableFloatPointer, scratchCount: Int, useBLAS: Bool?) -> Job {
         let pairs = dims.batch * dims.heads
         let slot = slotFloats(dims.length, dims.headDim)
         let parts = Swift.max(1, Swift.min(Threads.count, pairs, scratchCount / slot))
         return Job(dims: dims, qkv: qkv, mask: mask, probs: probs, dropoutMask: dropoutMask, out: out, dOut: dOut, dQKV: dQKV,
-                   scratch: scratch, slot: slot, parts: parts)
+                   scratch: scratch, slot: slot, parts: parts, useBLAS: useBLAS ?? (BLAS.threadCount == 1))
     }
 
     static func forwardUnchecked(_ dims: Dimensions, qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>?, probs: UnsafeMutablePointer<Float>,
                                  dropoutMask: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
-                                 scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
+                                 scratch: UnsafeMutablePointer<Float>, scratchCount: Int, useBLAS: Bool? = nil) {
         let job = makeJob(dims, qkv: qkv, mask: mask, probs: probs, dropoutMask: dropoutMask, out: out, dOut: nil, dQKV: nil,
-                          scratch: scratch, scratchCount: scratchCount)
+                          scratch: scratch, scratchCount: scratchCount, useBLAS: useBLAS)
         run(job) { raw, p in
             let job = raw!.load(as: Job.self)
             let pairs = job.dims.batch * job.dims.heads
             for pair in (pairs * p / job.parts)..<(pairs * (p + 1) / job.parts) {
-                AttentionOp.forwardPair(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+                if job.useBLAS {
+                    AttentionOp.forwardPairBLAS(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+                } else {
+                    AttentionOp.forwardPair(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+                }
             }
         }
     }
@@ -123,18 +129,13 @@ public enum AttentionOp {
             if let mask {
                 let mr = mask + b * t
                 for j in 0..<end where mr[j] != 0 { m = Swift.max(m, s[j]) }
-                var sum: Float = 0
-                for j in 0..<end {
-                    let e = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0
-                    s[j] = e; sum += e
-                }
-                let inv = 1 / sum
+                for j in 0..<end { s[j] = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0 }
+                let inv = 1 / VectorReductions.sum(s, end)
                 for j in 0..<end { s[j] *= inv }
             } else {
-                for j in 0..<end { m = Swift.max(m, s[j]) }
-                var sum: Float = 0
-                for j in 0..<end { let e = FastMath.exp(s[j] - m); s[j] = e; sum += e }
-                let inv = 1 / sum
+                m = VectorReductions.max(s, end)
+                for j in 0..<end { s[j] = FastMath.exp(s[j] - m) }
+                let inv = 1 / VectorReductions.sum(s, end)
                 for j in 0..<end { s[j] *= inv }
             }
             if end < t { (s + end).update(repeating: 0, count: t - end) }
@@ -150,14 +151,18 @@ public enum AttentionOp {
 
     static func backwardUnchecked(_ dims: Dimensions, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>?,
                                   probs: UnsafePointer<Float>, dropoutMask: UnsafePointer<Float>?, dQKV: UnsafeMutablePointer<Float>,
-                                  scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
+                                  scratch: UnsafeMutablePointer<Float>, scratchCount: Int, useBLAS: Bool? = nil) {
         let job = makeJob(dims, qkv: qkv, mask: mask, probs: UnsafeMutablePointer(mutating: probs), dropoutMask: dropoutMask,
-                          out: dQKV, dOut: dOut, dQKV: dQKV, scratch: scratch, scratchCount: scratchCount)
+                          out: dQKV, dOut: dOut, dQKV: dQKV, scratch: scratch, scratchCount: scratchCount, useBLAS: useBLAS)
         run(job) { raw, p in
             let job = raw!.load(as: Job.self)
             let pairs = job.dims.batch * job.dims.heads
             for pair in (pairs * p / job.parts)..<(pairs * (p + 1) / job.parts) {
-                AttentionOp.backwardPair(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+                if job.useBLAS {
+                    AttentionOp.backwardPairBLAS(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+                } else {
+                    AttentionOp.backwardPair(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+                }
             }
         }
     }
@@ -199,8 +204,7 @@ public enum AttentionOp {
             }
             if let dm { for j in 0..<end { dp[j] *= dm[j] } }
             // Softmax backward: dS = P ⊙ (dP − Σ P dP), then scaled for Q Kᵀ/√d.
-            var dot: Float = 0
-            for j in 0..<end { dot += p[j] * dp[j] }
+            let dot = VectorReductions.dot(p, dp, end)
             for j in 0..<end { dp[j] = p[j] * (dp[j] - dot) * scale }
             let qi = q + i * ld
             for j in 0..<end {
@@ -211,6 +215,87 @@ public enum AttentionOp {
                 for c in 0..<hd { dkr[c] += g * qi[c] }
             }
         }
+    }
+
+    /// Softmax of row `s[0..<end]` in place with the key mask; the tail up to t is zeroed.
+    @inline(__always) static func softmaxRow(_ s: MutableFloatPointer, _ end: Int, _ t: Int, _ mr: UnsafePointer<Int32>?) {
+        if let mr {
+            var m = -Float.infinity
+            for j in 0..<end where mr[j] != 0 { m = Swift.max(m, s[j]) }
+            for j in 0..<end { s[j] = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0 }
+        } else {
+            let m = VectorReductions.max(s, end)
+            for j in 0..<end { s[j] = FastMath.exp(s[j] - m) }
+        }
+        let inv = 1 / VectorReductions.sum(s, end)
+        for j in 0..<end { s[j] *= inv }
+        if end < t { (s + end).update(repeating: 0, count: t - end) }
+    }
+
+    /// The same pair through single-threaded BLAS products (Q Kᵀ, P V and their transposes), reading the
+    /// strided head slices of qkv in place.
+    static func forwardPairBLAS(_ job: Job, _ b: Int, _ head: Int, _ scratch: MutableFloatPointer) {
+        let dims = job.dims
+        let t = dims.length, hd = dims.headDim, h = dims.heads, d = dims.model, ld = 3 * d
+        let q = job.qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
+        let s = job.probs + (b * h + head) * t * t
+        let o = job.out + b * t * d + head * hd
+        let end = keyEnd(job.mask, b, t)
+        if end == 0 {
+            s.update(repeating: 0, count: t * t)
+            for i in 0..<t { (o + i * d).update(repeating: 0, count: hd) }
+            return
+        }
+        Matmul.serialGemm(.none, .transposed, m: t, n: end, k: hd, alpha: 1 / Float(hd).squareRoot(), a: q, lda: ld, b: k, ldb: ld,
+                          beta: 0, c: s, ldc: t)
+        let mr = job.mask.map { $0 + b * t }
+        for i in 0..<t { softmaxRow(s + i * t, end, t, mr) }
+        var p = FloatPointer(s)
+        if let dm = job.dropoutMask {
+            let dmp = dm + (b * h + head) * t * t
+            for i in 0..<(t * t) { scratch[i] = s[i] * dmp[i] }
+            p = FloatPointer(scratch)
+        }
+        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: p, lda: t, b: v, ldb: ld, beta: 0, c: o, ldc: d)
+    }
+
+    static func backwardPairBLAS(_ job: Job, _ b: Int, _ head: Int, _ scratch: MutableFloatPointer) {
+        let dims = job.dims
+        let t = dims.length, hd = dims.headDim, h = dims.heads, d = dims.model, ld = 3 * d
+        let scale = 1 / Float(hd).squareRoot()
+        let q = job.qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
+        let dq = job.dQKV! + b * t * ld + head * hd, dk = dq + d, dv = dq + 2 * d
+        let dO = job.dOut! + b * t * d + head * hd
+        let p = FloatPointer(job.probs + (b * h + head) * t * t)
+        let end = keyEnd(job.mask, b, t)
+        for j in end..<t {
+            (dk + j * ld).update(repeating: 0, count: hd)
+            (dv + j * ld).update(repeating: 0, count: hd)
+        }
+        if end == 0 {
+            for i in 0..<t { (dq + i * ld).update(repeating: 0, count: hd) }
+            return
+        }
+        let dp = scratch, dropped = scratch + t * t
+        // dP = dO Vᵀ.
+        Matmul.serialGemm(.none, .transposed, m: t, n: end, k: hd, alpha: 1, a: dO, lda: d, b: v, ldb: ld, beta: 0, c: dp, ldc: t)
+        // dV = dropout(P)ᵀ dO.
+        var pd = p
+        if let dm = job.dropoutMask {
+            let dmp = dm + (b * h + head) * t * t
+            for i in 0..<(t * t) { dropped[i] = p[i] * dmp[i] }
+            for i in 0..<(t * t) { dp[i] *= dmp[i] }
+            pd = FloatPointer(dropped)
+        }
+        Matmul.serialGemm(.transposed, .none, m: end, n: hd, k: t, alpha: 1, a: pd, lda: t, b: dO, ldb: d, beta: 0, c: dv, ldc: ld)
+        // dS = P ⊙ (dP − Σ P dP) / √d.
+        for i in 0..<t {
+            let pr = p + i * t, dr = dp + i * t
+            let dot = VectorReductions.dot(pr, dr, end)
+            for j in 0..<end { dr[j] = pr[j] * (dr[j] - dot) * scale }
+        }
+        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: dp, lda: t, b: k, ldb: ld, beta: 0, c: dq, ldc: ld)
+        Matmul.serialGemm(.transposed, .none, m: end, n: hd, k: t, alpha: 1, a: dp, lda: t, b: q, ldb: ld, beta: 0, c: dk, ldc: ld)
     }
 
     /// The reference: the textbook formula in Double with an additive −∞ mask and materialized matrices.

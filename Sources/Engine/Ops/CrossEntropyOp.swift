@@ -59,15 +59,24 @@ public enum CrossEntropyOp {
             if writeGradient { row.update(repeating: 0, count: c) }
             return
         }
-        var m = -Float.infinity
-        var sx: Float = 0
-        for j in 0..<c { m = Swift.max(m, row[j]); sx += row[j] }
+        let m = VectorReductions.max(row, c)
+        let sx = eps != 0 ? VectorReductions.sum(row, c) : 0
         let xt = row[Int(t)]
-        var s: Float = 0
+        let s: Float
         if writeGradient {
-            for j in 0..<c { let e = FastMath.exp(row[j] - m); row[j] = e; s += e }
+            for j in 0..<c { row[j] = FastMath.exp(row[j] - m) }
+            s = VectorReductions.sum(row, c)
         } else {
-            for j in 0..<c { s += FastMath.exp(row[j] - m) }
+            var acc = SIMD8<Float>(repeating: 0)
+            var j = 0
+            while j + 8 <= c {
+                let v = VectorReductions.load(row, j)
+                for l in 0..<8 { acc[l] += FastMath.exp(v[l] - m) }
+                j += 8
+            }
+            var rest = acc.sum()
+            while j < c { rest += FastMath.exp(row[j] - m); j += 1 }
+            s = rest
         }
         let lse = m + Foundation.log(s)
         loss = (1 - eps) * (lse - xt) + eps * (lse - sx / Float(c))

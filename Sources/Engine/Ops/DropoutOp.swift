@@ -32,7 +32,7 @@ public enum DropoutOp {
     static func applyUnchecked(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.ranges(count, grain: 8192, (x, m, y)) { raw, lo, hi in
             let (x, m, y) = raw.load(as: (FloatPointer, FloatPointer, MutableFloatPointer).self)
-            for i in lo..<hi { y[i] = x[i] * m[i] }
+            if FloatPointer(y) == x { for i in lo..<hi { y[i] *= m[i] } } else { for i in lo..<hi { y[i] = x[i] * m[i] } }
         }
     }
 }

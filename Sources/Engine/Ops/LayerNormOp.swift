@@ -24,11 +24,8 @@ public enum LayerNormOp {
             let (x, gamma, beta, eps, y, mean, rstd, dim) = raw.load(as: Args.self)
             for r in lo..<hi {
                 let xr = x + r * dim, yr = y + r * dim
-                var s: Float = 0
-                for i in 0..<dim { s += xr[i] }
-                let m = s / Float(dim)
-                var v: Float = 0
-                for i in 0..<dim { let d = xr[i] - m; v += d * d }
+                let m = VectorReductions.sum(xr, dim) / Float(dim)
+                let v = VectorReductions.squaredDeviation(xr, dim, m)
                 let rs = 1 / (v / Float(dim) + eps).squareRoot()
                 for i in 0..<dim { yr[i] = (xr[i] - m) * rs * gamma[i] + beta[i] }
                 mean[r] = m; rstd[r] = rs
@@ -56,12 +53,18 @@ public enum LayerNormOp {
             for r in lo..<hi {
                 let xr = x + r * dim, dyr = dy + r * dim, dxr = dx + r * dim
                 let m = mean[r], rs = rstd[r]
-                var sumG: Float = 0, sumGX: Float = 0
-                for i in 0..<dim {
-                    let g = dyr[i] * gamma[i]
-                    sumG += g
-                    sumGX += g * (xr[i] - m) * rs
+                var accG = SIMD8<Float>(repeating: 0), accGX = SIMD8<Float>(repeating: 0)
+                let mv = SIMD8<Float>(repeating: m)
+                var i = 0
+                while i + 8 <= dim {
+                    let g = VectorReductions.load(dyr, i) * VectorReductions.load(gamma, i)
+                    accG += g
+                    accGX += g * (VectorReductions.load(xr, i) - mv)
+                    i += 8
                 }
+                var sumG = accG.sum(), sumGX = accGX.sum()
+                while i < dim { let g = dyr[i] * gamma[i]; sumG += g; sumGX += g * (xr[i] - m); i += 1 }
+                sumGX *= rs
                 let mg = sumG / Float(dim), mgx = sumGX / Float(dim)
                 if accumulate {
                     for i in 0..<dim { dxr[i] += rs * (dyr[i] * gamma[i] - mg - (xr[i] - m) * rs * mgx) }

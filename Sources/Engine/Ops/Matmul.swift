@@ -44,28 +44,32 @@ public enum Matmul {
                                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         if m * n * k >= 1 << 18 && BLAS.threadCount == 1 && Threads.count > 1 {
-            typealias Args = (Transpose, Transpose, Int, Int, Int, Float, FloatPointer, Int, FloatPointer, Int, Float, MutableFloatPointer, Int)
-            let args: Args = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            let args: BlockArgs = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             if m >= n {
-                Parallel.ranges(m, grain: 32, chunksPerThread: 2, args) { raw, lo, hi in
-                    let (ta, tb, _, n, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: Args.self)
-                    // Rows lo..<hi of op(A) and of C.
-                    let aBlock = ta == .none ? a + lo * lda : a + lo
-                    Matmul.serialGemm(ta, tb, m: hi - lo, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
-                                      beta: beta, c: c + lo * ldc, ldc: ldc)
-                }
+                Parallel.ranges(m, grain: 32, chunksPerThread: 2, args, rowBlock)
             } else {
-                Parallel.ranges(n, grain: 32, chunksPerThread: 2, args) { raw, lo, hi in
-                    let (ta, tb, m, _, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: Args.self)
-                    // Columns lo..<hi of op(B) and of C.
-                    let bBlock = tb == .none ? b + lo : b + lo * ldb
-                    Matmul.serialGemm(ta, tb, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
-                                      beta: beta, c: c + lo, ldc: ldc)
-                }
+                Parallel.ranges(n, grain: 32, chunksPerThread: 2, args, columnBlock)
             }
             return
         }
         serialGemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    typealias BlockArgs = (Transpose, Transpose, Int, Int, Int, Float, FloatPointer, Int, FloatPointer, Int, Float, MutableFloatPointer, Int)
+
+    /// Rows lo..<hi of op(A) and of C.
+    static let rowBlock: Parallel.Kernel = { raw, lo, hi in
+        let (ta, tb, _, n, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: BlockArgs.self)
+        let aBlock = ta == .none ? a + lo * lda : a + lo
+        Matmul.serialGemm(ta, tb, m: hi - lo, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: c + lo * ldc, ldc: ldc)
+    }
+    /// Columns lo..<hi of op(B) and of C.
+    static let columnBlock: Parallel.Kernel = { raw, lo, hi in
+        let (ta, tb, m, _, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: BlockArgs.self)
+        let bBlock = tb == .none ? b + lo : b + lo * ldb
+        Matmul.serialGemm(ta, tb, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
+                          beta: beta, c: c + lo, ldc: ldc)
     }
 
     @inline(__always) static func serialGemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
