@@ -7,8 +7,9 @@ struct ByteSpanTable {
     private(set) var keyOffset: [Int32] = []
     private(set) var keyLength: [Int32] = []
     private var hashes: [UInt64] = []
-    /// Slot → entry index + 1 (0 = empty).
-    private var slots: [Int32]
+    /// Slot → (entry index + 1) in the low 32 bits (0 = empty) and the key hash's high 32 bits above,
+    /// so a probe rejects other keys without touching their entries (one cache line per probe).
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 16) {
@@ -17,6 +18,8 @@ struct ByteSpanTable {
         slots = Array(repeating: 0, count: n)
         mask = n - 1
     }
+
+    @inline(__always) private static func tag(_ h: UInt64) -> UInt64 { h & 0xFFFF_FFFF_0000_0000 }
 
     var count: Int { keyOffset.count }
 
@@ -50,12 +53,14 @@ struct ByteSpanTable {
         slots.withUnsafeBufferPointer { s in
             arena.withUnsafeBufferPointer { a in
                 var i = Int(truncatingIfNeeded: h) & mask
+                let t = ByteSpanTable.tag(h)
                 while true {
-                    let e = Int(s[i])
-                    if e == 0 { return -1 }
-                    let entry = e - 1
-                    if hashes[entry] == h && Int(keyLength[entry]) == n
-                        && memcmpBytes(a.baseAddress! + Int(keyOffset[entry]), p, n) { return entry }
+                    let slot = s[i]
+                    if slot == 0 { return -1 }
+                    if slot & 0xFFFF_FFFF_0000_0000 == t {
+                        let entry = Int(slot & 0xFFFF_FFFF) - 1
+                        if Int(keyLength[entry]) == n && memcmpBytes(a.baseAddress! + Int(keyOffset[entry]), p, n) { return entry }
+                    }
                     i = (i + 1) & mask
                 }
             }
@@ -104,7 +109,7 @@ struct ByteSpanTable {
     private mutating func place(entry: Int, hash h: UInt64) {
         var i = Int(truncatingIfNeeded: h) & mask
         while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = Int32(entry + 1)
+        slots[i] = ByteSpanTable.tag(h) | UInt64(entry + 1)
     }
 
     private mutating func grow() {

@@ -224,7 +224,7 @@ public struct Tokenizer: Sendable {
         let parts = max(1, min(Threads.count, texts.count))
         let lock = NSLock()
         results.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: parts) { p in
+            ParallelWork.run(chunks: parts) { p in
                 let st = EncoderState()
                 let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
                 for i in lo..<hi {
@@ -252,7 +252,7 @@ public struct Tokenizer: Sendable {
         let parts = max(1, min(Threads.count, texts.count))
         let lock = NSLock()
         results.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: parts) { p in
+            ParallelWork.run(chunks: parts) { p in
                 let st = EncoderState()
                 let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
                 for i in lo..<hi {
@@ -381,6 +381,17 @@ public struct Tokenizer: Sendable {
     }
 
     func appendIDs(_ text: String, state: EncoderState, to out: inout [Int32]) throws {
+        // The cache moves into locals for the call: class properties would pay an access check per word.
+        var cache = ByteSpanTable(capacity: 0), cacheStart: [Int32] = [], cacheIDs: [Int32] = []
+        swap(&cache, &state.cache); swap(&cacheStart, &state.cacheStart); swap(&cacheIDs, &state.cacheIDs)
+        var tokens = TokenBuffer()
+        swap(&tokens, &state.tokens)
+        defer {
+            swap(&cache, &state.cache); swap(&cacheStart, &state.cacheStart); swap(&cacheIDs, &state.cacheIDs)
+            swap(&tokens, &state.tokens)
+        }
+        let limit = state.cacheLimit
+        let modelScratch = state.model
         try forEachSegment(text, state: state, firstSegment: true, tracking: false) { segment in
             switch segment {
             case let .special(id): out.append(id)
@@ -389,22 +400,23 @@ public struct Tokenizer: Sendable {
                     for w in state.words {
                         let ws = Int(w.start), we = Int(w.end)
                         if ws >= we { continue }
-                        let e = state.cache.find(bytes.baseAddress! + ws, we - ws)
+                        let e = cache.find(bytes.baseAddress! + ws, we - ws)
                         if e >= 0 {
-                            let a = Int(state.cacheStart[e]), b = Int(state.cacheStart[e + 1])
-                            out.append(contentsOf: state.cacheIDs[a..<b])
+                            cacheIDs.withUnsafeBufferPointer { c in
+                                out.append(contentsOf: UnsafeBufferPointer(rebasing: c[Int(cacheStart[e])..<Int(cacheStart[e + 1])]))
+                            }
                             continue
                         }
-                        state.tokens.removeAll()
-                        model.encode(UnsafeBufferPointer(rebasing: bytes[ws..<we]), into: &state.tokens, scratch: state.model)
-                        out.append(contentsOf: state.tokens.ids)
-                        if state.cache.count >= state.cacheLimit {
-                            state.cache.removeAll(); state.cacheStart.removeAll(keepingCapacity: true); state.cacheIDs.removeAll(keepingCapacity: true)
+                        tokens.removeAll()
+                        model.encode(UnsafeBufferPointer(rebasing: bytes[ws..<we]), into: &tokens, scratch: modelScratch)
+                        out.append(contentsOf: tokens.ids)
+                        if cache.count >= limit {
+                            cache.removeAll(); cacheStart.removeAll(keepingCapacity: true); cacheIDs.removeAll(keepingCapacity: true)
                         }
-                        if state.cacheStart.isEmpty { state.cacheStart.append(0) }
-                        _ = state.cache.insert(bytes.baseAddress! + ws, we - ws)
-                        state.cacheIDs.append(contentsOf: state.tokens.ids)
-                        state.cacheStart.append(Int32(state.cacheIDs.count))
+                        if cacheStart.isEmpty { cacheStart.append(0) }
+                        _ = cache.insert(bytes.baseAddress! + ws, we - ws)
+                        cacheIDs.append(contentsOf: tokens.ids)
+                        cacheStart.append(Int32(cacheIDs.count))
                     }
                 }
             }

@@ -44,7 +44,7 @@ extension Tokenizer {
             }
         }
         do {
-            return try HFTokenizerJSON.parse(root, sidecar: sidecar)
+            return try HFTokenizerJSON.parse(root, data: data, sidecar: sidecar)
         } catch let e as TokenizerError {
             throw FileError(path: path, e.message)
         }
@@ -75,7 +75,22 @@ enum HFTokenizerJSON {
         return v
     }
 
-    static func parse(_ root: [String: Any], sidecar: Tokenizer.Sidecar?) throws -> Tokenizer {
+    /// Unigram scores read with JSONDecoder: JSONSerialization's numbers are not always the nearest
+    /// double to the text, and a last-bit difference changes Viterbi ties.
+    struct UnigramScores: Decodable {
+        struct Entry: Decodable {
+            let score: Double
+            init(from decoder: Decoder) throws {
+                var c = try decoder.unkeyedContainer()
+                _ = try c.decode(String.self)
+                score = try c.decode(Double.self)
+            }
+        }
+        struct Model: Decodable { let vocab: [Entry] }
+        let model: Model
+    }
+
+    static func parse(_ root: [String: Any], data: Data, sidecar: Tokenizer.Sidecar?) throws -> Tokenizer {
         guard let model = root["model"] as? [String: Any] else { throw fail("model", "missing or not an object") }
         let modelType = (model["type"] as? String) ?? (model["vocab"] is [String: Any] ? "WordPiece" : "")
         var added: [SpecialToken] = []
@@ -114,6 +129,13 @@ enum HFTokenizerJSON {
                     throw fail("model.vocab[\(i)]", "expected [piece, score]")
                 }
                 pieces.append(p); scores.append(s)
+            }
+            do {
+                let exact = try JSONDecoder().decode(UnigramScores.self, from: data).model.vocab.map(\.score)
+                guard exact.count == scores.count else { throw fail("model.vocab", "inconsistent entries") }
+                scores = exact
+            } catch let e as TokenizerError { throw e } catch {
+                throw fail("model.vocab", "scores cannot be read as numbers: \(error)")
             }
             guard let unk = model["unk_id"] as? Int else { throw fail("model.unk_id", "missing (Polyglot needs an unknown piece)") }
             let fallback = (model["byte_fallback"] as? Bool) ?? false

@@ -172,7 +172,7 @@ public struct TokenizerTrainer {
         var failure: Error?
         let lock = NSLock()
         partials.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: parts) { p in
+            ParallelWork.run(chunks: parts) { p in
                 var local = WordCounts()
                 let scratch = PreTokenizerScratch()
                 var text = AlignedText()

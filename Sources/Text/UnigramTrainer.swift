@@ -268,7 +268,7 @@ struct UnigramTrainer {
         let unk = (zip(score, alive).filter { $0.1 }.map(\.0).min() ?? 0) - UnigramModel.unknownPenalty
         var partial = [[Double]](repeating: [], count: UnigramTrainer.chunks)
         partial.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: UnigramTrainer.chunks) { part in
+            ParallelWork.run(chunks: UnigramTrainer.chunks) { part in
                 var expected = [Double](repeating: 0, count: pieces)
                 var alpha: [Double] = [], beta: [Double] = []
                 let lo = words.count * part / UnigramTrainer.chunks, hi = words.count * (part + 1) / UnigramTrainer.chunks
@@ -350,7 +350,7 @@ struct UnigramTrainer {
         var partial = [[Double]](repeating: [], count: UnigramTrainer.chunks)
         let aliveNow = alive
         partial.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: UnigramTrainer.chunks) { part in
+            ParallelWork.run(chunks: UnigramTrainer.chunks) { part in
                 var freq = [Double](repeating: 0, count: pieces)
                 var best: [Double] = [], back: [Int] = [], path: [Int32] = []
                 let lo = words.count * part / UnigramTrainer.chunks, hi = words.count * (part + 1) / UnigramTrainer.chunks
@@ -370,7 +370,7 @@ struct UnigramTrainer {
         // Alternatives of each piece: its best segmentation without itself.
         var alternatives = [[Int32]](repeating: [], count: pieces)
         alternatives.withUnsafeMutableBufferPointer { out in
-            Threads.parallelFor(chunks: UnigramTrainer.chunks) { part in
+            ParallelWork.run(chunks: UnigramTrainer.chunks) { part in
                 var best: [Double] = [], back: [Int] = []
                 var path: [Int32] = []
                 let lo = pieces * part / UnigramTrainer.chunks, hi = pieces * (part + 1) / UnigramTrainer.chunks
