@@ -86,7 +86,7 @@ import Platform
         #expect(zip(s.words, s.tags).contains { $0 == "美國" && $1 == "B-LOC" })
     }
 
-    @Test func iobErrors() {
+    @Test func iobErrors() throws {
         let tag = errorText { try IOBReader(path: TestPaths.fixture("bad_tag.iob2"), wordColumn: 1, tagColumn: 2).forEach { _ in } }
         #expect(tag == TestPaths.fixture("bad_tag.iob2") + ":6: expected a tag O, B-<type> or I-<type> in column 3, found 'X-LOC'")
         // CoNLL-2003 layout (word, tag separated by spaces), -DOCSTART- skipped; IOB2 strictness is optional.
@@ -97,6 +97,10 @@ import Platform
             try IOBReader(path: TestPaths.fixture("iob1.iob2"), wordColumn: 0, tagColumn: 1, strictIOB2: false).forEach { lenient.append($0) }
         }
         #expect(lenient.map(\.words) == [["Angela", "Merkel", "spoke"], ["in", "Berlin"]])
+        // Words only (MLM text): the tag column is not read, so a bad tag is no error.
+        var wordsOnly: [[String]] = []
+        try IOBReader(path: TestPaths.fixture("bad_tag.iob2"), wordColumn: 1, tagColumn: nil).forEach { wordsOnly.append($0.words) }
+        #expect(wordsOnly == [["Paris", "is"], ["New", "York", "City"]])
         let columns = errorText { try IOBReader(path: TestPaths.fixture("iob1.iob2"), wordColumn: 0, tagColumn: 3).forEach { _ in } }
         #expect(columns?.hasPrefix(TestPaths.fixture("iob1.iob2") + ":1: expected at least 4 columns") == true)
     }

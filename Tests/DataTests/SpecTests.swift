@@ -62,6 +62,10 @@ import Platform
         #expect(check("builtin-bad-label")?.hasPrefix("\(specs)/builtin-bad-label.yaml: labels[4].name: 'antarctica' is not a label") == true)
     }
 
+    @Test func duplicateIdsAreAnError() {
+        #expect(check("duplicate-ids") == "\(specs)/duplicate-ids.yaml: data.en.test: two test examples have the id '7'")
+    }
+
     @Test func majorMetricMustBeListed() {
         #expect(check("bad-metric") == "\(specs)/bad-metric.yaml: major_metric: 'span_f1' is not listed in metrics")
     }
@@ -82,6 +86,19 @@ import Platform
         #expect(seen.first?.input == .choices(context: "It rained.", choices: ["The grass got wet.", "The sun rose."]))
         #expect(seen.map(\.label) == ["0", "1"])
         #expect(e == "\(TestPaths.fixtures)/choices.jsonl:4: expected one JSON object on the line, found invalid JSON")
+    }
+
+    @Test func loadAllAndExampleRoundTrip() throws {
+        let registry = try TaskRegistry.load(directory: TestPaths.tasks, languages: TestPaths.languageRegistry)
+        let sib = try #require(registry["sib200"])
+        let test = try DatasetLoader.loadAll(task: sib, split: .test, dataRoot: TestPaths.dataRoot)
+        #expect(test.count == 20)
+        // Parallel: the same index_id sequence in every language.
+        #expect(test["de"]!.map(\.parallelKey) == test["th"]!.map(\.parallelKey))
+        let xquad = try DatasetLoader.load(task: try #require(registry["xquad"]), language: "de", split: .test, dataRoot: TestPaths.dataRoot)
+        let encoded = try JSONEncoder().encode(Array(xquad.prefix(3)) + Array(test["ja"]!.prefix(3)))
+        #expect(try JSONDecoder().decode([Example].self, from: encoded) == Array(xquad.prefix(3)) + Array(test["ja"]!.prefix(3)))
+        #expect(TestPaths.languageRegistry.family(of: "hi")! == ("Indo-European", "Indic"))
     }
 
     @Test func regressionReadsNumbersAndRejectsOthers() throws {
@@ -108,6 +125,11 @@ import Platform
           en: {train: a.txt, validation: b.txt}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(errorText { _ = try TaskSpec.load(path: path) } == "\(path): data.en.validation: unknown key (expected one of: train, dev, test)")
+        try "name: nested\ntype: mlm\nformat: parallel\nmetrics: [mlm_accuracy]\nmajor_metric: mlm_accuracy\ndata:\n  en: {test: [{source: a, target: b}, {source: c}]}\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(errorText { _ = try TaskSpec.load(path: path) } == "\(path): data.en.test[1].target: missing required key")
+        try "name: nested\nlabels: [{name: A\nmetrics: [accuracy]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(errorText { _ = try TaskSpec.load(path: path) }?.hasPrefix("\(path): invalid YAML: 3:") == true)
         let lang = dir + "/xx.yaml"
         try "code: xx\niso639_3: xxx\nname: X\nicu_locale: xx\nscripts: [Latn]\nfamily: F\ngenus: G\n".write(toFile: lang, atomically: true, encoding: .utf8)
         #expect(errorText { _ = try LanguageSpec.load(path: lang) } == "\(lang): dictionary_segmentation: missing required key")

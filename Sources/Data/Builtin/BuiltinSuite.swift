@@ -171,7 +171,7 @@ struct Generation {
         return try draw("numbers", count: count, value: NumberValues.draw, key: NumberValues.key).enumerated().map { i, n in
             // Soft hyphens (U+00AD) in ICU's spell-out are hyphenation hints, not text a writer types.
             let text = String(String.UnicodeScalarView(try formatter.format(n).unicodeScalars.filter { $0.value != 0xAD }))
-            let label = target == .digits ? String(String(n).count) : String(n % 10)
+            let label = target == .digits ? String(String(n).utf8.count) : String(n % 10)
             let key = NumberValues.key(n)
             return Example(id: id(key, i), language: language.code, input: .text(text), label: label, parallelKey: key)
         }

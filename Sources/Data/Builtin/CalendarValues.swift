@@ -38,7 +38,7 @@ enum CalendarValues {
     /// Months and weekdays are Gregorian in every locale, whatever calendar the region prefers
     /// (Thai Buddhist, Persian), so labels mean the same everywhere.
     static func gregorian(_ locale: String) -> String {
-        locale.contains("@") ? locale + ";calendar=gregorian" : locale + "@calendar=gregorian"
+        locale.utf8.contains(64) ? locale + ";calendar=gregorian" : locale + "@calendar=gregorian"
     }
 
     static let monthLabels: [LabelSpec] = [

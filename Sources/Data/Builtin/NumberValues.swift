@@ -26,8 +26,10 @@ enum NumberValues {
     /// ICU falls back to another language's rules when a locale has none; such text would carry a
     /// label under the wrong language, so it is an error.
     static func checkRules(_ formatter: SpellOutFormatter, language: LanguageSpec) throws {
-        let wanted = language.icuLocale.split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "@" }).first.map(String.init) ?? ""
-        let actual = formatter.actualLocale.split(whereSeparator: { $0 == "_" || $0 == "-" }).first.map(String.init) ?? ""
+        func languageSubtag(_ locale: String) -> String {
+            String(decoding: locale.utf8.prefix { $0 != 95 && $0 != 45 && $0 != 64 }, as: UTF8.self)   // up to _ - @
+        }
+        let wanted = languageSubtag(language.icuLocale), actual = languageSubtag(formatter.actualLocale)
         if wanted != actual {
             throw ConfigError(file: language.sourcePath.isEmpty ? nil : language.sourcePath, key: "icu_locale",
                               "ICU has no spell-out rules for '\(language.icuLocale)' (it would use '\(formatter.actualLocale)')")

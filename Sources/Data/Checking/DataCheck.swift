@@ -50,7 +50,13 @@ public enum DataCheck {
             for split in task.splits(for: lang) {
                 var s = SplitSummary(language: lang, split: split, examples: 0, labelCounts: [:], units: 0, script: "")
                 var scripts: [Script: Int] = [:]
+                var ids = Set<String>()
                 try DatasetLoader.forEach(task: task, language: lang, split: split, dataRoot: dataRoot, languages: languages) { e in
+                    // Ids key predictions and results, so two examples must never share one.
+                    if !ids.insert(e.id).inserted {
+                        throw task.error(task.format == .builtin ? "languages[\(index)]" : "data.\(lang).\(split.rawValue)",
+                                         "two \(split.rawValue) examples have the id '\(e.id)'")
+                    }
                     s.examples += 1
                     if let label = e.label { s.labelCounts[label, default: 0] += 1 }
                     switch e.input {

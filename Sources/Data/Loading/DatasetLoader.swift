@@ -110,7 +110,7 @@ public enum DatasetLoader {
             case (.iob2, .single(let rel)):
                 let p = path(rel)
                 let wordColumn = Int(columns.words ?? "0") ?? 0
-                let tagColumn = Int(columns.tags ?? columns.words ?? "0") ?? 0
+                let tagColumn = task.type == .tagging ? columns.tags.flatMap { Int($0) } : nil
                 try IOBReader(path: p, wordColumn: wordColumn, tagColumn: tagColumn, strictIOB2: false).forEach { s in
                     let tagged = TaggedText(text: s.text, words: s.words, tags: s.tags, wordRanges: s.wordRanges)
                     if task.type == .mlm {

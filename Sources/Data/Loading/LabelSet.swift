@@ -29,7 +29,9 @@ public struct LabelSet: Sendable, Equatable {
         var labels: [LabelSpec] = []
         var seen = Set<String>()
         try PlainTextReader(path: path).forEach { line, number in
-            let parts = line.split(separator: "\t", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            var parts = line.fields(separatedBy: 9)
+            if parts.count > 2 { parts = [parts[0], parts[1...].joined(separator: "\t")] }
+            parts = parts.map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[1].isEmpty else {
                 throw FileError(path: path, line: number, "expected 'label<TAB>description'")
             }

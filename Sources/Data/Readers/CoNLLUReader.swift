@@ -65,41 +65,41 @@ public struct CoNLLUReader {
         }
 
         while let line = try reader.next() {
-            if line.isEmpty {
+            if line.utf8.isEmpty {
                 try finish()
                 continue
             }
             if startLine == 0 { startLine = reader.lineNumber }
-            if line.hasPrefix("#") {
-                if let eq = line.firstIndex(of: "=") {
-                    let key = line[line.index(after: line.startIndex)..<eq].trimmingCharacters(in: .whitespaces)
-                    let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if line.startsWith(byte: 35) {
+                if let (key, value) = line.commentKeyValue() {
                     if !words.isEmpty { throw reader.error("expected a comment only before the sentence's words") }
                     comments[key] = value
                 }
                 continue
             }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let fields = line.fields(separatedBy: 9)
             guard fields.count == 10 else {
                 throw reader.error("expected 10 tab-separated columns, found \(fields.count)")
             }
             let id = fields[0]
-            let misc = fields[9]
-            let spaceAfter = !misc.split(separator: "|").contains("SpaceAfter=No")
-            if id.contains(".") {
-                guard id.split(separator: ".").count == 2, id.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
+            let spaceAfter = !fields[9].fields(separatedBy: 124).contains("SpaceAfter=No")
+            let idBytes = Array(id.utf8)
+            if idBytes.contains(46) {   // "8.1": an empty node
+                let parts = id.fields(separatedBy: 46)
+                guard parts.count == 2, parts.allSatisfy({ Int($0) != nil }) else {
                     throw reader.error("expected an empty node id like 8.1, found '\(id)'")
                 }
                 continue
             }
-            if let dash = id.firstIndex(of: "-") {
-                guard let a = Int(id[..<dash]), let b = Int(id[id.index(after: dash)...]), a <= b else {
+            if let dash = idBytes.firstIndex(of: 45) {
+                let a = Int(String(decoding: idBytes[..<dash], as: UTF8.self)), b = Int(String(decoding: idBytes[(dash + 1)...], as: UTF8.self))
+                guard let a, let b, a <= b else {
                     throw reader.error("expected a multiword token range like 3-4, found '\(id)'")
                 }
                 guard a == expectedID, rangeEnd < expectedID else {
                     throw reader.error("expected the multiword token range to start at word \(expectedID), found '\(id)'")
                 }
-                tokens.append(.init(form: String(fields[1]), spaceAfter: spaceAfter))
+                tokens.append(.init(form: fields[1], spaceAfter: spaceAfter))
                 rangeEnd = b
                 continue
             }
@@ -107,11 +107,11 @@ public struct CoNLLUReader {
             guard n == expectedID else { throw reader.error("expected word id \(expectedID), found \(n)") }
             expectedID += 1
             if n > rangeEnd {
-                tokens.append(.init(form: String(fields[1]), spaceAfter: spaceAfter))
+                tokens.append(.init(form: fields[1], spaceAfter: spaceAfter))
             }
-            let upos = String(fields[3])
-            if upos.isEmpty { throw reader.error("expected a UPOS tag in column 4, found nothing") }
-            words.append(.init(form: String(fields[1]), upos: upos, xpos: String(fields[4]), feats: String(fields[5]),
+            let upos = fields[3]
+            if upos.utf8.isEmpty { throw reader.error("expected a UPOS tag in column 4, found nothing") }
+            words.append(.init(form: fields[1], upos: upos, xpos: fields[4], feats: fields[5],
                                token: tokens.count - 1))
         }
         try finish()

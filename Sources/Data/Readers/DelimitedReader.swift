@@ -37,7 +37,7 @@ public struct DelimitedReader {
         }
         try onHeader(names)
         while let line = try reader.next() {
-            if line.isEmpty { continue }
+            if line.utf8.isEmpty { continue }
             let (fields, startLine) = try split(line, reader: reader)
             guard fields.count == names.count else {
                 throw FileError(path: path, line: startLine, "expected \(names.count) columns as in the header, found \(fields.count)")
@@ -50,7 +50,7 @@ public struct DelimitedReader {
         let startLine = reader.lineNumber
         switch dialect {
         case .tsv:
-            return (line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init), startLine)
+            return (line.fields(separatedBy: 9), startLine)
         case .csv:
             var fields: [String] = []
             var field: [UInt8] = []

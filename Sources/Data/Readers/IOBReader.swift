@@ -18,13 +18,14 @@ public struct IOBSentence: Sendable, Equatable {
 public struct IOBReader {
     public let path: String
     public let wordColumn: Int
-    public let tagColumn: Int
+    /// Nil reads words only (raw text for MLM); tags are then empty.
+    public let tagColumn: Int?
     /// WikiANN writes words as `en:Paris`; strip the language prefix.
     public let stripLanguagePrefix: Bool
     /// Check that every I-X continues a B-X or I-X (IOB2); IOB1 files allow I-X to open a span.
     public let strictIOB2: Bool
 
-    public init(path: String, wordColumn: Int, tagColumn: Int, stripLanguagePrefix: Bool = false, strictIOB2: Bool = true) {
+    public init(path: String, wordColumn: Int, tagColumn: Int?, stripLanguagePrefix: Bool = false, strictIOB2: Bool = true) {
         self.path = path; self.wordColumn = wordColumn; self.tagColumn = tagColumn
         self.stripLanguagePrefix = stripLanguagePrefix; self.strictIOB2 = strictIOB2
     }
@@ -54,41 +55,39 @@ public struct IOBReader {
             }
             words = []; tags = []; startLine = 0; sentenceID = nil; givenText = nil
         }
-        let needed = max(wordColumn, tagColumn) + 1
+        let needed = max(wordColumn, tagColumn ?? 0) + 1
+        let columnsText = "word in column \(wordColumn + 1)" + (tagColumn.map { ", tag in column \($0 + 1)" } ?? "")
         while let line = try reader.next() {
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { try finish(); continue }
-            if line.hasPrefix("#") {
-                if words.isEmpty, let eq = line.firstIndex(of: "=") {
-                    let key = line[line.index(after: line.startIndex)..<eq].trimmingCharacters(in: .whitespaces)
-                    let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if line.isBlankLine { try finish(); continue }
+            if line.startsWith(byte: 35) {
+                if words.isEmpty, let (key, value) = line.commentKeyValue() {
                     if key == "sent_id" { sentenceID = value }
                     if key == "text" { givenText = value; textLine = reader.lineNumber }
                 }
                 continue
             }
-            if line.hasPrefix("-DOCSTART-") { continue }
-            let fields = line.contains("\t")
-                ? line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                : line.split(separator: " ").map(String.init)
+            if line.hasBytePrefix("-DOCSTART-") { continue }
+            let fields = line.utf8.contains(9) ? line.fields(separatedBy: 9) : line.fieldsSeparatedBySpaces()
             guard fields.count >= needed else {
-                throw reader.error("expected at least \(needed) columns (word in column \(wordColumn + 1), tag in column \(tagColumn + 1)), found \(fields.count)")
+                throw reader.error("expected at least \(needed) columns (\(columnsText)), found \(fields.count)")
             }
             var word = fields[wordColumn]
-            let tag = fields[tagColumn]
-            if stripLanguagePrefix, let colon = word.firstIndex(of: ":"), word.distance(from: word.startIndex, to: colon) <= 3 {
-                word = String(word[word.index(after: colon)...])
+            if stripLanguagePrefix, let colon = word.utf8.firstIndex(of: 58), word.utf8.distance(from: word.utf8.startIndex, to: colon) <= 3 {
+                word = String(word[word.utf8.index(after: colon)...])
             }
-            guard !word.isEmpty else { throw reader.error("expected a word in column \(wordColumn + 1), found nothing") }
-            guard tag == "O" || tag.hasPrefix("B-") || tag.hasPrefix("I-"), tag.count > 2 || tag == "O" else {
+            guard !word.utf8.isEmpty else { throw reader.error("expected a word in column \(wordColumn + 1), found nothing") }
+            if startLine == 0 { startLine = reader.lineNumber }
+            guard let tagColumn else { words.append(word); continue }
+            let tag = fields[tagColumn]
+            guard tag == "O" || ((tag.hasBytePrefix("B-") || tag.hasBytePrefix("I-")) && tag.utf8.count > 2) else {
                 throw reader.error("expected a tag O, B-<type> or I-<type> in column \(tagColumn + 1), found '\(tag)'")
             }
-            if strictIOB2 && tag.hasPrefix("I-") {
-                let type = tag.dropFirst(2)
-                guard let previous = tags.last, previous != "O", previous.dropFirst(2) == type else {
+            if strictIOB2 && tag.hasBytePrefix("I-") {
+                let type = String(Substring(tag.utf8.dropFirst(2)))
+                guard let previous = tags.last, previous != "O", previous.utf8.dropFirst(2).elementsEqual(type.utf8) else {
                     throw reader.error("expected B-\(type) before \(tag) (IOB2)")
                 }
             }
-            if startLine == 0 { startLine = reader.lineNumber }
             words.append(word); tags.append(tag)
         }
         try finish()

@@ -9,7 +9,7 @@ public struct JSONLReader {
     public func forEach(_ body: ([String: Any], Int) throws -> Void) throws {
         let reader = try LineReader(path: path)
         while let line = try reader.next() {
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            if line.isBlankLine { continue }
             let object: Any
             do {
                 object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
