@@ -150,6 +150,19 @@ extension EngineBackedTests {
         for name in model.store.names { #expect(try again.store.get(name) == model.store.get(name), "\(name)") }
     }
 
+    @Test func pretrainedPoolerInitializesANewClassificationHead() throws {
+        let dir = try TestPaths.temporaryDirectory("hf-pooler")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeHF(dir, config: Self.tinyConfig()) { t in
+            t.append(("pooler.dense.weight", [4, 4])); t.append(("pooler.dense.bias", [4]))
+        }
+        let spec = HeadSpec(name: "topic", kind: .sequenceClassification, labels: ["x", "y"])
+        let (model, report) = try HFImport.load(directory: dir, heads: [spec], maxBatch: 1)
+        #expect(try model.store.get("heads.topic.dense.weight") == Self.values("pooler.dense.weight", 16))
+        #expect(Set(report.initialized) == ["heads.topic.proj.weight", "heads.topic.proj.bias"])
+        #expect(model.extraTensors["pooler.dense.bias"]?.values == Self.values("pooler.dense.bias", 4))
+    }
+
     @Test func miniLMExportReimportsIdentically() throws {
         let dir = try TestPaths.temporaryDirectory("export")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -99,9 +99,9 @@ public enum HFImport {
                 error.unexpected.append(e.name)
             }
         }
-        // BERT's classifier sits on the pooler: load it into the head's dense layer.
-        if classifierHead.count == 1, targets.contains(TaskHeads.prefix(classifierHead[0].name) + "proj.weight"),
-           family == .bert {
+        // BERT's classifier sits on the pretrained pooler: the head's dense layer starts from it (as
+        // BertForSequenceClassification does), with or without a trained classifier in the file.
+        if classifierHead.count == 1, family == .bert {
             let prefix = TaskHeads.prefix(classifierHead[0].name)
             for (name, source) in pooler {
                 let target = prefix + "dense." + (name.hasSuffix(".weight") ? "weight" : "bias")

@@ -27,7 +27,14 @@ public final class MaskedLMTaskHead: TaskHead {
     public func predict(_ input: HeadInput) throws -> HeadPrediction {
         try input.validate("head \(spec.name)")
         let logits = try mlm.forward(hidden: input.hidden)
-        guard case .classes(let best, _) = argmaxRows(logits) else { return .tokenClasses([]) }
+        // Only the best id per token: copying out [tokens, vocab] scores would dwarf the forward pass.
+        let v = logits.shape.last
+        let best = (0..<logits.shape.rows).map { r -> Int in
+            let row = logits.data + r * v
+            var b = 0
+            for j in 1..<v where row[j] > row[b] { b = j }
+            return b
+        }
         let t = input.length
         return .tokenClasses((0..<input.sequences).map { Array(best[($0 * t)..<(($0 + 1) * t)]) })
     }
