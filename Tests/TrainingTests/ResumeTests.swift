@@ -119,3 +119,26 @@ import Testing
         #expect(german != nil && r.bestScore == german)
     }
 }
+
+@Suite struct EarlyKillResumeTests {
+    /// A run killed before its tokenizer, environment and first checkpoint were written (only
+    /// experiment.yaml and some log lines exist) resumes from the start to the same bits.
+    @Test func resumingARunKilledBeforeItsFirstCheckpointStartsOverIdentically() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let experiment = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "early-exp")
+        let whole = TrainingRunSupport.temporaryRun("early-whole"), cut = TrainingRunSupport.temporaryRun("early-cut")
+        defer { for u in [experiment, whole, cut] { try? FileManager.default.removeItem(at: u) } }
+        #expect(try TrainingRunSupport.runToEnd(["train", experiment.path, "--output", whole.path]) == 0)
+        let fm = FileManager.default
+        try fm.copyItem(at: whole, to: cut)
+        for file in ["checkpoints", "tokenizer.json", "tokenizer.polyglot.json", "environment.json", "results.json"] {
+            try? fm.removeItem(at: cut.appendingPathComponent(file))
+        }
+        #expect(try TrainingRunSupport.runToEnd(["train", "--resume", cut.path]) == 0)
+        for file in ["results.json", TrainingRunSupport.lastWeights, "train.jsonl", "tokenizer.json"] {
+            let a = TrainingRunSupport.bytes(whole, file), b = TrainingRunSupport.bytes(cut, file)
+            #expect(a != nil && a == b, "\(file) differs")
+        }
+        #expect(fm.fileExists(atPath: cut.appendingPathComponent("environment.json").path))
+    }
+}

@@ -61,16 +61,7 @@ public final class Trainer {
         let tokenizer = try TokenizerSetup.prepare(experiment, examples: raw, run: run)
         let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
                                   catalog: catalog, dataRoot: dataRoot, options: options)
-        var files: [String] = []
-        for (spec, entry) in zip(specs, experiment.tasks) {
-            files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
-            files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
-        }
-        files += experiment.tasks.flatMap { $0.trainLanguages + $0.evalLanguages }.compactMap { catalog.languages[$0]?.sourcePath }.filter { !$0.isEmpty }
-        if experiment.tokenizer.source == .file, let p = experiment.tokenizer.path { files.append(p) }
-        let environment = RunEnvironment.current(seed: experiment.seed, randomStreams: trainer.streamNames, dataRoot: dataRoot,
-                                                 dataFiles: try DataFileChecksum.of(files: files))
-        try run.writeEnvironment(environment)
+        try run.writeEnvironment(try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot))
         trainer.log = try TrainLog(url: run.trainLog)
         return try trainer.train()
     }
@@ -85,10 +76,10 @@ public final class Trainer {
         let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
-        guard FileManager.default.fileExists(atPath: TokenizerSetup.url(run).path) else {
-            throw FileError(path: TokenizerSetup.url(run).path, "missing: the run stopped before its tokenizer was saved; remove \(path) and start the run again")
-        }
-        let tokenizer = try TokenizerSetup.load(experiment, run: run)
+        // A run killed before its tokenizer was saved trains it again: the same seed gives the same tokenizer.
+        let tokenizer = FileManager.default.fileExists(atPath: TokenizerSetup.url(run).path)
+            ? try TokenizerSetup.load(experiment, run: run)
+            : try TokenizerSetup.prepare(experiment, examples: raw, run: run)
         let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
                                   catalog: catalog, dataRoot: dataRoot, options: options)
         var resumedFrom = 0
@@ -96,15 +87,33 @@ public final class Trainer {
             try trainer.restore(from: last)
             resumedFrom = trainer.state.step
         }
-        if var environment = try? JSONDecoder().decode(RunEnvironment.self, from: Data(contentsOf: run.environmentFile)) {
-            environment.resumedAt.append(.init(time: RunEnvironment.timestamp(), step: resumedFrom))
-            try run.writeEnvironment(environment)
+        var environment: RunEnvironment
+        if let saved = try? JSONDecoder().decode(RunEnvironment.self, from: Data(contentsOf: run.environmentFile)) {
+            environment = saved
+        } else {
+            environment = try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot)
         }
+        environment.resumedAt.append(.init(time: RunEnvironment.timestamp(), step: resumedFrom))
+        try run.writeEnvironment(environment)
         trainer.log = try TrainLog(url: run.trainLog, resumeAfter: resumedFrom)
         return try trainer.train()
     }
 
     // MARK: - Setup
+
+    /// Versions, threads, seed, streams and the checksum of every spec and data file the run reads.
+    func environment(specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) throws -> RunEnvironment {
+        var files: [String] = []
+        for (spec, entry) in zip(specs, experiment.tasks) {
+            files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
+            files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
+        }
+        files += experiment.tasks.flatMap { $0.trainLanguages + $0.evalLanguages }
+            .compactMap { catalog.languages[$0]?.sourcePath }.filter { !$0.isEmpty }
+        if experiment.tokenizer.source == .file, let p = experiment.tokenizer.path { files.append(p) }
+        return RunEnvironment.current(seed: experiment.seed, randomStreams: streamNames, dataRoot: dataRoot,
+                                      dataFiles: try DataFileChecksum.of(files: files))
+    }
 
     /// Raw examples per task: training examples of every training language, dev examples per language.
     struct RawTask {
