@@ -36,15 +36,52 @@ enum TrainingRunSupport {
         FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-run-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     }
 
-    static func train(_ yaml: String, overrides: [String] = [], name: String) throws -> (TrainingSummary, URL) {
-        let e = try ExperimentLoader.decode(yaml: yaml, file: "\(name).yaml", overrides: overrides)
-        let dir = temporaryRun(name)
-        return (try Trainer.start(e, experimentFile: "\(name).yaml", outputPath: dir.path, options: options), dir)
-    }
-
     static func bytes(_ dir: URL, _ relative: String) -> Data? {
         FileManager.default.contents(atPath: dir.appendingPathComponent(relative).path)
     }
 
     static let lastWeights = "checkpoints/last/model/weights.safetensors"
+
+    /// The built `polyglot` (`make test` builds it before the tests: `swift build -c release --product polyglot`).
+    /// Training runs go through it as subprocesses: each gets its own process and thread pool, while the
+    /// test process runs many suites at once.
+    static var binary: URL {
+        #if DEBUG
+        let config = "debug"
+        #else
+        let config = "release"
+        #endif
+        return root.appendingPathComponent(".build/\(config)/polyglot")
+    }
+
+    static var binaryExists: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
+    static let missingBinary = "the polyglot binary is missing: build it first (make test does: swift build -c release --product polyglot)"
+
+    static func launch(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments + ["--tasks-dir", root.appendingPathComponent("tasks").path,
+                                   "--languages-dir", root.appendingPathComponent("languages").path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func runToEnd(_ arguments: [String]) throws -> Int32 {
+        let p = try launch(arguments)
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// Writes `yaml` to a temporary experiment file.
+    static func experimentFile(_ yaml: String, name: String) throws -> URL {
+        let url = temporaryRun(name).appendingPathExtension("yaml")
+        try Data((yaml + "\n").utf8).write(to: url)
+        return url
+    }
+
+    static func results(_ dir: URL) throws -> TrainingResults {
+        try JSONDecoder().decode(TrainingResults.self, from: Data(contentsOf: dir.appendingPathComponent("results.json")))
+    }
 }
