@@ -29,6 +29,36 @@ int32_t cicu_text_norm_has_boundary_before(int32_t form, int32_t codepoint) {
     return unorm2_hasBoundaryBefore(n, (UChar32)codepoint) ? 1 : 0;
 }
 
+int32_t cicu_text_norm_info(int32_t form, int32_t codepoint) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = text_norm(form, &e);
+    if (U_FAILURE(e) || !n) return 0;
+    UChar buf[2]; int32_t len = 0;
+    if (codepoint >= 0x10000) { buf[0] = (UChar)(0xD7C0 + (codepoint >> 10)); buf[1] = (UChar)(0xDC00 | (codepoint & 0x3FF)); len = 2; }
+    else { buf[0] = (UChar)codepoint; len = 1; }
+    int32_t r = 0;
+    if (unorm2_quickCheck(n, buf, len, &e) == UNORM_YES && U_SUCCESS(e)) r |= 1;
+    if (unorm2_hasBoundaryBefore(n, (UChar32)codepoint)) r |= 2;
+    r |= ((int32_t)unorm2_getCombiningClass(n, (UChar32)codepoint) & 0xFF) << 8;
+    return r;
+}
+
+int32_t cicu_text_norm_span_yes(int32_t form, const uint16_t *text, int32_t length, int32_t *status) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = text_norm(form, &e);
+    int32_t r = U_SUCCESS(e) ? unorm2_spanQuickCheckYes(n, (const UChar *)text, length, &e) : 0;
+    *status = e;
+    return r;
+}
+
+int32_t cicu_text_normalize(int32_t form, const uint16_t *text, int32_t length, uint16_t *out, int32_t capacity, int32_t *status) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = text_norm(form, &e);
+    int32_t r = U_SUCCESS(e) ? unorm2_normalize(n, (const UChar *)text, length, (UChar *)out, capacity, &e) : 0;
+    *status = e;
+    return r;
+}
+
 void *cicu_text_wordbreak_open(const char *locale, int32_t *status) {
     UErrorCode e = U_ZERO_ERROR;
     UBreakIterator *bi = ubrk_open(UBRK_WORD, locale, NULL, 0, &e);

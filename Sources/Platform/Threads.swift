@@ -27,17 +27,40 @@ public enum Threads {
     }
 
     /// Sets the thread count for BLAS and for `parallelFor`. Call before work starts.
-    public static func configure(_ n: Int? = nil) {
+    /// `blasThreads` (default: the same count) lets a caller that splits its own matrix products across
+    /// the pool run OpenBLAS single-threaded (`blasThreads: 1`): then calling BLAS from pool chunks does not
+    /// multiply threads, and OpenBLAS's threaded driver (which allocates per call) is never entered.
+    public static func configure(_ n: Int? = nil, blasThreads: Int? = nil) {
         lock.lock(); defer { lock.unlock() }
-        configureLocked(max(1, n ?? requested))
+        let threads = max(1, n ?? requested)
+        configureLocked(threads, blas: max(1, blasThreads ?? threads))
     }
 
-    private static func configureLocked(_ n: Int) {
-        if configured == n, pool != nil { return }
+    private static func configureLocked(_ n: Int, blas: Int? = nil) {
+        let blasCount = blas ?? n
+        BLAS.setThreadCount(blasCount)
+        if configured == n, pool != nil || n == 1 { return }
         pool?.shutdown()
         configured = n
-        BLAS.setThreadCount(n)
         pool = n > 1 ? WorkerPool(workers: n - 1) : nil
+    }
+
+    /// `parallelFor` for a C function and a context pointer: nothing is captured or converted, so a call
+    /// never allocates (the closure form pays a small heap box for `withoutActuallyEscaping`). Used by
+    /// hot loops that must not allocate in a steady-state training step.
+    public static func parallelFor(chunks: Int, context: UnsafeMutableRawPointer?,
+                                   _ function: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void) {
+        if chunks <= 0 { return }
+        let p: WorkerPool?
+        lock.lock()
+        if configured == 0 { configureLocked(requested) }
+        p = pool
+        lock.unlock()
+        guard let pool = p, chunks > 1 else {
+            for i in 0..<chunks { function(context, i) }
+            return
+        }
+        pool.run(chunks: chunks, function: function, context: context)
     }
 
     /// Runs `body(chunk)` for chunk in 0..<chunks across the pool; the caller takes part. Blocks until
@@ -75,6 +98,8 @@ final class WorkerPool: @unchecked Sendable {
     private let cv = NSCondition()
     private var generation = 0
     private var job: ((Int) -> Void)?
+    private var cJob: (@convention(c) (UnsafeMutableRawPointer?, Int) -> Void)?
+    private var cContext: UnsafeMutableRawPointer?
     private var nextChunk = 0
     private var totalChunks = 0
     private var pending = 0
@@ -101,10 +126,24 @@ final class WorkerPool: @unchecked Sendable {
             while generation == seen && !stopping { cv.wait() }
             if stopping { cv.unlock(); return }
             seen = generation
-            guard let work = job else { cv.unlock(); continue }
+            if let function = cJob {
+                let context = cContext
+                active += 1
+                cv.unlock()
+                drain { function(context, $0) }
+                cv.lock()
+                active -= 1
+                if active == 0 { cv.broadcast() }
+                cv.unlock()
+                continue
+            }
+            guard var work = job else { cv.unlock(); continue }
             active += 1
             cv.unlock()
             drain(work)
+            // Drop this worker's reference before reporting done: `run` returns once `active` is 0, and
+            // `withoutActuallyEscaping` then checks that nobody still holds the closure.
+            work = { _ in }
             cv.lock()
             active -= 1
             if active == 0 { cv.broadcast() }
@@ -125,6 +164,19 @@ final class WorkerPool: @unchecked Sendable {
             if pending == 0 { cv.broadcast() }
             cv.unlock()
         }
+    }
+
+    func run(chunks: Int, function: @escaping @convention(c) (UnsafeMutableRawPointer?, Int) -> Void, context: UnsafeMutableRawPointer?) {
+        cv.lock()
+        cJob = function; cContext = context; nextChunk = 0; totalChunks = chunks; pending = chunks; generation += 1
+        cv.broadcast()
+        cv.unlock()
+        drain { function(context, $0) }
+        cv.lock()
+        while pending > 0 { cv.wait() }
+        cJob = nil; cContext = nil
+        while active > 0 { cv.wait() }
+        cv.unlock()
     }
 
     func run(chunks: Int, _ work: @escaping (Int) -> Void) {

@@ -8,8 +8,10 @@ public struct AlignedText: Sendable {
     /// Original byte range of each byte: start (inclusive) and end (exclusive).
     public var sourceStart: [Int32] = []
     public var sourceEnd: [Int32] = []
+    /// When false only `bytes` is kept (the ids-only fast path needs no offsets).
+    public var tracksSource = true
 
-    public init() {}
+    public init(tracksSource: Bool = true) { self.tracksSource = tracksSource }
 
     public var count: Int { bytes.count }
 
@@ -21,8 +23,13 @@ public struct AlignedText: Sendable {
 
     @inline(__always)
     public mutating func append(_ byte: UInt8, from start: Int32, to end: Int32) {
-        bytes.append(byte); sourceStart.append(start); sourceEnd.append(end)
+        bytes.append(byte)
+        if tracksSource { sourceStart.append(start); sourceEnd.append(end) }
     }
+
+    /// Original range of byte i (0..<0 when not tracked).
+    @inline(__always) public func start(_ i: Int) -> Int32 { tracksSource ? sourceStart[i] : 0 }
+    @inline(__always) public func end(_ i: Int) -> Int32 { tracksSource ? sourceEnd[i] : 0 }
 
     /// Appends the UTF-8 of `scalar`, every byte aligned to the same original range.
     @inline(__always)

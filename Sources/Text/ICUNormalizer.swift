@@ -48,8 +48,8 @@ public struct ICUNormalizer: TextNormalizer {
     public let config: Config
     /// Per-scalar rewrite applied after the normalization form.
     private let post: ScalarMap
-    /// BMP scalars that pass through unchanged and need no normalization context.
-    private let passthrough: [Bool]
+    /// BMP facts: bit 0 quick check YES, bit 1 boundary before, bit 2 unchanged by `post`, bits 8-15 ccc.
+    private let info: [UInt16]
 
     public init(_ config: Config) {
         self.config = config
@@ -61,12 +61,16 @@ public struct ICUNormalizer: TextNormalizer {
             if c.stripAccents { seq = seq.flatMap { ScalarMap.stripAccents($0) ?? [$0] } }
             return seq == [s] ? nil : seq
         }
-        var pass = [Bool](repeating: false, count: 0x10000)
+        var table = [UInt16](repeating: 0, count: 0x10000)
         for s in 0..<UInt32(0x10000) where !(0xD800..<0xE000).contains(s) {
-            let inert = c.form == .none || cicu_text_norm_is_inert(c.form.code, Int32(s)) == 1
-            pass[Int(s)] = inert && post.isIdentity(s)
+            table[Int(s)] = ICUNormalizer.facts(c.form, s, post)
         }
-        passthrough = pass
+        info = table
+    }
+
+    private static func facts(_ form: Form, _ s: UInt32, _ post: ScalarMap) -> UInt16 {
+        let norm = form == .none ? 3 : cicu_text_norm_info(form.code, Int32(s))
+        return UInt16(truncatingIfNeeded: norm) | (post.isIdentity(s) ? 4 : 0)
     }
 
     /// Default-ignorable code points removed: all but ZWNJ, ZWJ and variation selectors.
@@ -78,54 +82,119 @@ public struct ICUNormalizer: TextNormalizer {
     }
 
     @inline(__always)
-    private func isPassthrough(_ c: UInt32) -> Bool {
-        c < 0x10000 ? passthrough[Int(c)] : (config.form == .none || cicu_text_norm_is_inert(config.form.code, Int32(c)) == 1) && post.isIdentity(c)
+    private func facts(_ c: UInt32) -> UInt16 {
+        c < 0x10000 ? info[Int(c)] : ICUNormalizer.facts(config.form, c, post)
     }
 
+    /// Text passes through as long as ICU's quick check says it is already in the form (every
+    /// scalar YES, combining classes in order); from a scalar that fails, the text is normalized
+    /// again from the last normalization boundary up to the next safe scalar, in chunks.
     public func normalize(_ input: UnsafeBufferPointer<UInt8>, base: Int, into out: inout AlignedText) {
         let startCount = out.count
         var i = 0
         let n = input.count
+        var lastCC: UInt16 = 0
+        var boundaryIn = 0, boundaryOut = out.count
         var run: [UInt32] = []
         var runStarts: [Int] = []
         while i < n {
+            let b0 = input[i]
+            if b0 < 0x80 && info[Int(b0)] & 7 == 7 {
+                boundaryIn = i; boundaryOut = out.count; lastCC = 0
+                out.append(b0, from: Int32(base + i), to: Int32(base + i + 1))
+                i += 1
+                continue
+            }
             let (c, len) = UTF8Coding.decode(input, at: i)
-            if isPassthrough(c) {
+            let f = facts(c)
+            let ccc = f >> 8
+            if f & 1 != 0 && (ccc == 0 || ccc >= lastCC) {
+                if f & 2 != 0 { boundaryIn = i; boundaryOut = out.count }
+                lastCC = ccc
                 let s = Int32(base + i), e = Int32(base + i + len)
-                for k in 0..<len { out.append(input[i + k], from: s, to: e) }
+                if f & 4 != 0 {
+                    for k in 0..<len { out.append(input[i + k], from: s, to: e) }
+                } else {
+                    post.apply(c) { out.append(scalar: $0, from: s, to: e) }
+                }
                 i += len
                 continue
             }
-            // A run of scalars that need context, up to the next inert one.
+            // Back to the last boundary; the run ends before the next scalar that is safe to start from.
+            let keep = out.count - boundaryOut
+            if keep > 0 {
+                out.bytes.removeLast(keep)
+                if out.tracksSource { out.sourceStart.removeLast(keep); out.sourceEnd.removeLast(keep) }
+            }
             run.removeAll(keepingCapacity: true)
             runStarts.removeAll(keepingCapacity: true)
-            while i < n {
-                let (c2, len2) = UTF8Coding.decode(input, at: i)
-                if isPassthrough(c2) { break }
-                run.append(c2); runStarts.append(base + i)
-                i += len2
+            var j = boundaryIn
+            while j < n {
+                let (c2, l2) = UTF8Coding.decode(input, at: j)
+                if j > i {
+                    let f2 = facts(c2)
+                    if f2 & 3 == 3 && f2 >> 8 == 0 { break }
+                }
+                run.append(c2); runStarts.append(base + j)
+                j += l2
             }
-            runStarts.append(base + i)
+            runStarts.append(base + j)
             normalizeRun(run, starts: runStarts, into: &out)
+            i = j
+            lastCC = 0
+            boundaryIn = j
+            boundaryOut = out.count
         }
         if config.collapseSpaces { collapseSpaces(&out, from: startCount) }
     }
 
     private func normalizeRun(_ run: [UInt32], starts: [Int], into out: inout AlignedText) {
+        // UTF-16 of the run, with the scalar index of each unit.
+        var units: [UInt16] = []
+        units.reserveCapacity(run.count * 2)
+        for c in run {
+            if c >= 0x10000 {
+                let v = c - 0x10000
+                units.append(UInt16(0xD800 + (v >> 10))); units.append(UInt16(0xDC00 + (v & 0x3FF)))
+            } else {
+                units.append(UInt16(c))
+            }
+        }
+        var status: Int32 = 0
+        if config.form == .none || cicu_text_norm_span_yes(config.form.code, units, Int32(units.count), &status) == Int32(units.count) {
+            // Already in the form (the common case): each scalar stays aligned to itself.
+            for (k, c) in run.enumerated() {
+                let s = Int32(starts[k]), e = Int32(starts[k + 1])
+                post.apply(c) { out.append(scalar: $0, from: s, to: e) }
+            }
+            return
+        }
         var a = 0
+        var buffer = [UInt16](repeating: 0, count: 64)
         while a < run.count {
             var b = a + 1
-            if config.form != .none {
-                while b < run.count && cicu_text_norm_has_boundary_before(config.form.code, Int32(run[b])) == 0 { b += 1 }
-            }
+            while b < run.count && cicu_text_norm_has_boundary_before(config.form.code, Int32(run[b])) == 0 { b += 1 }
             let s = Int32(starts[a]), e = Int32(starts[b])
-            var chunk = String.UnicodeScalarView()
-            for k in a..<b { chunk.append(Unicode.Scalar(run[k])!) }
-            var text = String(chunk)
-            if let form = config.form.platformForm, let normalized = try? UnicodeNormalizer.normalize(text, form: form) {
-                text = normalized
+            var chunk: [UInt16] = []
+            for k in a..<b {
+                let c = run[k]
+                if c >= 0x10000 {
+                    let v = c - 0x10000
+                    chunk.append(UInt16(0xD800 + (v >> 10))); chunk.append(UInt16(0xDC00 + (v & 0x3FF)))
+                } else {
+                    chunk.append(UInt16(c))
+                }
             }
-            for scalar in text.unicodeScalars {
+            var n: Int32 = 0
+            while true {
+                status = 0
+                n = cicu_text_normalize(config.form.code, chunk, Int32(chunk.count), &buffer, Int32(buffer.count), &status)
+                if status == 15 || n > Int32(buffer.count) { buffer = [UInt16](repeating: 0, count: Int(n) + 16); continue }
+                break
+            }
+            // ICU fails here only when out of memory; the chunk then stays as it was.
+            let normalized: ArraySlice<UInt16> = status > 0 ? chunk[...] : buffer[0..<Int(n)]
+            for scalar in String(decoding: normalized, as: UTF16.self).unicodeScalars {
                 post.apply(scalar.value) { out.append(scalar: $0, from: s, to: e) }
             }
             a = b
@@ -144,13 +213,15 @@ public struct ICUNormalizer: TextNormalizer {
             } else {
                 previousSpace = false
             }
-            out.bytes[w] = b; out.sourceStart[w] = out.sourceStart[r]; out.sourceEnd[w] = out.sourceEnd[r]
+            out.bytes[w] = b
+            if out.tracksSource { out.sourceStart[w] = out.sourceStart[r]; out.sourceEnd[w] = out.sourceEnd[r] }
             w += 1
         }
         if w > start && out.bytes[w - 1] == 0x20 { w -= 1 }
         let extra = out.count - w
         if extra > 0 {
-            out.bytes.removeLast(extra); out.sourceStart.removeLast(extra); out.sourceEnd.removeLast(extra)
+            out.bytes.removeLast(extra)
+            if out.tracksSource { out.sourceStart.removeLast(extra); out.sourceEnd.removeLast(extra) }
         }
     }
 }

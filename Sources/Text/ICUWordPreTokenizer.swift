@@ -24,10 +24,10 @@ public struct ICUWordPreTokenizer: PreTokenizer {
         let nb = try text.bytes.withUnsafeBufferPointer { p in
             try breaker.breakText(p, boundaries: &scratch.boundaries, statuses: &scratch.statuses)
         }
-        var out = scratch.takeSpare()
+        var out = scratch.takeSpare(tracking: text.tracksSource)
         // The marker waiting for the next word: where it came from in the original.
         var pending = true
-        var pendingStart = text.sourceStart[0], pendingEnd = text.sourceStart[0]
+        var pendingStart = text.start(0), pendingEnd = text.start(0)
         func flushPending(_ out: inout AlignedText, _ words: inout [WordSpan]) {
             if !pending { return }
             let s = out.count
@@ -46,7 +46,7 @@ public struct ICUWordPreTokenizer: PreTokenizer {
                 for i in a..<b {
                     flushPending(&out, &words)
                     pending = true
-                    pendingStart = text.sourceStart[i]; pendingEnd = text.sourceEnd[i]
+                    pendingStart = text.start(i); pendingEnd = text.end(i)
                 }
                 continue
             }
@@ -67,14 +67,14 @@ public struct ICUWordPreTokenizer: PreTokenizer {
                         words.append(WordSpan(start: Int32(wordStart), end: Int32(out.count)))
                         wordStart = out.count
                     }
-                    out.append(text.bytes[i], from: text.sourceStart[i], to: text.sourceEnd[i])
+                    out.append(text.bytes[i], from: text.start(i), to: text.end(i))
                     words.append(WordSpan(start: Int32(wordStart), end: Int32(out.count)))
                     wordStart = out.count
                     firstPiece = false
                     i += 1
                     continue
                 }
-                for j in 0..<len { out.append(text.bytes[i + j], from: text.sourceStart[i + j], to: text.sourceEnd[i + j]) }
+                for j in 0..<len { out.append(text.bytes[i + j], from: text.start(i + j), to: text.end(i + j)) }
                 i += len
             }
             if out.count > wordStart { words.append(WordSpan(start: Int32(wordStart), end: Int32(out.count))) }

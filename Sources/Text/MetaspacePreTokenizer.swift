@@ -13,19 +13,26 @@ public struct MetaspacePreTokenizer: PreTokenizer {
 
     public func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws {
         if text.count == 0 { return }
-        var out = scratch.takeSpare()
+        var out = scratch.takeSpare(tracking: text.tracksSource)
         let startsWithSpace = text.bytes[0] == 0x20 || startsWithMarker(text.bytes, at: 0)
         let prepend = !startsWithSpace && (prependScheme == .always || (prependScheme == .first && isFirstSegment))
         if prepend {
-            let p = text.sourceStart[0]
+            let p = text.start(0)
             for b in metaspaceMarker { out.append(b, from: p, to: p) }
         }
-        for i in 0..<text.count {
-            let b = text.bytes[i]
-            if b == 0x20 {
-                for m in metaspaceMarker { out.append(m, from: text.sourceStart[i], to: text.sourceEnd[i]) }
-            } else {
-                out.append(b, from: text.sourceStart[i], to: text.sourceEnd[i])
+        if text.tracksSource {
+            for i in 0..<text.count {
+                let b = text.bytes[i]
+                if b == 0x20 {
+                    for m in metaspaceMarker { out.append(m, from: text.sourceStart[i], to: text.sourceEnd[i]) }
+                } else {
+                    out.append(b, from: text.sourceStart[i], to: text.sourceEnd[i])
+                }
+            }
+        } else {
+            out.bytes.reserveCapacity(text.count + 16)
+            for b in text.bytes {
+                if b == 0x20 { out.bytes.append(0xE2); out.bytes.append(0x96); out.bytes.append(0x81) } else { out.bytes.append(b) }
             }
         }
         swap(&text, &out)

@@ -22,10 +22,11 @@ public final class PreTokenizerScratch {
     public init() {}
 
     /// The spare buffer, emptied, leaving none behind (so writing it never copies).
-    func takeSpare() -> AlignedText {
+    func takeSpare(tracking: Bool) -> AlignedText {
         var t = AlignedText()
         swap(&t, &spare)
         t.removeAll()
+        t.tracksSource = tracking
         return t
     }
 

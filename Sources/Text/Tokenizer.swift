@@ -306,8 +306,9 @@ public struct Tokenizer: Sendable {
 
     /// Splits raw text at special tokens; for each text segment runs normalizer and pre-tokenizer
     /// (leaving the result in `state.text` and `state.words`) and calls `body`.
-    func forEachSegment(_ text: String, state: EncoderState, firstSegment: Bool, _ body: (Segment) throws -> Void) throws {
+    func forEachSegment(_ text: String, state: EncoderState, firstSegment: Bool, tracking: Bool = true, _ body: (Segment) throws -> Void) throws {
         var text = text
+        state.text.tracksSource = tracking
         try text.withUTF8 { p in
             var segStart = 0
             var i = 0
@@ -316,6 +317,7 @@ public struct Tokenizer: Sendable {
             func runText(_ a: Int, _ b: Int) throws {
                 if a >= b { return }
                 state.text.removeAll()
+                state.text.tracksSource = tracking
                 state.words.removeAll(keepingCapacity: true)
                 normalizer.normalize(UnsafeBufferPointer(rebasing: p[a..<b]), base: a, into: &state.text)
                 try preTokenizer.split(&state.text, words: &state.words, isFirstSegment: segmentIndex == 0, scratch: state.pre)
@@ -334,6 +336,7 @@ public struct Tokenizer: Sendable {
                         if let m = matched {
                             try runText(segStart, i)
                             state.text.removeAll()
+                            state.text.tracksSource = tracking
                             state.text.append(0, from: Int32(i), to: Int32(i + m.0.count))
                             try body(.special(m.1))
                             i += m.0.count
@@ -378,7 +381,7 @@ public struct Tokenizer: Sendable {
     }
 
     func appendIDs(_ text: String, state: EncoderState, to out: inout [Int32]) throws {
-        try forEachSegment(text, state: state, firstSegment: true) { segment in
+        try forEachSegment(text, state: state, firstSegment: true, tracking: false) { segment in
             switch segment {
             case let .special(id): out.append(id)
             case .text:

@@ -99,10 +99,14 @@ import Platform
                 #expect(t.words.count == t.tags.count && t.words.count == t.wordRanges.count)
                 for (w, r) in zip(t.words, t.wordRanges) { #expect(String(decoding: bytes[r], as: UTF8.self) == w) }
                 for tag in ["weekday", "day", "month", "year"] { #expect(t.tags.contains(tag), "\(code): \(t.text) lacks \(tag)") }
-                // Every non-space byte belongs to some word.
+                // Every scalar outside the words is whitespace (ASCII, no-break or narrow no-break space).
                 var covered = [Bool](repeating: false, count: bytes.count)
                 for r in t.wordRanges { for i in r { covered[i] = true } }
-                for (i, b) in bytes.enumerated() where !covered[i] { #expect(b == 32 || b == 0xC2 || b == 0xA0 || (b >= 0x80 && t.text.unicodeScalars.contains { $0.value == 0x202F }), "\(code): \(t.text)") }
+                var offset = 0
+                for scalar in t.text.unicodeScalars {
+                    if !covered[offset] { #expect(scalar.properties.isWhitespace, "\(code): '\(scalar)' of \(t.text) is in no word") }
+                    offset += String(scalar).utf8.count
+                }
             }
         }
     }

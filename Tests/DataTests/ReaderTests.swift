@@ -73,6 +73,19 @@ import Platform
         #expect(entities == ["LOC": 426, "ORG": 235, "PER": 414])
     }
 
+    @Test func unerWordsAreLocatedInTheOriginalText() throws {
+        var first: IOBSentence? = nil
+        try IOBReader(path: TestPaths.data("uner/UNER_Chinese-PUD/zh_pud-ud-test.iob2"), wordColumn: 1, tagColumn: 2).forEach { s in
+            if first == nil { first = s }
+        }
+        let s = try #require(first)
+        #expect(s.id == "batch-0000-0001")
+        #expect(!s.text.contains(" "))   // Chinese: the words are not joined with spaces
+        let bytes = Array(s.text.utf8)
+        for (w, r) in zip(s.words, s.wordRanges) { #expect(String(decoding: bytes[r], as: UTF8.self) == w) }
+        #expect(zip(s.words, s.tags).contains { $0 == "美國" && $1 == "B-LOC" })
+    }
+
     @Test func iobErrors() {
         let tag = errorText { try IOBReader(path: TestPaths.fixture("bad_tag.iob2"), wordColumn: 1, tagColumn: 2).forEach { _ in } }
         #expect(tag == TestPaths.fixture("bad_tag.iob2") + ":6: expected a tag O, B-<type> or I-<type> in column 3, found 'X-LOC'")
@@ -152,6 +165,9 @@ import Platform
             }
         }
         #expect(pairs == 1000)
+        var lines = 0
+        try PlainTextReader(path: TestPaths.data("tatoeba/tatoeba.swh-eng.swh")).forEach { _, number in lines += 1; #expect(number == lines) }
+        #expect(lines == 390)
         let e = errorText { try ParallelTextReader(sourcePath: TestPaths.fixture("pair.deu"), targetPath: TestPaths.fixture("pair.eng")).forEach { _, _, _ in } }
         #expect(e == TestPaths.fixture("pair.eng") + ":3: expected a line translating \(TestPaths.fixture("pair.deu")):3, found the end of the file")
     }

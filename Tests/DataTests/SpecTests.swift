@@ -84,6 +84,15 @@ import Platform
         #expect(e == "\(TestPaths.fixtures)/choices.jsonl:4: expected one JSON object on the line, found invalid JSON")
     }
 
+    @Test func regressionReadsNumbersAndRejectsOthers() throws {
+        let spec = try TaskSpec.load(path: "\(specs)/similarity.yaml")
+        var seen: [Example] = []
+        let e = errorText { try DatasetLoader.forEach(task: spec, language: "en", split: .test, dataRoot: TestPaths.fixtures) { seen.append($0) } }
+        #expect(seen.map(\.value) == [4.8, 0.2])
+        #expect(seen.first?.input == .textPair("A man plays.", "A man is playing."))
+        #expect(e == "\(TestPaths.fixtures)/similarity.tsv:4: expected a number in column 'score', found 'five'")
+    }
+
     @Test func strictDecodingOfNestedKeys() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-spec-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

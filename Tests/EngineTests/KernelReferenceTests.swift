@@ -153,3 +153,22 @@ import Platform
         #expect(abs(Double(kept.count) / 100_000 - 0.9) < 0.005)
     }
 }
+
+/// Serialized: changes the process-wide thread configuration to exercise the pool-split products.
+@Suite(.serialized) struct PartitionedProductTests {
+    @Test(arguments: [(Transpose.none, Transpose.transposed), (.transposed, .none), (.none, .none), (.transposed, .transposed)])
+    func poolSplitProductMatchesNaive(ta: Transpose, tb: Transpose) throws {
+        let previous = Threads.count
+        Threads.configure(2, blasThreads: 1)
+        defer { Threads.configure(previous) }
+        var d = TestData("split")
+        for (m, n, k) in [(300, 70, 40), (50, 400, 30)] {
+            let a = d.tensor(ta == .none ? .matrix(m, k) : .matrix(k, m)), b = d.tensor(tb == .none ? .matrix(k, n) : .matrix(n, k))
+            let c1 = try OwnedTensor(.matrix(m, n), values: d.floats(m * n)), c2 = OwnedTensor(.matrix(m, n))
+            c2.tensor.copy(from: c1.tensor)
+            try Matmul.multiply(a.tensor, ta, b.tensor, tb, into: c1.tensor, alpha: 1.5, beta: 0.5)
+            Matmul.naiveMultiply(a.tensor, ta, b.tensor, tb, into: c2.tensor, alpha: 1.5, beta: 0.5)
+            #expect(maxAbsDiff(c1.tensor.toArray(), c2.tensor.toArray()) < 1e-4, "m=\(m) n=\(n) k=\(k)")
+        }
+    }
+}

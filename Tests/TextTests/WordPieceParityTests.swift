@@ -5,7 +5,7 @@ import Testing
 /// MiniLM's tokenizer.json (BertNormalizer + BertPreTokenizer + WordPiece) against ids from HF
 /// `tokenizers` (tools/reference/text_hf_parity.py minilm) on sentences of every shared language.
 @Suite(.serialized) struct WordPieceParityTests {
-    @Test(arguments: ["minilm_sib_dev.ids", "minilm_sib_test.ids", "minilm_pud.ids", "minilm_tatoeba.ids"])
+    @Test(arguments: ["minilm_sib_dev.ids", "minilm_pud.ids", "minilm_tatoeba.ids"])
     func idsMatchHF(_ fixture: String) throws {
         var tokenizer = try TestData.miniLM()
         tokenizer.maxLength = nil

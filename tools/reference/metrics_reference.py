@@ -22,7 +22,7 @@ import scipy.stats
 import seqeval.metrics
 from seqeval.metrics.sequence_labeling import precision_recall_fscore_support as seqeval_prfs
 from seqeval.metrics.sequence_labeling import get_entities
-from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef
+from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, precision_recall_fscore_support
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "metrics")
 
@@ -59,8 +59,29 @@ def classification(rng):
             "macro_f1": float(f1_score(gold, pred, average="macro", zero_division=0)),
             "micro_f1": float(f1_score(gold, pred, average="micro", zero_division=0)),
             "mcc": float(matthews_corrcoef(gold, pred)),
+            "binary_f1": float(f1_score(gold, pred, average="binary", pos_label=1, zero_division=0))
+                         if set(gold) | set(pred) <= {0, 1} else None,
+            "per_label": per_label(gold, pred),
         })
+    # binary tasks (MRPC/QQP-style F1 of the positive class)
+    for _ in range(8):
+        n = rng.randint(4, 80)
+        gold = [rng.randrange(2) for _ in range(n)]
+        pred = [g if rng.random() < 0.75 else 1 - g for g in gold]
+        out.append({"gold": gold, "pred": pred, "accuracy": float(accuracy_score(gold, pred)),
+                    "macro_f1": float(f1_score(gold, pred, average="macro", zero_division=0)),
+                    "micro_f1": float(f1_score(gold, pred, average="micro", zero_division=0)),
+                    "mcc": float(matthews_corrcoef(gold, pred)),
+                    "binary_f1": float(f1_score(gold, pred, average="binary", pos_label=1, zero_division=0)),
+                    "per_label": per_label(gold, pred)})
     return out
+
+
+def per_label(gold, pred):
+    labels = sorted(set(gold) | set(pred))
+    p, r, f, s = precision_recall_fscore_support(gold, pred, labels=labels, average=None, zero_division=0)
+    return {str(l): {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            for i, l in enumerate(labels)}
 
 
 # ---------------------------------------------------------------- sequence labelling (seqeval)

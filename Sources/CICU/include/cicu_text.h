@@ -11,6 +11,14 @@ int32_t cicu_text_norm_is_inert(int32_t form, int32_t codepoint);
 // 1 if text can be cut before the code point and both sides normalized independently.
 int32_t cicu_text_norm_has_boundary_before(int32_t form, int32_t codepoint);
 
+// Quick-check facts of one code point under the form: bit 0 = quick check YES, bit 1 = boundary
+// before it, bits 8-15 = canonical combining class.
+int32_t cicu_text_norm_info(int32_t form, int32_t codepoint);
+// Length of the prefix of UTF-16 `text` that is certainly in the form (unorm2_spanQuickCheckYes).
+int32_t cicu_text_norm_span_yes(int32_t form, const uint16_t *text, int32_t length, int32_t *status);
+// Normalizes UTF-16 `text` into `out`; returns the length needed (status 15 when capacity is short).
+int32_t cicu_text_normalize(int32_t form, const uint16_t *text, int32_t length, uint16_t *out, int32_t capacity, int32_t *status);
+
 // A word-break iterator for UTF-8 text. Not thread-safe; one per thread.
 void *cicu_text_wordbreak_open(const char *locale, int32_t *status);
 void cicu_text_wordbreak_close(void *iterator);

@@ -102,7 +102,7 @@ public enum DatasetLoader {
                 let wordColumn = Int(columns.words ?? "0") ?? 0
                 let tagColumn = Int(columns.tags ?? columns.words ?? "0") ?? 0
                 try IOBReader(path: p, wordColumn: wordColumn, tagColumn: tagColumn, strictIOB2: false).forEach { s in
-                    let tagged = TaggedText(words: s.words, tags: s.tags)
+                    let tagged = TaggedText(text: s.text, words: s.words, tags: s.tags, wordRanges: s.wordRanges)
                     if task.type == .mlm {
                         try body(Example(id: s.id, language: language, input: .text(tagged.text), parallelKey: s.id))
                         return

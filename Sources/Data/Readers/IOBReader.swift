@@ -5,6 +5,10 @@ public struct IOBSentence: Sendable, Equatable {
     public var id: String
     public var words: [String]
     public var tags: [String]
+    /// The original text with each word's UTF-8 byte range in it, when the file has `# text`
+    /// comments (UNER); otherwise the words joined by single spaces.
+    public var text: String
+    public var wordRanges: [Range<Int>]
     public var line: Int
 }
 
@@ -30,18 +34,35 @@ public struct IOBReader {
         var words: [String] = [], tags: [String] = []
         var startLine = 0
         var sentenceID: String? = nil
+        var givenText: String? = nil
+        var textLine = 0
         func finish() throws {
             if !words.isEmpty {
-                try body(IOBSentence(id: sentenceID ?? "\(path):\(startLine)", words: words, tags: tags, line: startLine))
+                var text: String
+                var ranges: [Range<Int>]
+                if let givenText {
+                    guard let located = CoNLLUReader.locate(tokens: words, in: givenText) else {
+                        throw FileError(path: path, line: textLine, "expected the words to spell out '# text' in order")
+                    }
+                    text = givenText; ranges = located
+                } else {
+                    let joined = TaggedText(words: words, tags: tags)
+                    text = joined.text; ranges = joined.wordRanges
+                }
+                try body(IOBSentence(id: sentenceID ?? "\(path):\(startLine)", words: words, tags: tags,
+                                     text: text, wordRanges: ranges, line: startLine))
             }
-            words = []; tags = []; startLine = 0; sentenceID = nil
+            words = []; tags = []; startLine = 0; sentenceID = nil; givenText = nil
         }
         let needed = max(wordColumn, tagColumn) + 1
         while let line = try reader.next() {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { try finish(); continue }
             if line.hasPrefix("#") {
-                if words.isEmpty, line.hasPrefix("# sent_id"), let eq = line.firstIndex(of: "=") {
-                    sentenceID = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                if words.isEmpty, let eq = line.firstIndex(of: "=") {
+                    let key = line[line.index(after: line.startIndex)..<eq].trimmingCharacters(in: .whitespaces)
+                    let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                    if key == "sent_id" { sentenceID = value }
+                    if key == "text" { givenText = value; textLine = reader.lineNumber }
                 }
                 continue
             }

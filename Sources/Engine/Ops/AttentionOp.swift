@@ -56,65 +56,94 @@ public enum AttentionOp {
         return end
     }
 
-    static func run(_ dims: Dimensions, scratchCount: Int, _ body: (Int, Int, Int) -> Void) {
+    /// Operands of one call, handed to the workers by pointer (no captures, no allocation).
+    struct Job {
+        var dims: Dimensions
+        var qkv: FloatPointer
+        var mask: UnsafePointer<Int32>?
+        var probs: MutableFloatPointer
+        var dropoutMask: FloatPointer?
+        var out: MutableFloatPointer   // forward: the context output; backward: unused
+        var dOut: FloatPointer?        // backward only
+        var dQKV: MutableFloatPointer? // backward only
+        var scratch: MutableFloatPointer
+        var slot: Int, parts: Int
+    }
+
+    /// Splits the (batch, head) pairs into one contiguous share per scratch slot.
+    static func run(_ job: Job, _ kernel: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void) {
+        var job = job
+        withUnsafeMutablePointer(to: &job) { Threads.parallelFor(chunks: $0.pointee.parts, context: UnsafeMutableRawPointer($0), kernel) }
+    }
+    static func makeJob(_ dims: Dimensions, qkv: FloatPointer, mask: UnsafePointer<Int32>?, probs: MutableFloatPointer,
+                        dropoutMask: FloatPointer?, out: MutableFloatPointer, dOut: FloatPointer?, dQKV: MutableFloatPointer?,
+                        scratch: MutableFloatPointer, scratchCount: Int) -> Job {
         let pairs = dims.batch * dims.heads
         let slot = slotFloats(dims.length, dims.headDim)
         let parts = Swift.max(1, Swift.min(Threads.count, pairs, scratchCount / slot))
-        Threads.parallelFor(chunks: parts) { p in
-            let lo = pairs * p / parts, hi = pairs * (p + 1) / parts
-            for pair in lo..<hi { body(pair / dims.heads, pair % dims.heads, p * slot) }
-        }
+        return Job(dims: dims, qkv: qkv, mask: mask, probs: probs, dropoutMask: dropoutMask, out: out, dOut: dOut, dQKV: dQKV,
+                   scratch: scratch, slot: slot, parts: parts)
     }
 
     static func forwardUnchecked(_ dims: Dimensions, qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>?, probs: UnsafeMutablePointer<Float>,
                                  dropoutMask: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
+        let job = makeJob(dims, qkv: qkv, mask: mask, probs: probs, dropoutMask: dropoutMask, out: out, dOut: nil, dQKV: nil,
+                          scratch: scratch, scratchCount: scratchCount)
+        run(job) { raw, p in
+            let job = raw!.load(as: Job.self)
+            let pairs = job.dims.batch * job.dims.heads
+            for pair in (pairs * p / job.parts)..<(pairs * (p + 1) / job.parts) {
+                AttentionOp.forwardPair(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+            }
+        }
+    }
+
+    static func forwardPair(_ job: Job, _ b: Int, _ head: Int, _ kt: MutableFloatPointer) {
+        let dims = job.dims, qkv = job.qkv, mask = job.mask, probs = job.probs, dropoutMask = job.dropoutMask, out = job.out
         let t = dims.length, hd = dims.headDim, h = dims.heads, d = dims.model, ld = 3 * d
         let scale = 1 / Float(hd).squareRoot()
-        run(dims, scratchCount: scratchCount) { b, head, offset in
-            let kt = scratch + offset
-            let q = qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
-            let end = keyEnd(mask, b, t)
-            // Kᵀ [hd, end] so that each score row is a sum of contiguous rank-1 updates.
-            for j in 0..<end { for c in 0..<hd { kt[c * t + j] = k[j * ld + c] } }
-            for i in 0..<t {
-                let s = probs + ((b * h + head) * t + i) * t
-                let o = out + (b * t + i) * d + head * hd
-                o.update(repeating: 0, count: hd)
-                if end == 0 { s.update(repeating: 0, count: t); continue }
-                s.update(repeating: 0, count: end)
-                let qi = q + i * ld
-                for c in 0..<hd {
-                    let a = qi[c] * scale
-                    let kr = kt + c * t
-                    for j in 0..<end { s[j] += a * kr[j] }
-                }
-                var m = -Float.infinity
-                if let mask {
-                    let mr = mask + b * t
-                    for j in 0..<end where mr[j] != 0 { m = Swift.max(m, s[j]) }
-                    var sum: Float = 0
-                    for j in 0..<end {
-                        let e = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0
-                        s[j] = e; sum += e
-                    }
-                    let inv = 1 / sum
-                    for j in 0..<end { s[j] *= inv }
-                } else {
-                    for j in 0..<end { m = Swift.max(m, s[j]) }
-                    var sum: Float = 0
-                    for j in 0..<end { let e = FastMath.exp(s[j] - m); s[j] = e; sum += e }
-                    let inv = 1 / sum
-                    for j in 0..<end { s[j] *= inv }
-                }
-                if end < t { (s + end).update(repeating: 0, count: t - end) }
-                let dm = dropoutMask.map { $0 + ((b * h + head) * t + i) * t }
+        let q = qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
+        let end = keyEnd(mask, b, t)
+        // Kᵀ [hd, end] so that each score row is a sum of contiguous rank-1 updates.
+        for j in 0..<end { for c in 0..<hd { kt[c * t + j] = k[j * ld + c] } }
+        for i in 0..<t {
+            let s = probs + ((b * h + head) * t + i) * t
+            let o = out + (b * t + i) * d + head * hd
+            o.update(repeating: 0, count: hd)
+            if end == 0 { s.update(repeating: 0, count: t); continue }
+            s.update(repeating: 0, count: end)
+            let qi = q + i * ld
+            for c in 0..<hd {
+                let a = qi[c] * scale
+                let kr = kt + c * t
+                for j in 0..<end { s[j] += a * kr[j] }
+            }
+            var m = -Float.infinity
+            if let mask {
+                let mr = mask + b * t
+                for j in 0..<end where mr[j] != 0 { m = Swift.max(m, s[j]) }
+                var sum: Float = 0
                 for j in 0..<end {
-                    let p = dm.map { s[j] * $0[j] } ?? s[j]
-                    if p == 0 { continue }
-                    let vr = v + j * ld
-                    for c in 0..<hd { o[c] += p * vr[c] }
+                    let e = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0
+                    s[j] = e; sum += e
                 }
+                let inv = 1 / sum
+                for j in 0..<end { s[j] *= inv }
+            } else {
+                for j in 0..<end { m = Swift.max(m, s[j]) }
+                var sum: Float = 0
+                for j in 0..<end { let e = FastMath.exp(s[j] - m); s[j] = e; sum += e }
+                let inv = 1 / sum
+                for j in 0..<end { s[j] *= inv }
+            }
+            if end < t { (s + end).update(repeating: 0, count: t - end) }
+            let dm = dropoutMask.map { $0 + ((b * h + head) * t + i) * t }
+            for j in 0..<end {
+                let p = dm.map { s[j] * $0[j] } ?? s[j]
+                if p == 0 { continue }
+                let vr = v + j * ld
+                for c in 0..<hd { o[c] += p * vr[c] }
             }
         }
     }
@@ -122,52 +151,64 @@ public enum AttentionOp {
     static func backwardUnchecked(_ dims: Dimensions, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>?,
                                   probs: UnsafePointer<Float>, dropoutMask: UnsafePointer<Float>?, dQKV: UnsafeMutablePointer<Float>,
                                   scratch: UnsafeMutablePointer<Float>, scratchCount: Int) {
+        let job = makeJob(dims, qkv: qkv, mask: mask, probs: UnsafeMutablePointer(mutating: probs), dropoutMask: dropoutMask,
+                          out: dQKV, dOut: dOut, dQKV: dQKV, scratch: scratch, scratchCount: scratchCount)
+        run(job) { raw, p in
+            let job = raw!.load(as: Job.self)
+            let pairs = job.dims.batch * job.dims.heads
+            for pair in (pairs * p / job.parts)..<(pairs * (p + 1) / job.parts) {
+                AttentionOp.backwardPair(job, pair / job.dims.heads, pair % job.dims.heads, job.scratch + p * job.slot)
+            }
+        }
+    }
+
+    static func backwardPair(_ job: Job, _ b: Int, _ head: Int, _ vt: MutableFloatPointer) {
+        let dims = job.dims, qkv = job.qkv, mask = job.mask, probs = FloatPointer(job.probs), dropoutMask = job.dropoutMask
+        let dOut = job.dOut!, dQKV = job.dQKV!
         let t = dims.length, hd = dims.headDim, h = dims.heads, d = dims.model, ld = 3 * d
         let scale = 1 / Float(hd).squareRoot()
-        run(dims, scratchCount: scratchCount) { b, head, offset in
-            let vt = scratch + offset, dp = vt + hd * t
-            let q = qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
-            let dq = dQKV + b * t * ld + head * hd, dk = dq + d, dv = dq + 2 * d
-            let end = keyEnd(mask, b, t)
-            for j in 0..<t {
-                (dk + j * ld).update(repeating: 0, count: hd)
-                (dv + j * ld).update(repeating: 0, count: hd)
+        let dp = vt + hd * t
+        let q = qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
+        let dq = dQKV + b * t * ld + head * hd, dk = dq + d, dv = dq + 2 * d
+        let end = keyEnd(mask, b, t)
+        for j in 0..<t {
+            (dk + j * ld).update(repeating: 0, count: hd)
+            (dv + j * ld).update(repeating: 0, count: hd)
+        }
+        for j in 0..<end { for c in 0..<hd { vt[c * t + j] = v[j * ld + c] } }
+        for i in 0..<t {
+            let dqi = dq + i * ld
+            dqi.update(repeating: 0, count: hd)
+            if end == 0 { continue }
+            let p = probs + ((b * h + head) * t + i) * t
+            let dm = dropoutMask.map { $0 + ((b * h + head) * t + i) * t }
+            let go = dOut + (b * t + i) * d + head * hd
+            // dP = dO Vᵀ, row i.
+            dp.update(repeating: 0, count: end)
+            for c in 0..<hd {
+                let a = go[c]
+                let vr = vt + c * t
+                for j in 0..<end { dp[j] += a * vr[j] }
             }
-            for j in 0..<end { for c in 0..<hd { vt[c * t + j] = v[j * ld + c] } }
-            for i in 0..<t {
-                let dqi = dq + i * ld
-                dqi.update(repeating: 0, count: hd)
-                if end == 0 { continue }
-                let p = probs + ((b * h + head) * t + i) * t
-                let dm = dropoutMask.map { $0 + ((b * h + head) * t + i) * t }
-                let go = dOut + (b * t + i) * d + head * hd
-                // dP = dO Vᵀ, row i.
-                dp.update(repeating: 0, count: end)
-                for c in 0..<hd {
-                    let a = go[c]
-                    let vr = vt + c * t
-                    for j in 0..<end { dp[j] += a * vr[j] }
-                }
-                // dV += dropout(P)ᵀ dO.
-                for j in 0..<end {
-                    let pj = dm.map { p[j] * $0[j] } ?? p[j]
-                    if pj == 0 { continue }
-                    let dvr = dv + j * ld
-                    for c in 0..<hd { dvr[c] += pj * go[c] }
-                }
-                if let dm { for j in 0..<end { dp[j] *= dm[j] } }
-                // Softmax backward: dS = P ⊙ (dP − Σ P dP), then scaled for Q Kᵀ/√d.
-                var dot: Float = 0
-                for j in 0..<end { dot += p[j] * dp[j] }
-                for j in 0..<end { dp[j] = p[j] * (dp[j] - dot) * scale }
-                let qi = q + i * ld
-                for j in 0..<end {
-                    let g = dp[j]
-                    if g == 0 { continue }
-                    let kr = k + j * ld, dkr = dk + j * ld
-                    for c in 0..<hd { dqi[c] += g * kr[c] }
-                    for c in 0..<hd { dkr[c] += g * qi[c] }
-                }
+            // dV += dropout(P)ᵀ dO.
+            for j in 0..<end {
+                let pj = dm.map { p[j] * $0[j] } ?? p[j]
+                if pj == 0 { continue }
+                let dvr = dv + j * ld
+                for c in 0..<hd { dvr[c] += pj * go[c] }
+            }
+            if let dm { for j in 0..<end { dp[j] *= dm[j] } }
+            // Softmax backward: dS = P ⊙ (dP − Σ P dP), then scaled for Q Kᵀ/√d.
+            var dot: Float = 0
+            for j in 0..<end { dot += p[j] * dp[j] }
+            for j in 0..<end { dp[j] = p[j] * (dp[j] - dot) * scale }
+            let qi = q + i * ld
+            for j in 0..<end {
+                let g = dp[j]
+                if g == 0 { continue }
+                let kr = k + j * ld, dkr = dk + j * ld
+                for c in 0..<hd { dqi[c] += g * kr[c] }
+                for c in 0..<hd { dkr[c] += g * qi[c] }
             }
         }
     }

@@ -4,9 +4,9 @@ import Platform
 public enum BiasOp {
     public static func forward(_ y: Tensor, bias: Tensor) throws {
         try EngineError.require(bias.count == y.shape.last, "bias_add", "bias \(bias.shape) onto \(y.shape)")
-        let rows = y.shape.rows, cols = y.shape.last, b = bias.data, yp = y.data
-        Threads.parallelRanges(rows, grain: 16) { range in
-            for r in range {
+        Parallel.ranges(y.shape.rows, grain: 16, (FloatPointer(bias.data), y.data, y.shape.last)) { raw, lo, hi in
+            let (b, yp, cols) = raw.load(as: (FloatPointer, MutableFloatPointer, Int).self)
+            for r in lo..<hi {
                 let row = yp + r * cols
                 for c in 0..<cols { row[c] += b[c] }
             }
@@ -18,8 +18,9 @@ public enum BiasOp {
     }
 
     static func broadcastRows(bias: UnsafePointer<Float>, rows: Int, cols: Int, into y: UnsafeMutablePointer<Float>) {
-        Threads.parallelRanges(rows, grain: 32) { range in
-            for r in range { (y + r * cols).update(from: bias, count: cols) }
+        Parallel.ranges(rows, grain: 32, (bias, y, cols)) { raw, lo, hi in
+            let (bias, y, cols) = raw.load(as: (FloatPointer, MutableFloatPointer, Int).self)
+            for r in lo..<hi { (y + r * cols).update(from: bias, count: cols) }
         }
     }
 
@@ -28,9 +29,9 @@ public enum BiasOp {
     static func accumulateColumnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         // Split by column ranges: each output is summed in one fixed order (deterministic for any
         // thread count) and threads never share an output.
-        Threads.parallelRanges(cols, grain: 256) { range in
-            let lo = range.lowerBound, w = range.count
-            let o = out + lo
+        Parallel.ranges(cols, grain: 256, (x, rows, cols, out)) { raw, lo, hi in
+            let (x, rows, cols, out) = raw.load(as: (FloatPointer, Int, Int, MutableFloatPointer).self)
+            let w = hi - lo, o = out + lo
             for r in 0..<rows {
                 let row = x + r * cols + lo
                 for c in 0..<w { o[c] += row[c] }

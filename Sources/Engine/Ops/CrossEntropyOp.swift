@@ -32,34 +32,7 @@ public enum CrossEntropyOp {
         let x = logits.data, rl = rowLoss.data, tp = targets.baseAddress!
         let eps = labelSmoothing
         let g = counted > 0 ? gradientScale / Float(counted) : 0
-        Threads.parallelRanges(n, grain: 4) { range in
-            for r in range {
-                let row = x + r * c
-                let t = tp[r]
-                if t == ignoreIndex {
-                    rl[r] = 0
-                    if writeGradient { row.update(repeating: 0, count: c) }
-                    continue
-                }
-                var m = -Float.infinity
-                var sx: Float = 0
-                for j in 0..<c { m = Swift.max(m, row[j]); sx += row[j] }
-                let xt = row[Int(t)]
-                var s: Float = 0
-                if writeGradient {
-                    for j in 0..<c { let e = FastMath.exp(row[j] - m); row[j] = e; s += e }
-                } else {
-                    for j in 0..<c { s += FastMath.exp(row[j] - m) }
-                }
-                let lse = m + Foundation.log(s)
-                rl[r] = (1 - eps) * (lse - xt) + eps * (lse - sx / Float(c))
-                if writeGradient {
-                    let a = g / s, b = g * eps / Float(c)
-                    for j in 0..<c { row[j] = row[j] * a - b }
-                    row[Int(t)] -= g * (1 - eps)
-                }
-            }
-        }
+        rows(x, rl, tp, n: n, classes: c, smoothing: eps, gradientScale: g, writeGradient: writeGradient)
         var total = 0.0
         for r in 0..<n { total += Double(rl[r]) }
         let loss = counted > 0 ? Float(total / Double(counted)) : 0
@@ -67,6 +40,42 @@ public enum CrossEntropyOp {
             throw EngineError(op: "cross_entropy", "loss is \(loss) over logits \(logits.shape) (\(counted) counted targets): non-finite logits")
         }
         return (loss, counted)
+    }
+
+    /// Per-row loss (and gradient) in parallel; kept apart from the throwing entry point.
+    static func rows(_ x: MutableFloatPointer, _ rl: MutableFloatPointer, _ tp: UnsafePointer<Int32>, n: Int, classes c: Int,
+                     smoothing eps: Float, gradientScale g: Float, writeGradient: Bool) {
+        typealias Args = (MutableFloatPointer, MutableFloatPointer, UnsafePointer<Int32>, Int, Float, Float, Bool)
+        Parallel.ranges(n, grain: 4, chunksPerThread: 4, (x, rl, tp, c, eps, g, writeGradient) as Args) { raw, lo, hi in
+            let (x, rl, tp, c, eps, g, writeGradient) = raw.load(as: Args.self)
+            for r in lo..<hi { CrossEntropyOp.row(x + r * c, c, tp[r], &rl[r], eps, g, writeGradient) }
+        }
+    }
+
+    @inline(__always)
+    static func row(_ row: MutableFloatPointer, _ c: Int, _ t: Int32, _ loss: inout Float, _ eps: Float, _ g: Float, _ writeGradient: Bool) {
+        if t == ignoreIndex {
+            loss = 0
+            if writeGradient { row.update(repeating: 0, count: c) }
+            return
+        }
+        var m = -Float.infinity
+        var sx: Float = 0
+        for j in 0..<c { m = Swift.max(m, row[j]); sx += row[j] }
+        let xt = row[Int(t)]
+        var s: Float = 0
+        if writeGradient {
+            for j in 0..<c { let e = FastMath.exp(row[j] - m); row[j] = e; s += e }
+        } else {
+            for j in 0..<c { s += FastMath.exp(row[j] - m) }
+        }
+        let lse = m + Foundation.log(s)
+        loss = (1 - eps) * (lse - xt) + eps * (lse - sx / Float(c))
+        if writeGradient {
+            let a = g / s, b = g * eps / Float(c)
+            for j in 0..<c { row[j] = row[j] * a - b }
+            row[Int(t)] -= g * (1 - eps)
+        }
     }
 
     /// The reference loss and gradient in Double.

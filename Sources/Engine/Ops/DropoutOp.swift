@@ -14,10 +14,11 @@ public enum DropoutOp {
     static func makeMaskUnchecked(_ m: UnsafeMutablePointer<Float>, count: Int, probability p: Float, seed: UInt64) {
         let blocks = (count + block - 1) / block
         let scale = 1 / (1 - p)
-        Threads.parallelRanges(blocks, grain: 1) { range in
-            for b in range {
+        Parallel.ranges(blocks, grain: 1, (m, count, p, scale, seed)) { raw, first, last in
+            let (m, count, p, scale, seed) = raw.load(as: (MutableFloatPointer, Int, Float, Float, UInt64).self)
+            for b in first..<last {
                 var g = BlockGenerator(seed: seed, block: UInt64(b))
-                let lo = b * block, hi = Swift.min(count, lo + block)
+                let lo = b * DropoutOp.block, hi = Swift.min(count, lo + DropoutOp.block)
                 for i in lo..<hi { m[i] = g.nextFloat() < p ? 0 : scale }
             }
         }
@@ -29,8 +30,9 @@ public enum DropoutOp {
         applyUnchecked(x.data, mask.data, y.data, count: x.count)
     }
     static func applyUnchecked(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        Threads.parallelRanges(count, grain: 8192) { range in
-            for i in range { y[i] = x[i] * m[i] }
+        Parallel.ranges(count, grain: 8192, (x, m, y)) { raw, lo, hi in
+            let (x, m, y) = raw.load(as: (FloatPointer, FloatPointer, MutableFloatPointer).self)
+            for i in lo..<hi { y[i] = x[i] * m[i] }
         }
     }
 }

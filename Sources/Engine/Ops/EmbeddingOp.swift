@@ -20,8 +20,10 @@ public enum EmbeddingOp {
 
     static func forwardUnchecked(table: UnsafePointer<Float>, dim d: Int, ids: UnsafePointer<Int32>, count: Int,
                                  out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        Threads.parallelRanges(count, grain: 64) { range in
-            for i in range {
+        typealias Args = (FloatPointer, Int, UnsafePointer<Int32>, MutableFloatPointer, Bool)
+        Parallel.ranges(count, grain: 64, (table, d, ids, out, accumulate) as Args) { raw, lo, hi in
+            let (table, d, ids, out, accumulate) = raw.load(as: Args.self)
+            for i in lo..<hi {
                 let src = table + Int(ids[i]) * d, dst = out + i * d
                 if accumulate { for c in 0..<d { dst[c] += src[c] } } else { dst.update(from: src, count: d) }
             }
@@ -38,8 +40,10 @@ public enum EmbeddingOp {
 
     static func backwardUnchecked(dOut: UnsafePointer<Float>, dim d: Int, ids: UnsafePointer<Int32>, count: Int,
                                   dTable: UnsafeMutablePointer<Float>) {
-        Threads.parallelRanges(d, grain: 32) { cols in
-            let lo = cols.lowerBound, w = cols.count
+        typealias Args = (FloatPointer, Int, UnsafePointer<Int32>, Int, MutableFloatPointer)
+        Parallel.ranges(d, grain: 32, (dOut, d, ids, count, dTable) as Args) { raw, lo, hi in
+            let (dOut, d, ids, count, dTable) = raw.load(as: Args.self)
+            let w = hi - lo
             for i in 0..<count {
                 let src = dOut + i * d + lo, dst = dTable + Int(ids[i]) * d + lo
                 for c in 0..<w { dst[c] += src[c] }
@@ -49,16 +53,18 @@ public enum EmbeddingOp {
 
     /// Position embeddings: out[b, t, :] += table[t, :] for a [batch, length, D] activation.
     static func addPositions(table: UnsafePointer<Float>, dim d: Int, batch: Int, length: Int, out: UnsafeMutablePointer<Float>) {
-        Threads.parallelRanges(batch * length, grain: 64) { range in
-            for i in range {
+        Parallel.ranges(batch * length, grain: 64, (table, d, length, out)) { raw, lo, hi in
+            let (table, d, length, out) = raw.load(as: (FloatPointer, Int, Int, MutableFloatPointer).self)
+            for i in lo..<hi {
                 let src = table + (i % length) * d, dst = out + i * d
                 for c in 0..<d { dst[c] += src[c] }
             }
         }
     }
     static func positionsBackward(dOut: UnsafePointer<Float>, dim d: Int, batch: Int, length: Int, dTable: UnsafeMutablePointer<Float>) {
-        Threads.parallelRanges(length, grain: 4) { range in
-            for t in range {
+        Parallel.ranges(length, grain: 4, (dOut, d, batch, length, dTable)) { raw, lo, hi in
+            let (dOut, d, batch, length, dTable) = raw.load(as: (FloatPointer, Int, Int, Int, MutableFloatPointer).self)
+            for t in lo..<hi {
                 let dst = dTable + t * d
                 for b in 0..<batch {
                     let src = dOut + (b * length + t) * d

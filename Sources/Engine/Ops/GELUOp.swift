@@ -8,8 +8,9 @@ public enum GELUOp {
         forwardUnchecked(x.data, y.data, count: x.count)
     }
     static func forwardUnchecked(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        Threads.parallelRanges(count, grain: 4096) { range in
-            for i in range {
+        Parallel.ranges(count, grain: 4096, (x, y)) { raw, lo, hi in
+            let (x, y) = raw.load(as: (FloatPointer, MutableFloatPointer).self)
+            for i in lo..<hi {
                 let v = x[i]
                 y[i] = 0.5 * v * (1 + FastMath.erf(v * 0.707_106_781_186_547_5))
             }
@@ -22,8 +23,9 @@ public enum GELUOp {
         backwardUnchecked(dy.data, x.data, dx.data, count: x.count)
     }
     static func backwardUnchecked(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int) {
-        Threads.parallelRanges(count, grain: 4096) { range in
-            for i in range {
+        Parallel.ranges(count, grain: 4096, (dy, x, dx)) { raw, lo, hi in
+            let (dy, x, dx) = raw.load(as: (FloatPointer, FloatPointer, MutableFloatPointer).self)
+            for i in lo..<hi {
                 let v = x[i]
                 let cdf = 0.5 * (1 + FastMath.erf(v * 0.707_106_781_186_547_5))
                 let pdf = 0.398_942_280_401_432_7 * FastMath.exp(-0.5 * v * v)

@@ -19,8 +19,10 @@ public enum LayerNormOp {
     static func forwardUnchecked(x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
                                  y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                  rows: Int, dim: Int) {
-        Threads.parallelRanges(rows, grain: 16) { range in
-            for r in range {
+        typealias Args = (FloatPointer, FloatPointer, FloatPointer, Float, MutableFloatPointer, MutableFloatPointer, MutableFloatPointer, Int)
+        Parallel.ranges(rows, grain: 16, (x, gamma, beta, eps, y, mean, rstd, dim) as Args) { raw, lo, hi in
+            let (x, gamma, beta, eps, y, mean, rstd, dim) = raw.load(as: Args.self)
+            for r in lo..<hi {
                 let xr = x + r * dim, yr = y + r * dim
                 var s: Float = 0
                 for i in 0..<dim { s += xr[i] }
@@ -48,8 +50,10 @@ public enum LayerNormOp {
                                   mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                                   dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?,
                                   rows: Int, dim: Int, accumulate: Bool) {
-        Threads.parallelRanges(rows, grain: 16) { range in
-            for r in range {
+        typealias Args = (FloatPointer, FloatPointer, FloatPointer, FloatPointer, FloatPointer, MutableFloatPointer, Int, Bool)
+        Parallel.ranges(rows, grain: 16, (dy, x, gamma, mean, rstd, dx, dim, accumulate) as Args) { raw, lo, hi in
+            let (dy, x, gamma, mean, rstd, dx, dim, accumulate) = raw.load(as: Args.self)
+            for r in lo..<hi {
                 let xr = x + r * dim, dyr = dy + r * dim, dxr = dx + r * dim
                 let m = mean[r], rs = rstd[r]
                 var sumG: Float = 0, sumGX: Float = 0
@@ -68,12 +72,14 @@ public enum LayerNormOp {
         }
         guard dGamma != nil || dBeta != nil else { return }
         // Parameter gradients are column sums: split by columns so each is summed in one fixed order.
-        Threads.parallelRanges(dim, grain: 32) { cols in
+        typealias Sums = (FloatPointer, FloatPointer, FloatPointer, FloatPointer, MutableFloatPointer?, MutableFloatPointer?, Int, Int)
+        Parallel.ranges(dim, grain: 32, (dy, x, mean, rstd, dGamma, dBeta, rows, dim) as Sums) { raw, lo, hi in
+            let (dy, x, mean, rstd, dGamma, dBeta, rows, dim) = raw.load(as: Sums.self)
             for r in 0..<rows {
                 let xr = x + r * dim, dyr = dy + r * dim
                 let m = mean[r], rs = rstd[r]
-                if let dGamma { for i in cols { dGamma[i] += dyr[i] * (xr[i] - m) * rs } }
-                if let dBeta { for i in cols { dBeta[i] += dyr[i] } }
+                if let dGamma { for i in lo..<hi { dGamma[i] += dyr[i] * (xr[i] - m) * rs } }
+                if let dBeta { for i in lo..<hi { dBeta[i] += dyr[i] } }
             }
         }
     }

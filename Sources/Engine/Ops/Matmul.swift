@@ -34,10 +34,43 @@ public enum Matmul {
         }
     }
 
-    /// Unchecked entry for layers that validated shapes already.
+    /// Unchecked entry for layers that validated shapes already. When the pool has several threads and
+    /// OpenBLAS runs single-threaded (`Threads.configure(n, blasThreads: 1)`, what training uses), a large
+    /// product is split into row (or column) blocks of C, each a single-threaded BLAS call on a pool worker:
+    /// OpenBLAS's own threaded driver allocates on every call and spins its threads between calls, both of
+    /// which a training step on a few cores cannot afford. Otherwise OpenBLAS threads the call itself.
     @inline(__always) static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
                                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if m * n * k >= 1 << 18 && BLAS.threadCount == 1 && Threads.count > 1 {
+            typealias Args = (Transpose, Transpose, Int, Int, Int, Float, FloatPointer, Int, FloatPointer, Int, Float, MutableFloatPointer, Int)
+            let args: Args = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            if m >= n {
+                Parallel.ranges(m, grain: 32, chunksPerThread: 2, args) { raw, lo, hi in
+                    let (ta, tb, _, n, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: Args.self)
+                    // Rows lo..<hi of op(A) and of C.
+                    let aBlock = ta == .none ? a + lo * lda : a + lo
+                    Matmul.serialGemm(ta, tb, m: hi - lo, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
+                                      beta: beta, c: c + lo * ldc, ldc: ldc)
+                }
+            } else {
+                Parallel.ranges(n, grain: 32, chunksPerThread: 2, args) { raw, lo, hi in
+                    let (ta, tb, m, _, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: Args.self)
+                    // Columns lo..<hi of op(B) and of C.
+                    let bBlock = tb == .none ? b + lo : b + lo * ldb
+                    Matmul.serialGemm(ta, tb, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
+                                      beta: beta, c: c + lo, ldc: ldc)
+                }
+            }
+            return
+        }
+        serialGemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    @inline(__always) static func serialGemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+                                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let aRows = transA == .none ? m : k, bRows = transB == .none ? k : n
         let aCols = transA == .none ? k : m, bCols = transB == .none ? n : k
         BLAS.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha,

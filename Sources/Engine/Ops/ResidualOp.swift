@@ -8,8 +8,9 @@ public enum ResidualOp {
         forwardUnchecked(a.data, b.data, out.data, count: a.count)
     }
     static func forwardUnchecked(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
-        Threads.parallelRanges(count, grain: 8192) { range in
-            for i in range { out[i] = a[i] + b[i] }
+        Parallel.ranges(count, grain: 8192, (a, b, out)) { raw, lo, hi in
+            let (a, b, out) = raw.load(as: (FloatPointer, FloatPointer, MutableFloatPointer).self)
+            for i in lo..<hi { out[i] = a[i] + b[i] }
         }
     }
     /// dst += src, elementwise.
@@ -18,8 +19,9 @@ public enum ResidualOp {
         accumulateUnchecked(src.data, into: dst.data, count: src.count)
     }
     static func accumulateUnchecked(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        Threads.parallelRanges(count, grain: 8192) { range in
-            for i in range { dst[i] += src[i] }
+        Parallel.ranges(count, grain: 8192, (src, dst)) { raw, lo, hi in
+            let (src, dst) = raw.load(as: (FloatPointer, MutableFloatPointer).self)
+            for i in lo..<hi { dst[i] += src[i] }
         }
     }
 }

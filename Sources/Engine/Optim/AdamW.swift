@@ -37,9 +37,11 @@ public final class AdamW: Optimizer {
             let lr = learningRate * group.learningRateScale
             let decay = 1 - lr * group.weightDecay
             let stepSize = lr / bc1
-            Threads.parallelRanges(run.range.count, grain: 8192) { r in
-                let lo = run.range.lowerBound
-                for i in (lo + r.lowerBound)..<(lo + r.upperBound) {
+            typealias Args = (MutableFloatPointer, FloatPointer, MutableFloatPointer, MutableFloatPointer, Int, Float, Float, Float, Float, Float, Float)
+            let args: Args = (p, FloatPointer(g), m, v, run.range.lowerBound, decay, b1, b2, stepSize, bc2Sqrt, eps)
+            Parallel.ranges(run.range.count, grain: 8192, args) { raw, first, last in
+                let (p, g, m, v, lo, decay, b1, b2, stepSize, bc2Sqrt, eps) = raw.load(as: Args.self)
+                for i in (lo + first)..<(lo + last) {
                     let gi = g[i]
                     p[i] *= decay
                     m[i] = b1 * m[i] + (1 - b1) * gi

@@ -14,11 +14,11 @@ public enum HFExport {
         guard e.numLanguages == 0 else { throw ConfigError(key: "encoder.num_languages", "language embeddings have no BERT equivalent to export") }
         var c = HFBertConfig(modelType: "bert", vocabSize: e.vocabSize, hiddenSize: e.hiddenSize, numHiddenLayers: e.numLayers,
                              numAttentionHeads: e.numHeads, intermediateSize: e.intermediateSize, hiddenAct: e.hiddenAct,
-                             hiddenDropoutProb: Double(e.hiddenDropout), attentionProbsDropoutProb: Double(e.attentionDropout),
+                             hiddenDropoutProb: decimal(e.hiddenDropout), attentionProbsDropoutProb: decimal(e.attentionDropout),
                              maxPositionEmbeddings: e.maxPositions, typeVocabSize: Swift.max(1, e.typeVocabSize),
-                             layerNormEps: Double(e.layerNormEps), padTokenId: model.config.padTokenId,
+                             layerNormEps: decimal(e.layerNormEps), padTokenId: model.config.padTokenId,
                              architectures: [classificationHead == nil ? "BertModel" : "BertForSequenceClassification"])
-        c.initializerRange = Double(e.initializerRange)
+        c.initializerRange = decimal(e.initializerRange)
         if let head = classificationHead {
             c.id2label = Dictionary(uniqueKeysWithValues: head.labels.enumerated().map { (String($0.offset), $0.element) })
             c.label2id = Dictionary(uniqueKeysWithValues: head.labels.enumerated().map { ($0.element, $0.offset) })
@@ -26,6 +26,9 @@ public enum HFExport {
         }
         return c
     }
+
+    /// The Float's shortest decimal as a Double (1e-12, not 9.9999999600419e-13), as the config had it.
+    static func decimal(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 
     /// The files of the export, by name.
     public static func files(_ model: MultiTaskModel, tokenizerJSON: Data, classificationHead name: String? = nil) throws -> [String: Data] {

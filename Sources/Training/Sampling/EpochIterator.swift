@@ -50,6 +50,7 @@ public struct EpochIterator: Equatable, Sendable {
 
     /// `size` indices; a batch may run across an epoch boundary, as an endless data loader's does.
     public mutating func next(batch size: Int) -> [Int] {
+        precondition(size >= 0, "EpochIterator.next(batch:): size \(size) is negative")
         var out = [Int](repeating: 0, count: size)
         for k in 0..<size { out[k] = next() }
         return out

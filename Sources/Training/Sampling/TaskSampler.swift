@@ -43,6 +43,7 @@ public struct TaskSampler: Equatable, Sendable {
 
     /// One task per slot of a mixed batch at `step`.
     public mutating func nextTasks(step: Int, count: Int) -> [Int] {
+        precondition(count >= 0, "TaskSampler.nextTasks: count \(count) is negative")
         let c = staticCumulative ?? Self.cumulative(probabilities(step: step))
         var out = [Int](repeating: 0, count: count)
         for i in 0..<count { out[i] = Self.pick(random.nextDouble(), c) }

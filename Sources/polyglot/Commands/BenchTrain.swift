@@ -26,6 +26,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Timed steps.") var steps = 20
     @Option(help: "Untimed warm-up steps.") var warmup = 3
     @Option(help: "Threads (BLAS and the worker pool).") var threads = 2
+    @Option(help: "OpenBLAS threads: 1 (default) lets the engine split matrix products over its own pool; set it to --threads to let OpenBLAS thread each product itself (allocates per call).")
+    var blasThreads = 1
     @Option(help: "Hidden and attention dropout (BERT's default, as the peer).") var dropout: Float = 0.1
     @Option(help: "Seed for weights, tokens and dropout.") var seed: UInt64 = 0
     @Flag(help: "Print one JSON object.") var json = false
@@ -38,7 +40,8 @@ struct BenchTrain: ParsableCommand {
         guard steps > 0, warmup >= 0, threads > 0, batch > 0, seq > 0 else {
             throw ValidationError("steps, batch, seq and threads must be positive; warmup must not be negative")
         }
-        Threads.configure(threads)
+        // Single-threaded OpenBLAS: the engine splits products across the pool itself (see Matmul.gemm).
+        Threads.configure(threads, blasThreads: blasThreads)
         let config = EncoderConfig(vocabSize: vocab, hiddenSize: dim, numLayers: layers, numHeads: heads, intermediateSize: ffn,
                                    maxPositions: max(512, seq), typeVocabSize: 2, layerNormEps: 1e-12,
                                    hiddenDropout: dropout, attentionDropout: dropout)

@@ -1,0 +1,191 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import Platform
+import Training
+import Evaluation
+
+/// A tiny run trained once through the Training API and shared by the end-to-end tests.
+enum TinyRun {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var dataRoot: String {
+        if let env = ProcessInfo.processInfo.environment["POLYGLOT_DATA_ROOT"], !env.isEmpty { return env }
+        return root.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    }
+
+    static var locations: SpecLocations {
+        var l = SpecLocations()
+        l.tasksDirectory = root.appendingPathComponent("tasks").path
+        l.languagesDirectory = root.appendingPathComponent("languages").path
+        l.dataRoot = dataRoot
+        return l
+    }
+
+    static let yaml = """
+    name: eval-tiny
+    seed: 5
+    model: {layers: 2, hidden: 32, heads: 2, intermediate: 64, max_positions: 40, dropout: 0.1}
+    tokenizer: {vocab_size: 400, max_sentences: 1500}
+    data: {max_length: 40, max_train_examples: 300, max_eval_examples: 40}
+    tasks:
+      - {name: cldr-mlm, train_languages: [en, de]}
+      - {name: cldr-dates-month, train_languages: [en], eval_languages: [de, fr]}
+      - {name: cldr-date-fields, train_languages: [en], eval_languages: [de]}
+    optimization: {batch_size: 16, max_steps: 60, warmup_steps: 6, lr: 0.003}
+    evaluation: {every: 20}
+    checkpoint: {every: 20}
+    """
+
+    static func train(_ yaml: String, overrides: [String] = [], name: String) throws -> URL {
+        let e = try ExperimentLoader.decode(yaml: yaml, file: "\(name).yaml", overrides: overrides)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-eval-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        var o = TrainOptions()
+        o.tasksDirectory = locations.tasksDirectory
+        o.languagesDirectory = locations.languagesDirectory
+        o.interactive = false
+        o.write = { _ in }
+        _ = try Trainer.start(e, experimentFile: "\(name).yaml", outputPath: dir.path, options: o)
+        return dir
+    }
+
+    /// Trained on first use (static lets initialize once, thread-safely).
+    static let shared: Result<URL, Error> = Result { try train(yaml, name: "shared") }
+    static func run() throws -> URL { try shared.get() }
+
+    static func parseSVG(_ url: URL) throws {
+        let parser = XMLParser(data: try Data(contentsOf: url))
+        guard parser.parse() else { throw MetricInputError(metric: "svg", "\(url.lastPathComponent) is not well-formed") }
+    }
+}
+
+@Suite(.serialized) struct EndToEndTests {
+    func options() -> EvaluationOptions {
+        var o = EvaluationOptions()
+        o.locations = TinyRun.locations
+        o.resamples = 200
+        return o
+    }
+
+    @Test func evalWritesEveryResultsFile() throws {
+        let dir = try TinyRun.run()
+        let layout = ResultsLayout(root: dir)
+        let summary = try RunEvaluator.evaluate(run: dir.path, options: options())
+        #expect(summary.tasks.map(\.task) == ["cldr-dates-month", "cldr-date-fields"])
+        let month = summary.tasks[0]
+        #expect(month.languages.map(\.language) == ["en", "de", "fr"])
+        #expect(month.languages.map(\.regime) == [.supervised, .zeroShot, .zeroShot])
+        #expect(month.sources == ["en"])
+        #expect(month.transferGap != nil)
+        #expect(throws: ZeroShotViolation.self) { _ = try month.zeroShotScore("en") }
+        #expect(summary.seen.unlabelled == ["de", "en"])
+        for t in summary.tasks {
+            for l in t.languages {
+                #expect(l.examples == 40)
+                let records = try PredictionRecord.read(layout.predictions(task: t.task, language: l.language))
+                #expect(records.count == 40)
+                #expect(Set(records.map(\.id)).count == 40)
+                // Anyone can recompute the metric from the predictions.
+                let again = try PredictionScoring(type: t.type == "tagging" ? .tagging : .classification, records: records, source: "")
+                    .metric(t.majorMetric)(Array(records.indices))
+                #expect(again == l.metrics[t.majorMetric]!.estimate)
+                let ci = l.metrics[t.majorMetric]!
+                #expect(ci.lower <= ci.estimate && ci.estimate <= ci.upper)
+            }
+        }
+        for name in ["metrics.jsonl", "summary.json", "report.md", "tables/cldr-dates-month.csv", "tables/cldr-date-fields.csv",
+                     "experiment.yaml", "environment.json", "train.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name) missing")
+        }
+        for f in ["transfer", "languages-by-family", "training-loss", "dev-metrics"] { try TinyRun.parseSVG(layout.figure(f)) }
+        let report = try String(contentsOf: layout.report, encoding: .utf8)
+        #expect(report.contains("labelled training data (head `cldr-dates-month`) | en"))
+        #expect(report.contains("en †"))
+        let records = try ResultsJSON.readLines(ScoreRecord.self, from: layout.metrics)
+        #expect(records.count == 3 * 2 + 2 * 2)
+    }
+
+    @Test func probesAreSeededAndReproducible() throws {
+        let dir = try TinyRun.run()
+        var o = ProbeOptions(task: "cldr-dates-month")
+        o.locations = TinyRun.locations
+        o.ks = [1, 2]
+        o.seeds = 2
+        o.resamples = 100
+        o.linear.steps = 100
+        let first = try ProbeRunner.run(path: dir.path, options: o)
+        let second = try ProbeRunner.run(path: dir.path, options: o)
+        #expect(first == second)
+        #expect(first.language == "de")
+        #expect(first.shots.count == 4)
+        #expect(first.shots.allSatisfy { s in s.indices.count == 12 && s.indices.values.allSatisfy { $0.count == s.k } })
+        #expect(first.aggregates.map(\.k) == [1, 2])
+        let saved = try ResultsJSON.read(ProbeRun.self, from: ResultsLayout(root: dir).probe(task: "cldr-dates-month", language: "de", name: "linear"))
+        #expect(saved == first)
+
+        o.method = .centroid
+        o.layer = .all
+        let layers = try ProbeRunner.run(path: dir.path, options: o)
+        #expect(Set(layers.scores.compactMap(\.layer)) == [0, 1, 2])
+        #expect(layers.shots == first.shots)
+
+        o.method = .finetune
+        o.layer = .last
+        o.seeds = 1
+        o.finetuneSteps = 3
+        let tuned = try ProbeRunner.run(path: dir.path, options: o)
+        let tunedAgain = try ProbeRunner.run(path: dir.path, options: o)
+        #expect(tuned.scores == tunedAgain.scores)
+
+        let layout = ResultsLayout(root: dir)
+        try TinyRun.parseSVG(layout.figure("few-shot-cldr-dates-month-de"))
+        try TinyRun.parseSVG(layout.figure("layers-centroid-cldr-dates-month-de"))
+        let lines = try ResultsJSON.readLines(ScoreRecord.self, from: layout.metrics).filter { $0.evaluation == "probe" }
+        #expect(lines.filter { $0.method == "linear" }.count == 4)
+        #expect(lines.filter { $0.method == "centroid-layer-all" }.count == 12)
+        #expect(lines.filter { $0.method == "finetune" }.count == 2)
+        let report = try String(contentsOf: layout.report, encoding: .utf8)
+        #expect(report.contains("## Few-shot probes"))
+    }
+
+    @Test func retrievalOnTatoeba() throws {
+        let dir = try TinyRun.run()
+        var o = options()
+        o.tasks = ["tatoeba"]
+        o.languages = ["de", "fr"]
+        o.maxExamples = 50
+        o.retrieval = RetrievalSettings(layer: 1, pooling: .mean)
+        let summary = try RunEvaluator.evaluate(run: dir.path, options: o)
+        let t = try #require(summary.tasks.first { $0.task == "tatoeba" })
+        #expect(t.evaluation == "retrieval")
+        #expect(t.metrics == ["accuracy", "accuracy_reverse", "mrr"])
+        let records = try PredictionRecord.read(ResultsLayout(root: dir).predictions(task: "tatoeba", language: "fr"))
+        #expect(records.count == 50)
+        #expect(records.allSatisfy { ($0.goldRank ?? 0) >= 1 && ($0.goldRank ?? 99) <= 50 })
+        #expect(records.allSatisfy { ($0.goldRank == 1) == ($0.predicted == $0.gold) })
+        // Earlier tasks of the same checkpoint stay in the summary.
+        #expect(summary.tasks.contains { $0.task == "cldr-dates-month" })
+    }
+
+    @Test func targetDevSelectionIsReportedAndNotZeroShot() throws {
+        let dir = try TinyRun.train(TinyRun.yaml, overrides: ["evaluation.selection=target-dev", "optimization.max_steps=20", "evaluation.every=10"], name: "target-dev")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = options()
+        o.tasks = ["cldr-dates-month"]
+        let summary = try RunEvaluator.evaluate(run: dir.path, options: o)
+        let t = summary.tasks[0]
+        #expect(t.languages.map(\.regime) == [.supervised, .selected, .selected])
+        #expect(t.zeroShotAverage == nil)
+        #expect(throws: ZeroShotViolation.self) { _ = try t.zeroShotScore("de") }
+        let report = try String(contentsOf: ResultsLayout(root: dir).report, encoding: .utf8)
+        #expect(report.contains("Model selection used target-language dev data"))
+        #expect(report.contains("de ‡"))
+
+        // Comparing a run with itself: no difference.
+        let same = try RunComparison.compare(ResultsLayout(root: dir), ResultsLayout(root: dir), resamples: 100)
+        #expect(same.rows.count == 3)
+        #expect(same.rows.allSatisfy { $0.delta == 0 && $0.pValue == 1 })
+    }
+}
