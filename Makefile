@@ -17,7 +17,7 @@ build: setup
 
 # The main job: the demo on the built-in data (no downloads).
 demo: build
-	$(POLYGLOT) info
+	$(POLYGLOT) demo
 
 # The whole test suite, in release mode (numeric tests are slow in debug builds).
 test: setup

@@ -20,11 +20,11 @@ public struct DemoSettings: Sendable {
 
     public var layers = 2, hidden = 64, heads = 2, intermediate = 256
     public var maxLength = 40
-    public var vocabSize = 2000, tokenizerSentences = 8000
+    public var vocabSize = 6000, tokenizerSentences = 10000
     public var maxTrainExamples = 150, maxEvalExamples = 60
-    public var steps = 1600, warmupSteps = 100, batchSize = 16
-    public var learningRate = 0.003
-    public var evaluateEvery = 400
+    public var steps = 2000, warmupSteps = 100, batchSize = 16
+    public var learningRate = 0.001
+    public var evaluateEvery = 500
     public var temperature = 2.0
     public var pairs = LabelMatchingPairs()
 
