@@ -19,8 +19,10 @@ build: setup
 demo: build
 	$(POLYGLOT) demo
 
-# The whole test suite, in release mode (numeric tests are slow in debug builds).
+# The whole test suite, in release mode (numeric tests are slow in debug builds). The training tests
+# run the built `polyglot` as a subprocess (kill -9 and resume), so it is built first.
 test: setup
+	$(SWIFT) build -c $(CONFIG) --product polyglot
 	POLYGLOT_DATA_ROOT=$(DATA_ROOT) $(SWIFT) test -c $(CONFIG)
 
 bench: build

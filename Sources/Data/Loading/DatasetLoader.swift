@@ -15,6 +15,16 @@ public enum DatasetLoader {
         return out
     }
 
+    /// Every language's examples of one split (languages without the split are absent).
+    public static func loadAll(task: TaskSpec, split: Split, dataRoot: String, languages: LanguageRegistry? = nil,
+                               seed: UInt64? = nil) throws -> [String: [Example]] {
+        var out: [String: [Example]] = [:]
+        for code in task.languageCodes where task.splits(for: code).contains(split) {
+            out[code] = try load(task: task, language: code, split: split, dataRoot: dataRoot, languages: languages, seed: seed)
+        }
+        return out
+    }
+
     public static func forEach(task: TaskSpec, language: String, split: Split, dataRoot: String,
                                languages: LanguageRegistry? = nil, seed: UInt64? = nil,
                                _ body: (Example) throws -> Void) throws {

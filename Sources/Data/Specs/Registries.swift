@@ -30,6 +30,11 @@ public struct LanguageRegistry: Sendable {
     /// The language with a given ISO 639-3 code.
     public func language(iso639_3: String) -> LanguageSpec? { languages.values.first { $0.iso639_3 == iso639_3 } }
 
+    /// The family and genus of a language, for aggregating results ("Indo-European", "Germanic").
+    public func family(of code: String) -> (family: String, genus: String)? {
+        languages[code].map { ($0.family, $0.genus) }
+    }
+
     /// Codes grouped by family (for aggregating results), each list sorted.
     public var byFamily: [String: [String]] { group(\.family) }
     /// Codes grouped by "family/genus".

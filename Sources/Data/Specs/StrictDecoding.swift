@@ -37,9 +37,12 @@ enum SpecDecoding {
         do {
             return try YAMLDecoder().decode(T.self, from: text)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, let yaml = context.underlyingError as? YamlError {
+                throw FileError(path: path, "invalid YAML: " + "\(yaml)".split(whereSeparator: \.isNewline).joined(separator: " "))
+            }
             throw configError(error, file: path)
         } catch let error as YamlError {
-            throw FileError(path: path, "invalid YAML: \(error)")
+            throw FileError(path: path, "invalid YAML: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " "))
         }
     }
 

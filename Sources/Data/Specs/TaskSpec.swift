@@ -163,7 +163,12 @@ public struct SplitFiles: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func refs(_ key: CodingKeys) throws -> [FileReference] {
             guard c.contains(key) else { return [] }
-            if let list = try? c.decode([FileReference].self, forKey: key) { return list }
+            // Element by element, so an error names the element's index.
+            if var list = try? c.nestedUnkeyedContainer(forKey: key) {
+                var out: [FileReference] = []
+                while !list.isAtEnd { out.append(try list.decode(FileReference.self)) }
+                return out
+            }
             return [try c.decode(FileReference.self, forKey: key)]
         }
         train = try refs(.train); dev = try refs(.dev); test = try refs(.test)
@@ -310,6 +315,9 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         try spec.validate()
         return spec
     }
+
+    /// The task's labels in class-id order (nil for types without a label set).
+    public func labelSet(dataRoot: String) throws -> LabelSet? { try LabelSet.of(self, dataRoot: dataRoot) }
 
     /// The languages the task has data for, sorted.
     public var languageCodes: [String] {
