@@ -16,8 +16,8 @@ enum TinyRun {
         return root.deletingLastPathComponent().appendingPathComponent("shared/data").path
     }
 
-    static var locations: SpecLocations {
-        var l = SpecLocations()
+    static var locations: EvaluationPaths {
+        var l = EvaluationPaths()
         l.tasksDirectory = root.appendingPathComponent("tasks").path
         l.languagesDirectory = root.appendingPathComponent("languages").path
         l.dataRoot = dataRoot
@@ -73,15 +73,16 @@ enum TinyRun {
         let dir = try TinyRun.run()
         let layout = ResultsLayout(root: dir)
         let summary = try RunEvaluator.evaluate(run: dir.path, options: options())
-        #expect(summary.tasks.map(\.task) == ["cldr-dates-month", "cldr-date-fields"])
-        let month = summary.tasks[0]
+        let trained = summary.tasks.filter { $0.evaluation == "cross-lingual" }
+        #expect(trained.map(\.task) == ["cldr-dates-month", "cldr-date-fields"])
+        let month = trained[0]
         #expect(month.languages.map(\.language) == ["en", "de", "fr"])
         #expect(month.languages.map(\.regime) == [.supervised, .zeroShot, .zeroShot])
         #expect(month.sources == ["en"])
         #expect(month.transferGap != nil)
         #expect(throws: ZeroShotViolation.self) { _ = try month.zeroShotScore("en") }
         #expect(summary.seen.unlabelled == ["de", "en"])
-        for t in summary.tasks {
+        for t in trained {
             for l in t.languages {
                 #expect(l.examples == 40)
                 let records = try PredictionRecord.read(layout.predictions(task: t.task, language: l.language))
@@ -101,9 +102,9 @@ enum TinyRun {
         }
         for f in ["transfer", "languages-by-family", "training-loss", "dev-metrics"] { try TinyRun.parseSVG(layout.figure(f)) }
         let report = try String(contentsOf: layout.report, encoding: .utf8)
-        #expect(report.contains("labelled training data (head `cldr-dates-month`) | en"))
+        #expect(tableRow(report, startingWith: "labelled training data (head `cldr-dates-month`)")?.last == "en")
         #expect(report.contains("en †"))
-        let records = try ResultsJSON.readLines(ScoreRecord.self, from: layout.metrics)
+        let records = try ResultsJSON.readLines(ScoreRecord.self, from: layout.metrics).filter { $0.evaluation == "cross-lingual" }
         #expect(records.count == 3 * 2 + 2 * 2)
     }
 
@@ -165,8 +166,8 @@ enum TinyRun {
         #expect(records.count == 50)
         #expect(records.allSatisfy { ($0.goldRank ?? 0) >= 1 && ($0.goldRank ?? 99) <= 50 })
         #expect(records.allSatisfy { ($0.goldRank == 1) == ($0.predicted == $0.gold) })
-        // Earlier tasks of the same checkpoint stay in the summary.
-        #expect(summary.tasks.contains { $0.task == "cldr-dates-month" })
+        // The files read are checksummed in the summary.
+        #expect(summary.dataFiles.contains { $0.path.hasSuffix("tatoeba.fra-eng.fra") && $0.sha256.count == 64 })
     }
 
     @Test func targetDevSelectionIsReportedAndNotZeroShot() throws {

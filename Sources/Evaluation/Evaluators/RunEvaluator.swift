@@ -10,7 +10,7 @@ public struct EvaluationOptions: Sendable {
     public var tasks: [String]?
     /// Languages (nil: a trained task's training and evaluation languages; any other task's every language).
     public var languages: [String]?
-    public var locations = SpecLocations()
+    public var locations = EvaluationPaths()
     /// `best` or `last` (nil: best when kept, else last).
     public var checkpoint: String?
     /// Split to score (nil: test where the language has it, else dev).
@@ -45,6 +45,7 @@ public enum RunEvaluator {
         let cap: Int? = o.maxExamples.map { $0 == 0 ? nil : $0 } ?? run.experiment.data.maxEvalExamples
         let seed = o.bootstrapSeed ?? run.experiment.seed
         var results: [TaskResults] = []
+        var files: [String] = []
         for name in names {
             let spec = try run.spec(name)
             if spec.type == .mlm { throw ConfigError(key: "tasks", "task '\(name)' is masked language modelling: its dev perplexity is in train.jsonl; eval scores tasks with labels") }
@@ -52,6 +53,7 @@ public enum RunEvaluator {
             let languages: [String]
             if let asked = o.languages {
                 languages = asked.filter { spec.splits(for: $0).contains(.test) || spec.splits(for: $0).contains(.dev) }
+                for l in asked where !languages.contains(l) { o.log("skip \(name) \(l): the task has no test or dev data there") }
                 if languages.isEmpty {
                     throw ConfigError(key: "languages", "task '\(name)' has no test or dev data in \(asked.joined(separator: ", ")) (has: \(spec.languageCodes.joined(separator: ", ")))")
                 }
@@ -77,6 +79,7 @@ public enum RunEvaluator {
             for lang in languages {
                 let split = try TrainedRun.evaluationSplit(spec, language: lang, preferred: o.split)
                 let examples = try run.examples(spec, language: lang, split: split, cap: cap)
+                files += TaskCatalog.files(of: spec, languages: [lang], splits: [split], dataRoot: run.dataRoot)
                 o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)")
                 let records: [PredictionRecord]
                 switch evaluation {
@@ -106,9 +109,11 @@ public enum RunEvaluator {
         if let previous = try? EvaluationSummary.read(run.layout), previous.checkpoint == run.checkpoint {
             let fresh = Set(results.map(\.task))
             results = previous.tasks.filter { !fresh.contains($0.task) } + results
+            files += previous.dataFiles.map(\.path)
         }
         let summary = EvaluationSummary(run: run.layout.root.lastPathComponent, checkpoint: run.checkpoint, seen: run.seen, tasks: results,
-                                        bootstrap: .init(resamples: o.resamples, level: o.level, seed: seed))
+                                        bootstrap: .init(resamples: o.resamples, level: o.level, seed: seed),
+                                        dataFiles: try DataFileChecksum.of(files: files.filter { FileManager.default.fileExists(atPath: $0) }))
         try write(summary, layout: run.layout)
         return summary
     }

@@ -6,7 +6,7 @@ import Text
 import Training
 
 /// Where evaluation finds specs and data.
-public struct SpecLocations: Sendable {
+public struct EvaluationPaths: Sendable {
     public var tasksDirectory = "tasks"
     public var languagesDirectory = "languages"
     /// `--data-root`; the experiment's `data_root` wins, then this, then `POLYGLOT_DATA_ROOT`, then `data/`.
@@ -31,7 +31,7 @@ public final class TrainedRun {
 
     /// Opens `path`; `checkpoint` nil takes `best` when the run kept one, else `last`. `minBatch` raises the
     /// encoder's batch capacity (label matching puts every label of a text in one batch).
-    public init(path: String, locations: SpecLocations, checkpoint: String? = nil, batchSize: Int? = nil, minBatch: Int = 1) throws {
+    public init(path: String, locations: EvaluationPaths, checkpoint: String? = nil, batchSize: Int? = nil, minBatch: Int = 1) throws {
         let run = try RunFolder.open(path)
         layout = ResultsLayout(root: run.url)
         experiment = try run.readExperiment()

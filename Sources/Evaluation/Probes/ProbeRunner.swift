@@ -45,7 +45,7 @@ public struct ProbeOptions: Sendable {
     /// nil: per class.
     public var unit: ShotUnit?
     public var pooling = Pooling.mean
-    public var locations = SpecLocations()
+    public var locations = EvaluationPaths()
     public var checkpoint: String?
     public var batchSize: Int?
     /// Scored examples (nil: the experiment's `data.max_eval_examples`; 0: all).

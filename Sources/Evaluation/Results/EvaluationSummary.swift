@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Training
 
 /// Scores of one task in one language.
 public struct LanguageScores: Codable, Equatable, Sendable {
@@ -96,6 +97,8 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
     /// Mean over tasks of their averages over every language.
     public var overallAll: Double?
     public var bootstrap: BootstrapSettings
+    /// SHA-256 of every data file read for the scores (training's environment.json lists those it read).
+    public var dataFiles: [DataFileChecksum]
 
     public struct BootstrapSettings: Codable, Equatable, Sendable {
         public var resamples: Int
@@ -106,11 +109,13 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case run, checkpoint, seen, tasks, familyAverages = "family_averages", overallZeroShot = "overall_zero_shot"
-        case overallAll = "overall_all", bootstrap
+        case overallAll = "overall_all", bootstrap, dataFiles = "data_files"
     }
 
-    public init(run: String, checkpoint: String, seen: SeenLanguages, tasks: [TaskResults], bootstrap: BootstrapSettings) {
+    public init(run: String, checkpoint: String, seen: SeenLanguages, tasks: [TaskResults], bootstrap: BootstrapSettings,
+                dataFiles: [DataFileChecksum] = []) {
         self.run = run; self.checkpoint = checkpoint; self.seen = seen; self.tasks = tasks; self.bootstrap = bootstrap
+        self.dataFiles = dataFiles
         familyAverages = [:]
         aggregate()
     }

@@ -12,8 +12,8 @@ struct SpecLocationOptions: ParsableArguments {
     @Option(help: "Folder of task specs.") var tasksDir = "tasks"
     @Option(help: "Folder of language specs.") var languagesDir = "languages"
 
-    var locations: SpecLocations {
-        var l = SpecLocations()
+    var locations: EvaluationPaths {
+        var l = EvaluationPaths()
         l.dataRoot = dataRoot; l.tasksDirectory = tasksDir; l.languagesDirectory = languagesDir
         return l
     }
