@@ -40,7 +40,7 @@ case $name in
     ;;
   minilm-sib200)
     "$POLYGLOT" train experiments/reference-minilm-sib200.yaml --set seed="$seed" --set model.path="$MODELS_DIR/all-MiniLM-L6-v2" --output "$run"
-    "$POLYGLOT" eval "$run"
+    "$POLYGLOT" eval "$run" --languages en ar cs de el fi fr he hi id ja ko ru es sw th tr vi yo zh
     ;;
   *) echo "unknown experiment $name (ud-pos, sib200, minilm-sib200)" >&2; exit 2 ;;
 esac
