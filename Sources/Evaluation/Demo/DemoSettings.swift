@@ -22,9 +22,9 @@ public struct DemoSettings: Sendable {
     public var maxLength = 40
     public var vocabSize = 6000, tokenizerSentences = 10000
     public var maxTrainExamples = 150, maxEvalExamples = 60
-    public var steps = 2400, warmupSteps = 100, batchSize = 16
+    public var steps = 2000, warmupSteps = 100, batchSize = 16
     public var learningRate = 0.001
-    public var evaluateEvery = 600
+    public var evaluateEvery = 500
     public var temperature = 2.0
     public var pairs = LabelMatchingPairs()
 
