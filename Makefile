@@ -17,13 +17,14 @@ build: setup
 
 # The main job: the demo on the built-in data (no downloads).
 demo: build
-	$(POLYGLOT) info
+	$(POLYGLOT) demo
 
-# The whole test suite, in release mode (numeric tests are slow in debug builds). The training tests
-# run the built `polyglot` as a subprocess (kill -9 and resume), so it is built first.
+# The whole test suite, in release mode (numeric tests are slow in debug builds). One build with testing
+# enabled serves both the tests and the `polyglot` binary that the training tests run as a subprocess
+# (kill -9 and resume).
 test: setup
-	$(SWIFT) build -c $(CONFIG) --product polyglot
-	POLYGLOT_DATA_ROOT=$(DATA_ROOT) $(SWIFT) test -c $(CONFIG)
+	$(SWIFT) build -c $(CONFIG) --build-tests -Xswiftc -enable-testing
+	POLYGLOT_DATA_ROOT=$(DATA_ROOT) $(SWIFT) test -c $(CONFIG) --skip-build
 
 bench: build
 	$(POLYGLOT) bench train

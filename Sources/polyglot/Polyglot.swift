@@ -17,7 +17,7 @@ struct Polyglot: ParsableCommand {
 
     /// Subcommands, in the order `--help` lists them.
     static var allSubcommands: [ParsableCommand.Type] {
-        [Info.self, DataCommand.self, TokenizerCommand.self, Train.self, Eval.self, Probe.self, Report.self, Compare.self, Embed.self, Export.self, Bench.self]
+        [Info.self, Demo.self, DataCommand.self, TokenizerCommand.self, Train.self, Eval.self, Probe.self, Report.self, Compare.self, Embed.self, Export.self, Bench.self]
     }
 }
 
