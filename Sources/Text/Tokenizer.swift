@@ -42,11 +42,13 @@ public enum PreTokenizerSpec: Codable, Equatable, Sendable {
 public enum SubwordModelKind: Sendable {
     case wordPiece(WordPieceModel)
     case unigram(UnigramModel)
+    case bpe(BPEModel)
 
     var model: any SubwordModel {
         switch self {
         case let .wordPiece(m): m
         case let .unigram(m): m
+        case let .bpe(m): m
         }
     }
 }
@@ -159,6 +161,7 @@ public struct Tokenizer: Sendable {
         switch modelKind {
         case let .wordPiece(m): unk = Int(m.unkID)
         case let .unigram(m): unk = Int(m.unkID)
+        case let .bpe(m): unk = m.unkID.map { Int($0) }
         }
         return SpecialTokenIDs(pad: find(["[PAD]", "<pad>"]), unk: unk, cls: find(["[CLS]", "<s>"]),
                                sep: find(["[SEP]", "</s>"]), mask: find(["[MASK]", "<mask>"]))

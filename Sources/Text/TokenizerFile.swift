@@ -53,7 +53,8 @@ extension Tokenizer {
     /// Writes tokenizer.json (and the sidecar when Polyglot-only stages are used) atomically.
     public func save(to url: URL) throws {
         let object = try HFTokenizerJSON.serialize(self)
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        if case let .bpe(m) = modelKind { data = try HFTokenizerJSON.spliceVocabulary(data, pieces: m.vocabulary.pieces) }
         try AtomicFile.write(data, to: url)
         let side = HFTokenizerJSON.sidecar(self)
         let sideURL = Tokenizer.sidecarURL(for: url)
@@ -142,8 +143,10 @@ enum HFTokenizerJSON {
             do {
                 kind = .unigram(try UnigramModel(vocabulary: try Vocabulary(pieces: pieces), scores: scores, unkID: unk, byteFallback: fallback))
             } catch let e as TokenizerError { throw fail("model", e.message) }
+        case "BPE":
+            kind = .bpe(try parseBPE(model))
         default:
-            throw fail("model.type", "unsupported model \"\(modelType)\" (supported: WordPiece, Unigram)")
+            throw fail("model.type", "unsupported model \"\(modelType)\" (supported: WordPiece, Unigram, BPE)")
         }
 
         let normalizer = try sidecar?.normalizer ?? parseNormalizer(root["normalizer"])
@@ -155,7 +158,7 @@ enum HFTokenizerJSON {
             var cleanup = true
             if let d = root["decoder"] as? [String: Any], let c = d["cleanup"] as? Bool { cleanup = c }
             decoder = .wordPiece(prefix: m.continuingSubwordPrefix, cleanup: cleanup)
-        case .unigram:
+        case .unigram, .bpe:
             var drop = true
             if case let .metaspace(scheme, _) = preTokenizer { drop = scheme != .never }
             decoder = .metaspace(dropFirstSpace: drop)
@@ -169,6 +172,58 @@ enum HFTokenizerJSON {
             return try Tokenizer(normalizer: normalizer, preTokenizer: preTokenizer, model: kind, postProcessor: post,
                                  decoder: decoder, specialTokens: added, maxLength: maxLength)
         } catch let e as TokenizerError { throw fail("tokenizer", e.message) }
+    }
+
+    /// HF's BPE model. Options Polyglot does not implement must be at their neutral values.
+    static func parseBPE(_ model: [String: Any]) throws -> BPEModel {
+        func isNull(_ k: String) -> Bool { model[k] == nil || model[k] is NSNull }
+        if !isNull("dropout") { throw fail("model.dropout", "BPE dropout is not supported (must be null)") }
+        for k in ["continuing_subword_prefix", "end_of_word_suffix"] where !isNull(k) {
+            if let v = model[k] as? String, v.isEmpty { continue }
+            throw fail("model.\(k)", "not supported (must be null)")
+        }
+        if let v = model["ignore_merges"], !isNull("ignore_merges") {
+            guard let b = v as? Bool, !b else { throw fail("model.ignore_merges", "not supported (must be false)") }
+        }
+        guard let vocab = model["vocab"] as? [String: Any] else { throw fail("model.vocab", "expected an object piece → id") }
+        var pieces = [String](repeating: "", count: vocab.count)
+        var seen = [Bool](repeating: false, count: vocab.count)
+        for (p, v) in vocab {
+            guard let id = v as? Int, id >= 0, id < vocab.count, !seen[id] else {
+                throw fail("model.vocab[\"\(p)\"]", "id must be a distinct integer in 0..<\(vocab.count)")
+            }
+            pieces[id] = p; seen[id] = true
+        }
+        guard let list = model["merges"] as? [Any] else { throw fail("model.merges", "expected a list of merges") }
+        var merges: [(String, String)] = []
+        merges.reserveCapacity(list.count)
+        for (i, m) in list.enumerated() {
+            if let s = m as? String {
+                // The older form "left right"; pieces cannot contain the space.
+                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw fail("model.merges[\(i)]", "expected \"left right\", got \"\(s)\"") }
+                merges.append((String(parts[0]), String(parts[1])))
+            } else if let pair = m as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
+                merges.append((a, b))
+            } else {
+                throw fail("model.merges[\(i)]", "expected [left, right] or \"left right\"")
+            }
+        }
+        let unk: String?
+        if isNull("unk_token") { unk = nil } else {
+            guard let u = model["unk_token"] as? String else { throw fail("model.unk_token", "expected a string or null") }
+            unk = u
+        }
+        do {
+            return try BPEModel(vocabulary: try Vocabulary(pieces: pieces), merges: merges, unkToken: unk,
+                                byteFallback: (model["byte_fallback"] as? Bool) ?? false, fuseUnknown: (model["fuse_unk"] as? Bool) ?? false)
+        } catch let e as TokenizerError {
+            // BPEModel names a bad merge as "merges[i]: …"; make that the key.
+            if e.message.hasPrefix("merges["), let colon = e.message.firstIndex(of: ":") {
+                throw fail("model." + e.message[..<colon], String(e.message[e.message.index(colon, offsetBy: 2)...]))
+            }
+            throw fail("model", e.message)
+        }
     }
 
     static func parseNormalizer(_ v: Any?) throws -> NormalizerSpec {
@@ -357,12 +412,51 @@ enum HFTokenizerJSON {
         case let .unigram(m):
             root["model"] = ["type": "Unigram", "unk_id": Int(m.unkID), "byte_fallback": m.byteFallback,
                              "vocab": zip(m.vocabulary.pieces, m.scores).map { [$0.0, $0.1] as [Any] }] as [String: Any]
-            root["decoder"] = ["type": "Sequence", "decoders": [
-                ["type": "Replace", "pattern": ["String": "\u{2581}"], "content": " "] as [String: Any],
-                ["type": "ByteFallback"], ["type": "Fuse"],
-                ["type": "Strip", "content": " ", "start": 1, "stop": 0] as [String: Any],
-            ]] as [String: Any]
+            root["decoder"] = metaspaceDecoder
+        case let .bpe(m):
+            root["model"] = ["type": "BPE", "dropout": NSNull(), "continuing_subword_prefix": NSNull(), "end_of_word_suffix": NSNull(),
+                             "unk_token": m.unkID.map { m.vocabulary.pieces[Int($0)] as Any } ?? NSNull(),
+                             "fuse_unk": m.fuseUnknown, "byte_fallback": m.byteFallback, "ignore_merges": false,
+                             "vocab": vocabPlaceholder, "merges": m.mergePieces.map { [$0.0, $0.1] }] as [String: Any]
+            root["decoder"] = metaspaceDecoder
         }
         return root
     }
+
+    static let vocabPlaceholder = "__polyglot_bpe_vocab__"
+
+    /// Replaces the placeholder by the vocabulary object written in id order. JSONSerialization's
+    /// sorted keys compare Strings by canonical equivalence, which leaves the order of some pieces
+    /// (partial Thai or Devanagari clusters) unstable, and a [String: Int] would merge canonically
+    /// equivalent pieces; bytes in id order are deterministic and keep every piece.
+    static func spliceVocabulary(_ data: Data, pieces: [String]) throws -> Data {
+        var object: [UInt8] = [0x7B]
+        for (i, p) in pieces.enumerated() {
+            if i > 0 { object.append(0x2C) }
+            object.append(0x22)
+            for b in p.utf8 {
+                switch b {
+                case 0x22: object += [0x5C, 0x22]
+                case 0x5C: object += [0x5C, 0x5C]
+                case 0..<0x20: object += Array(String(format: "\\u%04x", b).utf8)
+                default: object.append(b)
+                }
+            }
+            object.append(0x22); object.append(0x3A)
+            object += Array(String(i).utf8)
+        }
+        object.append(0x7D)
+        let marker = Data(("\"" + vocabPlaceholder + "\"").utf8)
+        guard let r = data.range(of: marker) else { throw TokenizerError("internal: vocabulary placeholder missing from the serialized tokenizer") }
+        var out = data
+        out.replaceSubrange(r, with: object)
+        return out
+    }
+
+    /// HF's decoder for Metaspace pieces with byte fallback.
+    static var metaspaceDecoder: [String: Any] { ["type": "Sequence", "decoders": [
+        ["type": "Replace", "pattern": ["String": "\u{2581}"], "content": " "] as [String: Any],
+        ["type": "ByteFallback"], ["type": "Fuse"],
+        ["type": "Strip", "content": " ", "start": 1, "stop": 0] as [String: Any],
+    ]] }
 }

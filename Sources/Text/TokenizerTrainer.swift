@@ -6,7 +6,7 @@ import Platform
 /// with weight (N·q_lang)/n_lang, q_lang = n_lang^α / Σ n^α (the expected counts of that sampling,
 /// without drawing). Deterministic: with `maxSentences` a seeded subsample is drawn per language.
 public struct TokenizerTrainer {
-    public enum Algorithm: String, Codable, Sendable, CaseIterable { case unigram }
+    public enum Algorithm: String, Codable, Sendable, CaseIterable { case unigram, bpe }
     public enum PreTokenization: String, Codable, Sendable, CaseIterable { case metaspace, icu }
 
     public struct Config: Codable, Equatable, Sendable {
@@ -130,6 +130,9 @@ public struct TokenizerTrainer {
         if words.table.count == 0 { throw TokenizerError("training corpus is empty after normalization: no words") }
         let budget = config.vocabSize - config.specialTokens.count - (config.byteFallback ? 256 : 0)
         note("\(words.table.count) distinct words")
+        if config.algorithm == .bpe {
+            return try trainBPE(words: words, budget: budget, normalizer: normSpec, preTokenizer: preSpec, note: note)
+        }
         let trained = UnigramTrainer(maxPieceLength: config.maxPieceLength, characterCoverage: config.characterCoverage,
                                      seedSize: config.seedSize, shrinkingFactor: config.shrinkingFactor, emIterations: config.emIterations,
                                      progress: log)
@@ -146,12 +149,36 @@ public struct TokenizerTrainer {
         let unk = config.specialTokens.firstIndex(of: config.unkToken)!
         let model = try UnigramModel(vocabulary: vocabulary, scores: scores, unkID: unk, byteFallback: config.byteFallback)
         note("model built")
+        return try assemble(model: .unigram(model), normalizer: normSpec, preTokenizer: preSpec)
+    }
+
+    /// Special tokens as added tokens and the RoBERTa-style template around the trained model.
+    func assemble(model: SubwordModelKind, normalizer: NormalizerSpec, preTokenizer: PreTokenizerSpec) throws -> Tokenizer {
         let specials = config.specialTokens.enumerated().map { SpecialToken(content: $1, id: $0) }
         let cls = config.specialTokens.contains("<s>") ? "<s>" : nil
         let sep = config.specialTokens.contains("</s>") ? "</s>" : nil
         let post = (cls != nil && sep != nil) ? TemplatePostProcessor.roberta(cls: cls!, sep: sep!) : nil
-        return try Tokenizer(normalizer: normSpec, preTokenizer: preSpec, model: .unigram(model), postProcessor: post,
+        return try Tokenizer(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: post,
                              decoder: .metaspace(dropFirstSpace: true), specialTokens: specials)
+    }
+
+    /// Vocabulary layout: special tokens, the 256 byte pieces (with byte fallback), the alphabet, then
+    /// merged pieces in the order they were learned.
+    func trainBPE(words: WordCounts, budget: Int, normalizer: NormalizerSpec, preTokenizer: PreTokenizerSpec,
+                  note: (String) -> Void) throws -> Tokenizer {
+        var pieces = config.specialTokens
+        if config.byteFallback {
+            for b in 0..<256 { pieces.append(byteFallbackPiece(UInt8(b))) }
+        }
+        let trained = BPETrainer(maxPieceLength: config.maxPieceLength, characterCoverage: config.characterCoverage, progress: log)
+            .train(words: words, pieceCount: budget, reserved: Set(pieces))
+        note("merges trained")
+        pieces += trained.alphabet
+        pieces += trained.pieces
+        let model = try BPEModel(vocabulary: try Vocabulary(pieces: pieces), merges: trained.merges, unkToken: config.unkToken,
+                                 byteFallback: config.byteFallback, fuseUnknown: true)
+        note("model built")
+        return try assemble(model: .bpe(model), normalizer: normalizer, preTokenizer: preTokenizer)
     }
 
     /// Distinct words (pre-tokens, UTF-8) with their weighted counts.

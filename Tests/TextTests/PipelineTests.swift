@@ -174,8 +174,8 @@ import Testing
         }
         let truncated = load("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", ")
         #expect(truncated.contains(dir.path) && truncated.contains("invalid JSON"))
-        let bpe = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")
-        #expect(bpe.contains("model.type") && bpe.contains("BPE"))
+        let wordLevel = load("{\"model\": {\"type\": \"WordLevel\", \"vocab\": {}}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")
+        #expect(wordLevel.contains("model.type") && wordLevel.contains("WordLevel"))
         let badVocab = load("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", \"x\"]]}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")
         #expect(badVocab.contains("model.vocab[0]"))
         let badNorm = load("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"<unk>\", 0.0]]}, \"normalizer\": {\"type\": \"Precompiled\"}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")

@@ -42,7 +42,7 @@ extension ICUNormalizer.Form: ExpressibleByArgument {}
 struct TokenizerTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a Unigram tokenizer from per-language text files (one sentence a line) and write tokenizer.json.",
+        abstract: "Train a Unigram or BPE tokenizer from per-language text files (one sentence a line) and write tokenizer.json.",
         discussion: "Languages are balanced by sampling weights ∝ n_lang^alpha (XLM-R). With --pre-tokenizer icu, ICU word segmentation is stored in a sidecar <name>.polyglot.json beside the tokenizer.json."
     )
     @Option(name: .customLong("input"), help: "LANG=PATH, repeatable.") var inputs: [String]
