@@ -92,7 +92,7 @@ public struct CheckpointStore: Sendable {
         for entry in try fm.contentsOfDirectory(atPath: dir.path) {
             let path = dir.appendingPathComponent(entry).path
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: path, isDirectory: &isDir)
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
             if isDir.boolValue { try syncTree(URL(fileURLWithPath: path)); continue }
             let fd = open(path, O_RDONLY)
             guard fd >= 0 else { throw StoreError(path: path, reason: "cannot open to flush") }
