@@ -27,18 +27,8 @@ public enum FeatureExtractor {
             for l in layers {
                 let hidden = try encoder.hiddenState(after: l)
                 for i in 0..<batch.batch {
-                    var v = [Double](repeating: 0, count: d)
-                    switch pooling {
-                    case .cls:
-                        for c in 0..<d { v[c] = Double(hidden[i * t * d + c]) }
-                    case .mean:
-                        var count = 0
-                        for j in 0..<t where batch.attentionMask[i * t + j] != 0 {
-                            count += 1
-                            for c in 0..<d { v[c] += Double(hidden[(i * t + j) * d + c]) }
-                        }
-                        for c in 0..<d { v[c] /= Double(max(count, 1)) }
-                    }
+                    let v = SentenceEmbedder.pool(hidden, attentionMask: batch.attentionMask, sequence: i, length: t,
+                                                  dim: d, pooling: pooling)
                     values[l]!.append(contentsOf: v.map { Float($0) })
                 }
             }

@@ -36,20 +36,8 @@ public struct SentenceEmbedder {
             if let layer { hidden = try encoder.hiddenState(after: layer) }
             let t = batch.length
             for i in 0..<batch.batch {
-                var v = [Double](repeating: 0, count: d)
-                switch pooling {
-                case .cls:
-                    for c in 0..<d { v[c] = Double(hidden[i * t * d + c]) }
-                case .mean:
-                    var count = 0
-                    for j in 0..<t where batch.attentionMask[i * t + j] != 0 {
-                        count += 1
-                        let row = (i * t + j) * d
-                        for c in 0..<d { v[c] += Double(hidden[row + c]) }
-                    }
-                    let inv = 1 / Swift.max(Double(count), 1e-9)
-                    for c in 0..<d { v[c] *= inv }
-                }
+                var v = SentenceEmbedder.pool(hidden, attentionMask: batch.attentionMask, sequence: i, length: t,
+                                              dim: d, pooling: pooling)
                 if normalize {
                     let norm = Swift.max(v.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
                     for c in 0..<d { v[c] /= norm }
@@ -59,5 +47,25 @@ public struct SentenceEmbedder {
             start += chunk.count
         }
         return out
+    }
+
+    /// The pooled vector of sequence `i` of a row-major [B, T, D] hidden-state tensor, accumulated in Double:
+    /// the [CLS] position, or the mean over the positions the attention mask marks as real (zero when none).
+    public static func pool(_ hidden: Tensor, attentionMask: [Int32], sequence i: Int, length t: Int, dim d: Int,
+                            pooling: Pooling) -> [Double] {
+        var v = [Double](repeating: 0, count: d)
+        switch pooling {
+        case .cls:
+            for c in 0..<d { v[c] = Double(hidden[i * t * d + c]) }
+        case .mean:
+            var count = 0
+            for j in 0..<t where attentionMask[i * t + j] != 0 {
+                count += 1
+                let row = (i * t + j) * d
+                for c in 0..<d { v[c] += Double(hidden[row + c]) }
+            }
+            for c in 0..<d { v[c] /= Double(Swift.max(count, 1)) }
+        }
+        return v
     }
 }
