@@ -1,13 +1,31 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// The CPU the Swift modules are compiled for. On x86-64 it is Haswell-class (AVX2 and FMA, every
+// x86-64 CPU since 2013-2015): the numeric kernels are written to vectorize, and with the baseline
+// (SSE2) they run 4 lanes wide without fused multiply-add. POLYGLOT_TARGET_CPU overrides it at
+// build time ("x86-64" for an older CPU, "native" for the build machine's own, "" for the compiler's default).
+let targetCPU: String? = {
+    if let requested = ProcessInfo.processInfo.environment["POLYGLOT_TARGET_CPU"] { return requested.isEmpty ? nil : requested }
+    #if arch(x86_64)
+    return "haswell"
+    #else
+    return nil
+    #endif
+}()
+let cpuFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
 
 // Compiler flags for the numeric modules: kernels are written over unsafe buffers and
 // must not pay for exclusivity checks in the hot loops.
 let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(cpuFlags),
     .enableExperimentalFeature("StrictConcurrency=minimal"),
 ]
-let common: [SwiftSetting] = [.enableExperimentalFeature("StrictConcurrency=minimal")]
+// Every Swift target gets the same target CPU: SIMD values cross module boundaries, and their
+// calling convention depends on the vector extensions a module was compiled with.
+let common: [SwiftSetting] = [.unsafeFlags(cpuFlags), .enableExperimentalFeature("StrictConcurrency=minimal")]
 
 let package = Package(
     name: "Polyglot",
@@ -36,6 +54,11 @@ let package = Package(
         // Counts heap allocations for `polyglot bench` by defining malloc & co. in the executable
         // (forwarding to glibc). Linked into `polyglot` only, never into libraries or tests.
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
+        // Lets `polyglot` refuse to start, with a message, on a CPU without the extensions it was built for.
+        .target(
+            name: "CHostCPU", path: "Sources/CHostCPU",
+            cSettings: targetCPU == "haswell" ? [.define("POLYGLOT_REQUIRES_AVX2_FMA")] : []
+        ),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
         .target(name: "Platform", dependencies: ["CICU", "CBLAS"], swiftSettings: fastMath),
         .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
@@ -47,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "polyglot",
             dependencies: [
-                "Platform", "Engine", "Text", "Models", "Data", "Training", "Evaluation", "CMallocCounter",
+                "Platform", "Engine", "Text", "Models", "Data", "Training", "Evaluation", "CMallocCounter", "CHostCPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: common

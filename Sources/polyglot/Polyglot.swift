@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Platform
+import CHostCPU
 
 @main
 struct Polyglot: ParsableCommand {
@@ -14,6 +15,15 @@ struct Polyglot: ParsableCommand {
         version: RuntimeInfo.polyglotVersion,
         subcommands: Polyglot.allSubcommands
     )
+
+    static func main() {
+        let missing = String(cString: polyglot_missing_cpu_features())
+        if !missing.isEmpty {
+            FileHandle.standardError.write(Data("error: this build of polyglot needs CPU extensions this machine lacks (\(missing)); rebuild with POLYGLOT_TARGET_CPU=x86-64 (see README)\n".utf8))
+            Foundation.exit(1)
+        }
+        main(nil)
+    }
 
     /// Subcommands, in the order `--help` lists them.
     static var allSubcommands: [ParsableCommand.Type] {

@@ -31,6 +31,26 @@ import Testing
         }
     }
 
+    /// Shapes large enough for OpenBLAS's blocked, threaded path (the odd shapes above stay in its
+    /// small-matrix kernels).
+    @Test func sgemmMatchesNaiveLoopOnBlockedShapes() {
+        Threads.configure(2)
+        defer { Threads.configure() }
+        var rng = RandomStream(seed: 11, name: "blas-large")
+        for (ta, tb, m, n, k) in [(Transpose.none, Transpose.none, 300, 257, 513), (.transposed, .none, 129, 700, 384), (.none, .transposed, 512, 96, 1000)] {
+            let a = random(m * k, &rng), b = random(k * n, &rng)
+            var fast = [Float](repeating: 0, count: m * n), slow = fast
+            let lda = ta == .none ? k : m, ldb = tb == .none ? n : k
+            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in
+                fast.withUnsafeMutableBufferPointer { BLAS.sgemm(ta, tb, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: $0, ldc: n) }
+                slow.withUnsafeMutableBufferPointer { BLAS.naiveSgemm(ta, tb, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: $0, ldc: n) }
+            } }
+            var worst: Float = 0
+            for i in 0..<fast.count { worst = max(worst, abs(fast[i] - slow[i]) / max(1, abs(slow[i]))) }
+            #expect(worst <= 1e-4, "\(m)x\(n)x\(k): worst relative difference \(worst)")
+        }
+    }
+
     @Test func threadCountIsConfiguredInOnePlace() {
         Threads.configure(2)
         #expect(BLAS.threadCount == 2)
