@@ -384,6 +384,16 @@ public struct Tokenizer: Sendable {
     }
 
     func appendIDs(_ text: String, state: EncoderState, to out: inout [Int32]) throws {
+        // One dispatch per text instead of one existential call per word: the word loop below is
+        // specialized for the concrete model, and a cache miss calls its `encode` directly.
+        switch modelKind {
+        case let .unigram(m): try appendIDs(text, model: m, state: state, to: &out)
+        case let .wordPiece(m): try appendIDs(text, model: m, state: state, to: &out)
+        case let .bpe(m): try appendIDs(text, model: m, state: state, to: &out)
+        }
+    }
+
+    private func appendIDs<Model: SubwordModel>(_ text: String, model: Model, state: EncoderState, to out: inout [Int32]) throws {
         // The cache moves into locals for the call: class properties would pay an access check per word.
         var cache = ByteSpanTable(capacity: 0), cacheStart: [Int32] = [], cacheIDs: [Int32] = []
         swap(&cache, &state.cache); swap(&cacheStart, &state.cacheStart); swap(&cacheIDs, &state.cacheIDs)
@@ -399,14 +409,19 @@ public struct Tokenizer: Sendable {
             switch segment {
             case let .special(id): out.append(id)
             case .text:
+                out.reserveCapacity(out.count + 2 * state.words.count)
                 state.text.bytes.withUnsafeBufferPointer { bytes in
                     for w in state.words {
                         let ws = Int(w.start), we = Int(w.end)
                         if ws >= we { continue }
                         let e = cache.find(bytes.baseAddress! + ws, we - ws)
                         if e >= 0 {
-                            cacheIDs.withUnsafeBufferPointer { c in
-                                out.append(contentsOf: UnsafeBufferPointer(rebasing: c[Int(cacheStart[e])..<Int(cacheStart[e + 1])]))
+                            let a = Int(cacheStart[e]), b = Int(cacheStart[e + 1])
+                            if b - a == 1 {
+                                // Most repeated words are one piece; skip the slice append.
+                                out.append(cacheIDs[a])
+                            } else {
+                                cacheIDs.withUnsafeBufferPointer { c in out.append(contentsOf: UnsafeBufferPointer(rebasing: c[a..<b])) }
                             }
                             continue
                         }
