@@ -208,7 +208,7 @@ enum TinyRun {
         let labels = try #require(try LabelSet.of(spec, dataRoot: TinyRun.dataRoot))
         let examples = Array(try DatasetLoader.load(task: spec, language: "de", split: .test, dataRoot: TinyRun.dataRoot, languages: catalog.languages).prefix(5))
         #expect(LabelMatchingEvaluator.head(of: model) == "match")
-        let records = try LabelMatchingEvaluator.predict(model: model, tokenizer: tokenizer, head: "match", labels: labels, labelText: .name,
+        let records = try LabelMatchingEvaluator.predict(model: model, tokenizer: tokenizer, head: "match", labels: labels, labelTexts: labels.names.map(LabelMatchingHead.labelText),
                                                          examples: examples, task: spec.name)
         #expect(records.count == 5)
         for (ex, r) in zip(examples, records) {
@@ -224,7 +224,7 @@ enum TinyRun {
         // Too many labels for the batch capacity is a clear error, not a crash.
         let small = try MultiTaskModel(config: config, heads: [HeadSpec(name: "match", kind: .labelMatching)], maxBatch: 4, maxLength: 40, seed: 9)
         #expect(throws: ConfigError.self) {
-            _ = try LabelMatchingEvaluator.predict(model: small, tokenizer: tokenizer, head: "match", labels: labels, labelText: .name, examples: examples, task: spec.name)
+            _ = try LabelMatchingEvaluator.predict(model: small, tokenizer: tokenizer, head: "match", labels: labels, labelTexts: labels.names.map(LabelMatchingHead.labelText), examples: examples, task: spec.name)
         }
     }
 }

@@ -232,3 +232,39 @@ struct Generation {
         return out
     }
 }
+
+extension BuiltinSuite {
+    /// Each label's name in `language` as the generator writes it in the task's texts — the month or
+    /// weekday word of a full date, cut out of ICU's formatted date by its field position, so it is the
+    /// form the texts use (the genitive "grudnia" in Polish, not the stand-alone "grudzień") — for the
+    /// tasks whose labels are words of the text (dates → month, weekday). nil for other tasks: their
+    /// labels (a continent, a unit's dimension, a digit count) are not written in the text.
+    public static func localizedLabelNames(task: TaskSpec, language: LanguageSpec) throws -> [String: String]? {
+        guard let b = task.builtin, b.generator == .dates, let target = b.target else { return nil }
+        let formatter = try DateFieldFormatter(locale: CalendarValues.gregorian(language.icuLocale))
+        // 2001-01-01 (day 11,323 since 1970) is a Monday; its first 31 days cover every weekday and
+        // the 15th of each month covers every month.
+        let monday = 11_323
+        var names: [String: String] = [:]
+        let labels = target == .month ? CalendarValues.monthLabels : CalendarValues.weekdayLabels
+        for (i, label) in labels.enumerated() {
+            let day: Int
+            if target == .month {
+                var d = monday + 14
+                while CalendarValues.civil(d).month != i + 1 { d += 28 }
+                day = d
+            } else {
+                day = monday + ((i - CalendarValues.weekday(monday)) % 7 + 7) % 7
+            }
+            let (text, fields) = try formatter.format(millis: CalendarValues.millis(day))
+            let wanted = target == .month ? "month" : "weekday"
+            guard let f = fields.first(where: { DateFieldValues.tag(of: $0.field) == wanted }) else { return nil }
+            let bytes = Array(text.utf8)[f.range]
+            let name = String(decoding: bytes, as: UTF8.self)
+            // A numeric month (some locales write the full date with digits) is no name for the label.
+            if name.unicodeScalars.allSatisfy({ $0.properties.numericType != nil }) { return nil }
+            names[label.name] = name
+        }
+        return names
+    }
+}

@@ -85,7 +85,7 @@ public enum DemoPipeline {
         eval.locations.tasksDirectory = specFolder.path
         eval.locations.languagesDirectory = locations.languagesDirectory
         eval.resamples = settings.resamples
-        eval.labelText = .description
+        eval.labelText = settings.pairs.labelText
         eval.tasks = settings.classificationTasks + settings.taggingTasks
         log("evaluating \(eval.tasks!.joined(separator: ", ")) in \(split.training.count + split.heldOut.count) languages")
         _ = try RunEvaluator.evaluate(run: runURL.path, options: eval)
@@ -130,8 +130,14 @@ public enum DemoPipeline {
         md += "(the first trains), the rest are held out: never trained on, never used to pick checkpoints.\n\n"
         md += "- training (\(split.training.count)): \(describe(split.training))\n"
         md += "- held out (\(split.heldOut.count)): \(describe(split.heldOut))\n\n"
-        md += "Held-out task `\(settings.heldOutTask)`: never trained; scored through the label-matching head (trained on "
-        md += "(label description, text) pairs of \(settings.classificationTasks.joined(separator: ", "))) from its label descriptions. "
+        let labelWording: String
+        switch settings.pairs.labelText {
+        case .localized: labelWording = "label text: the label's name in the text's language where CLDR has one (month and weekday names), else its English description"
+        case .description: labelWording = "label text: the English description"
+        case .name: labelWording = "label text: the label's name"
+        }
+        md += "Held-out task `\(settings.heldOutTask)`: never trained; scored through the label-matching head, trained on "
+        md += "(label text, text) pairs of \(settings.classificationTasks.joined(separator: ", ")) (\(labelWording)), by ranking its labels' texts the same way. "
         md += "Its in-language column is the training languages (the task is unseen, the languages are not).\n\n"
         md += "Scores ×100 (\(Set(table.metric.values).sorted().joined(separator: ", "))); majority = the share of the most frequent gold "
         md += "label (tag, for tagging) in the same evaluation examples, averaged over the group's languages.\n\n"

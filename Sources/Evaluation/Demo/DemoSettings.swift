@@ -9,7 +9,7 @@ public struct DemoSettings: Sendable {
     /// Masked LM on the training languages' text.
     public var mlmTask = "cldr-mlm"
     /// Classification tasks trained on the training languages; they also teach the label-matching head.
-    public var classificationTasks = ["cldr-dates-month", "cldr-regions-continent", "cldr-units-dimension"]
+    public var classificationTasks = ["cldr-dates-month", "cldr-numbers-digits", "cldr-units-dimension"]
     public var taggingTasks = ["cldr-date-fields"]
     /// Never trained: scored in every language through the label-matching head, from its label descriptions.
     public var heldOutTask = "cldr-dates-weekday"
@@ -18,15 +18,17 @@ public struct DemoSettings: Sendable {
     /// Candidate languages (nil: every language all demo tasks cover).
     public var candidateLanguages: [String]? = nil
 
-    public var layers = 2, hidden = 64, heads = 2, intermediate = 256
+    public var layers = 2, hidden = 128, heads = 4, intermediate = 256
     public var maxLength = 40
     public var vocabSize = 6000, tokenizerSentences = 10000
-    public var maxTrainExamples = 150, maxEvalExamples = 60
-    public var steps = 2000, warmupSteps = 100, batchSize = 16
+    public var maxTrainExamples = 400, maxEvalExamples = 60
+    public var steps = 4000, warmupSteps = 200, batchSize = 16
     public var learningRate = 0.001
-    public var evaluateEvery = 500
+    public var evaluateEvery = 1000
     public var temperature = 2.0
-    public var pairs = LabelMatchingPairs()
+    /// Label matching pairs each text with label names in its own language where CLDR has them (months,
+    /// weekdays), else with the English descriptions; the held-out task is scored the same way.
+    public var pairs: LabelMatchingPairs = { var p = LabelMatchingPairs(); p.labelText = .localized; return p }()
 
     public var probeShots = [1, 2, 4, 8, 16]
     public var probeSeeds = 3

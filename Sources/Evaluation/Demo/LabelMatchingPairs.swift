@@ -3,8 +3,9 @@ import Foundation
 import Platform
 
 /// The label-matching training task as a pair-classification task the trainer already knows: each labelled
-/// text of the training classification tasks is paired with its gold label's description (`match`) and with
-/// `negatives` other descriptions of the same task (`other`), TARS-style. The pair is written
+/// text of the training classification tasks is paired with its gold label's text (`match`) and with
+/// `negatives` other labels' texts of the same task (`other`), TARS-style; a label's text is its description
+/// or, with `.localized`, its name in the text's language where the task has one (`LabelText`). The pair is written
 /// (description, text) — the order `LabelMatchingEvaluator` scores — so once trained, the pair head is
 /// rewritten as a label-matching head (`LabelMatchingConversion`) that can score any classification task
 /// from its label descriptions.
@@ -18,6 +19,8 @@ public struct LabelMatchingPairs: Sendable {
     /// Texts per source task, language and split (training split, dev split).
     public var textsPerTask: [Split: Int] = [.train: 50, .dev: 20]
     public var seed: UInt64 = 0
+    /// What stands for a label in a pair (`LabelText`); the evaluator must use the same.
+    public var labelText = LabelText.description
 
     public init() {}
 
@@ -39,12 +42,14 @@ public struct LabelMatchingPairs: Sendable {
                 // Tasks interleaved text by text, so a prefix (the trainer's per-language cap) keeps every task.
                 var perTask: [[Example]] = []
                 var labelSets: [LabelSet] = []
+                var labelTexts: [[String]] = []
                 var taskNames: [String] = []
                 for s in sources where s.splits(for: lang).contains(split) {
                     guard let labels = try LabelSet.of(s, dataRoot: folder.path) else { continue }
                     let n = textsPerTask[split] ?? 0
                     perTask.append(Array(try DatasetLoader.load(task: s, language: lang, split: split, dataRoot: folder.path, languages: registry).prefix(n)))
                     labelSets.append(labels)
+                    labelTexts.append(try labelText.texts(for: labels, task: s, language: registry[lang]))
                     taskNames.append(s.name)
                 }
                 var lines: [String] = []
@@ -57,7 +62,7 @@ public struct LabelMatchingPairs: Sendable {
                         rng.shuffle(&others)
                         let pairs = [(gold, LabelMatchingPairs.match)] + others.prefix(negatives).map { ($0, LabelMatchingPairs.other) }
                         for (j, (labelIndex, target)) in pairs.enumerated() {
-                            let object: [String: String] = ["id": "\(taskNames[t])/\(ex.id)#\(j)", "description": labels.descriptions[labelIndex],
+                            let object: [String: String] = ["id": "\(taskNames[t])/\(ex.id)#\(j)", "description": labelTexts[t][labelIndex],
                                                             "text": text, "target": target]
                             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                             lines.append(String(decoding: data, as: UTF8.self))

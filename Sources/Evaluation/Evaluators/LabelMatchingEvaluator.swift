@@ -10,6 +10,21 @@ public enum LabelText: String, Codable, Sendable, CaseIterable {
     case name
     /// The label's English description from the task spec.
     case description
+    /// The label's name in the text's language where the task writes its labels as words of the text (the
+    /// built-in dates tasks: month and weekday names from CLDR, `BuiltinSuite.localizedLabelNames`); the
+    /// English description for every other task.
+    case localized
+
+    /// What stands for each label of `labels` (in label order) for texts in `language`.
+    public func texts(for labels: LabelSet, task: TaskSpec, language: LanguageSpec?) throws -> [String] {
+        switch self {
+        case .name: return labels.names.map(LabelMatchingHead.labelText)
+        case .description: return labels.descriptions
+        case .localized:
+            let local = try language.flatMap { try BuiltinSuite.localizedLabelNames(task: task, language: $0) }
+            return labels.names.indices.map { local?[labels.names[$0]] ?? labels.descriptions[$0] }
+        }
+    }
 }
 
 /// Zero-shot evaluation of a task the model never trained, through its label-matching head: each text is
@@ -20,7 +35,8 @@ public enum LabelMatchingEvaluator {
         model.headSpecs.filter { $0.kind == .labelMatching }.map(\.name).sorted().first
     }
 
-    public static func predict(model: MultiTaskModel, tokenizer: Tokenizer, head: String, labels: LabelSet, labelText: LabelText,
+    /// `labelTexts` stand for the labels, in label order (`LabelText.texts`).
+    public static func predict(model: MultiTaskModel, tokenizer: Tokenizer, head: String, labels: LabelSet, labelTexts: [String],
                                examples: [Example], task: String) throws -> [PredictionRecord] {
         let c = labels.count
         let capacity = model.encoder.maxBatch
@@ -28,7 +44,8 @@ public enum LabelMatchingEvaluator {
         guard c <= capacity else {
             throw ConfigError(key: "batch_size", "task '\(task)' has \(c) labels but batches hold \(capacity) sequences; raise --batch-size")
         }
-        let names = labels.names.indices.map { labelText == .name ? LabelMatchingHead.labelText(labels.names[$0]) : labels.descriptions[$0] }
+        guard labelTexts.count == c else { throw ConfigError(key: "labels", "task '\(task)': \(labelTexts.count) label texts for \(c) labels") }
+        let names = labelTexts
         let state = EncoderState()
         let perBatch = max(1, capacity / c)
         var out: [PredictionRecord] = []

@@ -51,7 +51,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Bootstrap resamples for the confidence intervals.") var resamples = 1000
     @Option(help: "Retrieval: pool this layer's output (0 = embeddings; default the last).") var layer: Int?
     @Option(help: "Retrieval: pooling, mean or cls.") var pooling = "mean"
-    @Option(help: "Label matching: what stands for a label, name or description.") var labelText = "name"
+    @Option(help: "Label matching: what stands for a label: name, description, or localized (month and weekday names in the text's language for the built-in dates tasks, else the description).") var labelText = "name"
 
     func run() throws {
         Threads.configure()
@@ -71,7 +71,7 @@ struct Eval: ParsableCommand {
             o.resamples = resamples
             guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
             o.retrieval = RetrievalSettings(layer: layer, pooling: p)
-            guard let lt = LabelText(rawValue: labelText) else { throw ValidationError("--label-text must be name or description, got \(labelText)") }
+            guard let lt = LabelText(rawValue: labelText) else { throw ValidationError("--label-text must be name, description or localized, got \(labelText)") }
             o.labelText = lt
             o.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             let summary = try RunEvaluator.evaluate(run: runFolder, options: o)
