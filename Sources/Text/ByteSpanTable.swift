@@ -85,6 +85,13 @@ struct ByteSpanTable {
         let h = ByteSpanTable.hash(p, n)
         let found = find(p, n, hash: h)
         if found >= 0 { return (found, false) }
+        return (insertAbsent(p, n, hash: h), true)
+    }
+
+    /// Inserts a key the caller has just looked up (with `find(_:_:hash:)`) and not found, reusing its
+    /// hash: the encoder's word cache inserts every word it misses.
+    @inline(__always)
+    mutating func insertAbsent(_ p: UnsafePointer<UInt8>, _ n: Int, hash h: UInt64) -> Int {
         if (count + 1) * 2 > slots.count { grow() }
         let entry = count
         keyOffset.append(Int32(arena.count))
@@ -92,7 +99,7 @@ struct ByteSpanTable {
         hashes.append(h)
         arena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         place(entry: entry, hash: h)
-        return (entry, true)
+        return entry
     }
 
     mutating func insert(_ key: [UInt8]) -> (index: Int, inserted: Bool) {

@@ -74,12 +74,17 @@ public final class EncoderState {
     var text = AlignedText()
     var words: [WordSpan] = []
     var tokens = TokenBuffer()
-    var cache = ByteSpanTable(capacity: 1 << 14)
+    var cache: ByteSpanTable
     var cacheStart: [Int32] = []
     var cacheIDs: [Int32] = []
     /// The cache is cleared beyond this many words, bounding memory on endless streams.
     let cacheLimit: Int
-    public init(cacheLimit: Int = 1 << 20) { self.cacheLimit = cacheLimit }
+    /// `expectedWords` sizes the word cache up front (batches know roughly how many distinct words
+    /// they will meet), so it is not rehashed as it fills.
+    public init(cacheLimit: Int = 1 << 20, expectedWords: Int = 1 << 13) {
+        self.cacheLimit = cacheLimit
+        cache = ByteSpanTable(capacity: min(max(expectedWords, 16), cacheLimit))
+    }
 }
 
 /// Tokens of one sequence before post-processing.
@@ -228,8 +233,9 @@ public struct Tokenizer: Sendable {
         let lock = NSLock()
         results.withUnsafeMutableBufferPointer { out in
             ParallelWork.run(chunks: parts) { p in
-                let st = EncoderState()
                 let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
+                // About four distinct words per sentence, up to 64k, for the cache's initial size.
+                let st = EncoderState(expectedWords: min(1 << 16, 4 * (hi - lo)))
                 for i in lo..<hi {
                     do { out[i] = try encode(texts[i], addSpecialTokens: addSpecialTokens, state: st) }
                     catch { lock.withLock { if failure == nil { failure = error } }; return }
@@ -256,8 +262,9 @@ public struct Tokenizer: Sendable {
         let lock = NSLock()
         results.withUnsafeMutableBufferPointer { out in
             ParallelWork.run(chunks: parts) { p in
-                let st = EncoderState()
                 let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
+                // About four distinct words per sentence, up to 64k, for the cache's initial size.
+                let st = EncoderState(expectedWords: min(1 << 16, 4 * (hi - lo)))
                 for i in lo..<hi {
                     do { out[i] = try encodeIDs(texts[i], state: st) }
                     catch { lock.withLock { if failure == nil { failure = error } }; return }
@@ -414,7 +421,8 @@ public struct Tokenizer: Sendable {
                     for w in state.words {
                         let ws = Int(w.start), we = Int(w.end)
                         if ws >= we { continue }
-                        let e = cache.find(bytes.baseAddress! + ws, we - ws)
+                        let h = ByteSpanTable.hash(bytes.baseAddress! + ws, we - ws)
+                        let e = cache.find(bytes.baseAddress! + ws, we - ws, hash: h)
                         if e >= 0 {
                             let a = Int(cacheStart[e]), b = Int(cacheStart[e + 1])
                             if b - a == 1 {
@@ -432,7 +440,7 @@ public struct Tokenizer: Sendable {
                             cache.removeAll(); cacheStart.removeAll(keepingCapacity: true); cacheIDs.removeAll(keepingCapacity: true)
                         }
                         if cacheStart.isEmpty { cacheStart.append(0) }
-                        _ = cache.insert(bytes.baseAddress! + ws, we - ws)
+                        _ = cache.insertAbsent(bytes.baseAddress! + ws, we - ws, hash: h)
                         cacheIDs.append(contentsOf: tokens.ids)
                         cacheStart.append(Int32(cacheIDs.count))
                     }
