@@ -227,23 +227,7 @@ public struct Tokenizer: Sendable {
 
     /// Encodes many texts across the thread pool, one `EncoderState` per worker.
     public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true) throws -> [Encoding] {
-        var results = [Encoding](repeating: Encoding(), count: texts.count)
-        var failure: Error?
-        let parts = max(1, min(Threads.count, texts.count))
-        let lock = NSLock()
-        results.withUnsafeMutableBufferPointer { out in
-            ParallelWork.run(chunks: parts) { p in
-                let lo = texts.count * p / parts, hi = texts.count * (p + 1) / parts
-                // About four distinct words per sentence, up to 64k, for the cache's initial size.
-                let st = EncoderState(expectedWords: min(1 << 16, 4 * (hi - lo)))
-                for i in lo..<hi {
-                    do { out[i] = try encode(texts[i], addSpecialTokens: addSpecialTokens, state: st) }
-                    catch { lock.withLock { if failure == nil { failure = error } }; return }
-                }
-            }
-        }
-        if let failure { throw failure }
-        return results
+        try mapInParallel(texts, empty: Encoding()) { text, state in try encode(text, addSpecialTokens: addSpecialTokens, state: state) }
     }
 
     /// Ids only, without special tokens, offsets or pieces: the fast path for corpora and benchmarks.
@@ -256,7 +240,13 @@ public struct Tokenizer: Sendable {
 
     /// `encodeIDs` for many texts across the thread pool.
     public func encodeIDsBatch(_ texts: [String]) throws -> [[Int32]] {
-        var results = [[Int32]](repeating: [], count: texts.count)
+        try mapInParallel(texts, empty: []) { text, state in try encodeIDs(text, state: state) }
+    }
+
+    /// `body` over contiguous shares of `texts`, one share and one `EncoderState` per worker; the first
+    /// error stops that share and is rethrown.
+    private func mapInParallel<T>(_ texts: [String], empty: T, _ body: (String, EncoderState) throws -> T) throws -> [T] {
+        var results = [T](repeating: empty, count: texts.count)
         var failure: Error?
         let parts = max(1, min(Threads.count, texts.count))
         let lock = NSLock()
@@ -266,7 +256,7 @@ public struct Tokenizer: Sendable {
                 // About four distinct words per sentence, up to 64k, for the cache's initial size.
                 let st = EncoderState(expectedWords: min(1 << 16, 4 * (hi - lo)))
                 for i in lo..<hi {
-                    do { out[i] = try encodeIDs(texts[i], state: st) }
+                    do { out[i] = try body(texts[i], st) }
                     catch { lock.withLock { if failure == nil { failure = error } }; return }
                 }
             }
