@@ -38,7 +38,7 @@ import Platform
     }
 
     @Test func unknownKeyIsAnError() {
-        #expect(check("unknown-key") == "\(specs)/unknown-key.yaml: lables: unknown key (expected one of: name, description, type, format, columns, labels, labels_file, label_map, metrics, major_metric, data, languages, builtin, shares_head)")
+        #expect(check("unknown-key") == "\(specs)/unknown-key.yaml: lables: unknown key (expected one of: name, description, type, format, columns, labels, labels_file, label_map, metrics, major_metric, data, languages, builtin, shares_head, scoring)")
     }
 
     @Test func missingFileNamesSpecAndKey() {
@@ -68,6 +68,10 @@ import Platform
 
     @Test func majorMetricMustBeListed() {
         #expect(check("bad-metric") == "\(specs)/bad-metric.yaml: major_metric: 'span_f1' is not listed in metrics")
+    }
+
+    @Test func onlyRetrievalChoosesAScoring() {
+        #expect(check("scoring-not-retrieval") == "\(specs)/scoring-not-retrieval.yaml: scoring: only retrieval tasks choose a scoring; this task is tagging")
     }
 
     @Test func pairClassificationFromQuotedCSV() throws {

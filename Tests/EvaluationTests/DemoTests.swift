@@ -40,6 +40,33 @@ import Training
         #expect(DemoTable.majorityBaseline(tags) == 3.0 / 5.0)
     }
 
+    /// Late-interaction label matching is a retrieval task of (text, gold label text) lines whose spec
+    /// loads and trains a late-interaction head; with localized labels each German date text contains its label.
+    @Test func lateInteractionPairsAreARetrievalTask() throws {
+        let root = DemoPipelineTests.root
+        let catalog = try TaskCatalog.load(tasksDirectory: root.appendingPathComponent("tasks").path,
+                                           languagesDirectory: root.appendingPathComponent("languages").path)
+        var pairs = LabelMatchingPairs()
+        pairs.scoring = .lateInteraction
+        pairs.labelText = .localized
+        pairs.textsPerTask = [.train: 6, .dev: 2]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-pairs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let counts = try pairs.write(sources: [catalog.tasks["cldr-dates-month"]!], languages: ["de"], registry: catalog.languages,
+                                     dataRoot: dir, specFolder: dir.appendingPathComponent("tasks"))
+        #expect(counts[.train] == 6 && counts[.dev] == 2)
+        let spec = try TaskSpec.load(path: dir.appendingPathComponent("tasks/\(pairs.taskName).yaml").path)
+        #expect(spec.type == .retrieval && spec.scoring == .lateInteraction)
+        #expect(TaskCatalog.headSpec(spec, labels: nil).kind == .lateInteraction)
+        let examples = try DatasetLoader.load(task: spec, language: "de", split: .train, dataRoot: dir.path, languages: catalog.languages)
+        #expect(examples.count == 6)
+        let months = Set(try BuiltinSuite.localizedLabelNames(task: catalog.tasks["cldr-dates-month"]!, language: catalog.languages["de"]!)!.values)
+        for ex in examples {
+            guard case .translation(let text, let label) = ex.input else { Issue.record("not a pair"); continue }
+            #expect(months.contains(label) && text.contains(label), "\(text) / \(label)")
+        }
+    }
+
     /// The rewritten head scores every pair exactly as the pair head's softmax probability of `match`,
     /// and every other head is untouched.
     @Test func pairHeadBecomesAnEquivalentLabelMatchingHead() throws {

@@ -17,6 +17,8 @@ extension EngineBackedTests {
         var targets: HeadTargets
         var mask: [Int32]? = nil
         var candidates: [Int32]? = nil
+        /// Central-difference step; a max (late interaction) needs one small enough not to change the argmax.
+        var eps: Float = 1e-2
     }
 
     /// Compares analytic and central-difference gradients; returns the worst (|Δ| − tolerance).
@@ -40,7 +42,7 @@ extension EngineBackedTests {
         func lossAt() throws -> Double {
             Double(try head.loss(input, targets: c.targets, dHidden: nil, dropoutSeed: nil))
         }
-        let eps: Float = 1e-2
+        let eps = c.eps
         var checked = 0, worst = 0.0
         func compare(_ a: Float, _ numeric: Double, _ what: String) {
             let tol = 2e-3 + 2e-2 * abs(numeric)
@@ -109,6 +111,29 @@ extension EngineBackedTests {
                        targets: .parallelPairs, mask: [1, 1, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0]))
         try check(Case(spec: HeadSpec(name: "emb", kind: .embedding, pooling: .cls, temperature: 0.3), sequences: 4, length: 2,
                        targets: .parallelPairs))
+    }
+
+    @Test func lateInteraction() throws {
+        // Two queries, then their two documents; padding and non-matching (special) tokens take no part.
+        try check(Case(spec: HeadSpec(name: "colbert", kind: .lateInteraction, temperature: 0.5), sequences: 4, length: 4,
+                       targets: .parallelPairs, mask: [1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0],
+                       candidates: [0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 1, 1, 0, 0], eps: 1e-3))
+        try check(Case(spec: HeadSpec(name: "colbert", kind: .lateInteraction, temperature: 0.2), sequences: 6, length: 3,
+                       targets: .parallelPairs, eps: 1e-4))
+    }
+
+    @Test func lateInteractionScoresMatchTheDefinition() throws {
+        // Unit token vectors: the query holds e0 and e1, document A is {e1}, document B is {e2, e0}.
+        let e: [[Float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+        #expect(LateInteractionHead.score(query: [e[0], e[1]], document: [e[1]]) == 1)
+        #expect(LateInteractionHead.score(query: [e[0], e[1]], document: [e[2], e[0]]) == 0.5)
+        #expect(LateInteractionHead.score(query: [], document: [e[0]]) == 0)
+        // The head's token vectors are the normalized hidden states of the matching tokens only.
+        let head = LateInteractionHead(HeadSpec(name: "colbert", kind: .lateInteraction))
+        let x = OwnedTensor(.rank3(1, 3, 2))
+        for (i, v) in [3, 4, 9, 9, 0, 2].enumerated() { x.tensor[i] = Float(v) }
+        let v = try head.tokenVectors(HeadInput(hidden: x.tensor, attentionMask: [1, 1, 1], candidateMask: [1, 0, 1]))
+        #expect(v == [[[0.6, 0.8], [0, 1]]])
     }
 
     @Test func labelMatching() throws {

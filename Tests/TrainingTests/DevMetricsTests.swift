@@ -25,6 +25,14 @@ import Testing
     }
 }
 
+@Suite struct RetrievalRankTests {
+    @Test func ranksCountCandidatesScoringAtLeastTheGoldOne() {
+        let scores: [[Float]] = [[0.9, 0.1, 0.2], [0.5, 0.5, 0.1], [0.3, 0.8, 0.7]]
+        // Query 0: gold best → 1. Query 1: a tie with the gold candidate counts against it → 2. Query 2: gold third → 3.
+        #expect(DevMetrics.retrievalRanks(scores: scores, gold: [0, 1, 0]) == [1, 2, 3])
+    }
+}
+
 @Suite struct BatchAssemblyTests {
     func example(_ ids: [Int32], _ target: EncodedExample.Target) -> EncodedExample {
         EncodedExample(ids: ids, typeIDs: nil, target: target, maskable: ids.indices.map { $0 != 0 && $0 != ids.count - 1 })
@@ -43,6 +51,18 @@ import Testing
         let (_, labels) = BatchAssembly.make([example([0, 5, 2], .label(3)), example([0, 2], .label(1))], pad: 1, masking: nil, random: &r)
         guard case .classes(let c) = labels else { Issue.record("not classes"); return }
         #expect(c == [3, 1])
+    }
+
+    @Test func retrievalBatchesHoldSourcesThenPartnersAndMarkTheirWordTokens() {
+        var r = RandomStream(seed: 1)
+        let examples = [example([0, 5, 6, 2], .partner(ids: [0, 9, 2], maskable: [false, true, false])),
+                        example([0, 7, 2], .partner(ids: [0, 8, 8, 8, 2], maskable: [false, true, true, true, false]))]
+        let (batch, targets) = BatchAssembly.make(examples, pad: 1, masking: nil, random: &r)
+        guard case .parallelPairs = targets else { Issue.record("not parallel pairs"); return }
+        #expect(batch.batch == 4 && batch.length == 5)
+        #expect(batch.ids == [0, 5, 6, 2, 1, 0, 7, 2, 1, 1, 0, 9, 2, 1, 1, 0, 8, 8, 8, 2])
+        #expect(BatchAssembly.matchingMask(examples, length: 5) == [0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0])
+        #expect(BatchAssembly.matchingMask([example([0, 5, 2], .label(1))], length: 3) == nil)
     }
 
     @Test func maskedLMFollowsBERTsRecipeAndNeverMasksSpecialTokens() {

@@ -237,6 +237,14 @@ public enum BuiltinTarget: String, Codable, Sendable, CaseIterable {
     case continent, dimension
 }
 
+/// How a retrieval task compares a query with a candidate.
+public enum RetrievalScoring: String, Codable, Sendable, CaseIterable {
+    /// Cosine of pooled sentence vectors (a dual encoder, as LaBSE or Sentence-BERT).
+    case pooled
+    /// Late interaction over token vectors (ColBERT's MaxSim).
+    case lateInteraction = "late-interaction"
+}
+
 /// One task, as written in `tasks/<name>.yaml`.
 public struct TaskSpec: Codable, Sendable, Equatable {
     public var name: String
@@ -260,6 +268,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var builtin: BuiltinTaskSpec?
     /// The task whose head evaluates this one (a parallel test set of an existing task, e.g. PUD).
     public var sharesHead: String?
+    /// Retrieval only: how the trained head scores (default pooled).
+    public var scoring: RetrievalScoring?
 
     /// The file the spec was read from, for error messages (not part of the YAML).
     public var sourcePath: String = ""
@@ -267,7 +277,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, type, format, columns, labels
         case labelsFile = "labels_file", labelMap = "label_map", metrics
-        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head"
+        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring
     }
 
     public init(from decoder: Decoder) throws {
@@ -287,6 +297,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         languages = try c.decodeIfPresent([String].self, forKey: .languages)
         builtin = try c.decodeIfPresent(BuiltinTaskSpec.self, forKey: .builtin)
         sharesHead = try c.decodeIfPresent(String.self, forKey: .sharesHead)
+        scoring = try c.decodeIfPresent(RetrievalScoring.self, forKey: .scoring)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -305,6 +316,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(languages, forKey: .languages)
         try c.encodeIfPresent(builtin, forKey: .builtin)
         try c.encodeIfPresent(sharesHead, forKey: .sharesHead)
+        try c.encodeIfPresent(scoring, forKey: .scoring)
     }
 
     /// Reads and checks a spec file on its own (references to languages and files are checked by
@@ -345,6 +357,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
             if stem != name { throw error("name", "'\(name)' does not match the file name '\(stem)'") }
         }
         guard !metrics.isEmpty else { throw error("metrics", "at least one metric is required") }
+        if scoring != nil && type != .retrieval { throw error("scoring", "only retrieval tasks choose a scoring; this task is \(type.rawValue)") }
         for (i, m) in metrics.enumerated() where !type.allowedMetrics.contains(m) {
             throw error("metrics[\(i)]", "'\(m)' is not a metric for \(type.rawValue) (expected one of: \(type.allowedMetrics.sorted().joined(separator: ", ")))")
         }

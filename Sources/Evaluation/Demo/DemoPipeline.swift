@@ -63,7 +63,7 @@ public enum DemoPipeline {
         }
         let counts = try settings.pairs.write(sources: settings.classificationTasks.map { catalog.tasks[$0]! }, languages: split.training,
                                               registry: catalog.languages, dataRoot: dataRoot, specFolder: specFolder)
-        log("label matching: \(counts[.train] ?? 0) training pairs (description, text) from \(settings.classificationTasks.joined(separator: ", "))")
+        log("label matching (\(settings.pairs.scoring.rawValue)): \(counts[.train] ?? 0) training pairs from \(settings.classificationTasks.joined(separator: ", "))")
 
         // Train.
         let experiment = try ExperimentLoader.decode(yaml: settings.experimentYAML(split: split, dataRoot: dataRoot.path), file: "demo")
@@ -78,7 +78,9 @@ public enum DemoPipeline {
         guard let checkpoint = store.existing("best") ?? store.existing("last") else {
             throw FileError(path: store.root.path, "training wrote no checkpoint")
         }
-        try LabelMatchingConversion.convert(checkpoint: checkpoint.appendingPathComponent("model"), head: settings.pairs.taskName)
+        if settings.pairs.scoring == .crossEncoder {
+            try LabelMatchingConversion.convert(checkpoint: checkpoint.appendingPathComponent("model"), head: settings.pairs.taskName)
+        }
 
         // Evaluate: the trained tasks in their training and held-out languages, then the held-out task everywhere.
         var eval = EvaluationOptions()
@@ -136,8 +138,14 @@ public enum DemoPipeline {
         case .description: labelWording = "label text: the English description"
         case .name: labelWording = "label text: the label's name"
         }
-        md += "Held-out task `\(settings.heldOutTask)`: never trained; scored through the label-matching head, trained on "
-        md += "(label text, text) pairs of \(settings.classificationTasks.joined(separator: ", ")) (\(labelWording)), by ranking its labels' texts the same way. "
+        let scoringWording: String
+        switch settings.pairs.scoring {
+        case .crossEncoder: scoringWording = "a cross-encoder (TARS) trained on (label text, text) pairs"
+        case .pooled: scoringWording = "a dual encoder (mean-pooled vectors) trained contrastively to embed each text next to its label text, with the batch's other label texts as negatives,"
+        case .lateInteraction: scoringWording = "a dual encoder scored by late interaction (ColBERT MaxSim over token vectors), trained contrastively to score each text highest with its label text, with the batch's other label texts as negatives,"
+        }
+        md += "Held-out task `\(settings.heldOutTask)`: never trained; scored through label matching, \(scoringWording) of "
+        md += "\(settings.classificationTasks.joined(separator: ", ")) (\(labelWording)), by ranking its labels' texts the same way. "
         md += "Its in-language column is the training languages (the task is unseen, the languages are not).\n\n"
         md += "Scores ×100 (\(Set(table.metric.values).sorted().joined(separator: ", "))); majority = the share of the most frequent gold "
         md += "label (tag, for tagging) in the same evaluation examples, averaged over the group's languages.\n\n"

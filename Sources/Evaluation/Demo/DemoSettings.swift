@@ -28,7 +28,12 @@ public struct DemoSettings: Sendable {
     public var temperature = 2.0
     /// Label matching pairs each text with label names in its own language where CLDR has them (months,
     /// weekdays), else with the English descriptions; the held-out task is scored the same way.
-    public var pairs: LabelMatchingPairs = { var p = LabelMatchingPairs(); p.labelText = .localized; return p }()
+    public var pairs: LabelMatchingPairs = {
+        var p = LabelMatchingPairs()
+        p.labelText = .localized
+        p.scoring = .lateInteraction
+        return p
+    }()
 
     public var probeShots = [1, 2, 4, 8, 16]
     public var probeSeeds = 3

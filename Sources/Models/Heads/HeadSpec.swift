@@ -16,6 +16,9 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
     case multipleChoice = "multiple_choice"
     /// Sentence embeddings (pooled, L2-normalized) trained with a symmetric in-batch InfoNCE loss.
     case embedding
+    /// Late interaction (ColBERT MaxSim) over normalized token vectors, trained with an in-batch InfoNCE
+    /// loss from queries to documents; scores label texts against texts for dual-encoder label matching.
+    case lateInteraction = "late_interaction"
     /// TARS-style label matching: a binary classifier over "label [SEP] text" pairs; prediction is the
     /// best-scoring label, so tasks never trained on can be scored from their label names.
     case labelMatching = "label_matching"
@@ -72,7 +75,7 @@ public struct HeadSpec: Codable, Equatable, Sendable {
         case .sequenceClassification, .pairClassification, .tokenTagging: return labels.count
         case .regression, .multipleChoice, .labelMatching: return 1
         case .spanQA: return 2
-        case .embedding: return 0
+        case .embedding, .lateInteraction: return 0
         case .mlm: return 0
         }
     }
@@ -90,7 +93,7 @@ public struct HeadSpec: Codable, Equatable, Sendable {
             guard maxAnswerLength >= 1 else { throw ConfigError(key: key + ".max_answer_length", "must be positive") }
         case .multipleChoice:
             guard numChoices >= 2 else { throw ConfigError(key: key + ".num_choices", "must be at least 2") }
-        case .embedding:
+        case .embedding, .lateInteraction:
             guard temperature > 0 else { throw ConfigError(key: key + ".temperature", "must be positive") }
         case .regression, .labelMatching, .mlm: break
         }

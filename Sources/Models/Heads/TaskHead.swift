@@ -37,6 +37,8 @@ public enum TaskHeads {
             return try MultipleChoiceHead(spec, hiddenSize: hiddenSize, store: store, initializerRange: initializerRange)
         case .embedding:
             return EmbeddingHead(spec)
+        case .lateInteraction:
+            return LateInteractionHead(spec)
         case .labelMatching:
             return try LabelMatchingHead(spec, hiddenSize: hiddenSize, store: store, initializerRange: initializerRange)
         case .mlm:

@@ -101,6 +101,15 @@ public final class MultiTaskModel {
         return try head.predict(HeadInput(hidden: hidden, attentionMask: batch.attentionMask, candidateMask: candidateMask))
     }
 
+    /// A late-interaction head's normalized token vectors per sequence (the tokens `candidateMask` marks).
+    public func tokenVectors(head name: String, batch: TokenBatch, candidateMask: [Int32]?) throws -> [[[Float]]] {
+        guard let head = try self.head(name) as? LateInteractionHead else {
+            throw ConfigError(key: "head", "\"\(name)\" is not a late-interaction head")
+        }
+        let hidden = try encode(batch, training: false)
+        return try head.tokenVectors(HeadInput(hidden: hidden, attentionMask: batch.attentionMask, candidateMask: candidateMask))
+    }
+
     /// Label-matching predictions: `labelsPerText` consecutive pairs per text.
     public func predictLabelMatching(head name: String, batch: TokenBatch, labelsPerText: Int) throws -> HeadPrediction {
         guard let head = try self.head(name) as? LabelMatchingHead else {

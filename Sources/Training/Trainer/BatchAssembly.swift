@@ -12,7 +12,11 @@ public enum BatchAssembly {
     /// The batch of `examples` (in order) and its targets. MLM targets are drawn from `masking`:
     /// BERT's recipe, 15% of maskable tokens chosen, of which 80% become the mask token, 10% a random
     /// token and 10% stay; at least one token per batch is chosen so the loss is defined.
+    /// Retrieval batches hold the n sources, then their n partners (the embedding head's in-batch contrastive layout).
     public static func make(_ examples: [EncodedExample], pad: Int32, masking: MaskingTokens?, random: inout RandomStream) -> (TokenBatch, HeadTargets) {
+        if case .partner? = examples.first?.target {
+            return (TokenBatch(sequences: examples.map(\.ids) + partners(examples).map(\.ids), pad: pad), .parallelPairs)
+        }
         let hasTypes = examples.contains { $0.typeIDs != nil }
         var batch = TokenBatch(sequences: examples.map(\.ids),
                                tokenTypes: hasTypes ? examples.map { $0.typeIDs ?? [Int32](repeating: 0, count: $0.ids.count) } : nil,
@@ -29,6 +33,8 @@ public enum BatchAssembly {
                 if case .tags(let row) = ex.target { for (j, tag) in row.enumerated() { tags[i * t + j] = tag } }
             }
             return (batch, .tokenClasses(tags))
+        case .partner?:
+            preconditionFailure("handled above")
         case .maskedLM?, nil:
             guard let masking else { preconditionFailure("masked-LM batch without a mask token") }
             var labels = [Int32](repeating: EncodedExample.ignoreIndex, count: examples.count * t)
@@ -49,6 +55,26 @@ public enum BatchAssembly {
             }
             return (batch, .tokenClasses(labels))
         }
+    }
+
+    static func partners(_ examples: [EncodedExample]) -> [(ids: [Int32], maskable: [Bool])] {
+        examples.map {
+            guard case .partner(let ids, let maskable) = $0.target else { preconditionFailure("a retrieval batch mixed with another task's examples") }
+            return (ids, maskable)
+        }
+    }
+
+    /// For a retrieval batch (sources, then partners, padded to `length`): 1 on the tokens that are not
+    /// special tokens, which a late-interaction head matches. nil for every other batch.
+    public static func matchingMask(_ examples: [EncodedExample], length: Int) -> [Int32]? {
+        guard case .partner? = examples.first?.target else { return nil }
+        var mask: [Int32] = []
+        mask.reserveCapacity(2 * examples.count * length)
+        for row in examples.map(\.maskable) + partners(examples).map(\.maskable) {
+            mask += row.map { $0 ? 1 : 0 }
+            mask += [Int32](repeating: 0, count: length - row.count)
+        }
+        return mask
     }
 
     static func firstMaskable(_ examples: [EncodedExample]) -> (Int, Int)? {

@@ -3,7 +3,7 @@ import Foundation
 /// The dev metrics the trainer computes for model selection and the training log (the Evaluation
 /// module, which depends on this one, has the full set with confidence intervals).
 public enum DevMetrics {
-    public static let supported: Set<String> = ["accuracy", "macro_f1", "micro_f1", "mse", "pearson", "spearman", "mlm_accuracy", "perplexity"]
+    public static let supported: Set<String> = ["accuracy", "macro_f1", "micro_f1", "mse", "pearson", "spearman", "mlm_accuracy", "perplexity", "mrr"]
 
     public static func higherIsBetter(_ metric: String) -> Bool { !(metric == "mse" || metric == "perplexity") }
 
@@ -31,6 +31,16 @@ public enum DevMetrics {
             sum += denominator > 0 ? 2 * t / denominator : 0
         }
         return sum / Double(classes.count)
+    }
+
+    /// The rank (1 = best) of each query's own candidate `gold[i]` by its row of `scores` [query][candidate];
+    /// a tie counts against it.
+    public static func retrievalRanks(scores: [[Float]], gold: [Int]) -> [Int] {
+        precondition(scores.count == gold.count)
+        return scores.indices.map { i in
+            let row = scores[i], own = row[gold[i]]
+            return 1 + row.indices.filter { $0 != gold[i] && row[$0] >= own }.count
+        }
     }
 
     public static func mse(predicted: [Double], gold: [Double]) -> Double {

@@ -19,6 +19,9 @@ public struct EncodedExample: Sendable, Equatable {
         case tags([Int32])
         /// Masked LM: targets are drawn when the batch is made.
         case maskedLM
+        /// Retrieval: the token ids of the sequence this one should embed next to (its translation); the
+        /// batch's other partners are its negatives.
+        case partner(ids: [Int32], maskable: [Bool])
     }
 
     public static let ignoreIndex: Int32 = -100
@@ -51,6 +54,10 @@ public struct EncodedTask {
                 let e = try tokenizer.encode(pair: a, b, state: state)
                 out.append(EncodedExample(ids: e.ids.map(Int32.init), typeIDs: e.typeIDs.map(Int32.init),
                                           target: try target(ex, spec, labels, where_), maskable: e.specialTokensMask.map { !$0 }))
+            case (.retrieval, .translation(let source, let translation)):
+                let a = try tokenizer.encode(source, state: state), b = try tokenizer.encode(translation, state: state)
+                out.append(EncodedExample(ids: a.ids.map(Int32.init), typeIDs: nil, target: .partner(ids: b.ids.map(Int32.init), maskable: b.specialTokensMask.map { !$0 }),
+                                          maskable: a.specialTokensMask.map { !$0 }))
             case (.tagging, .tagged(let tagged)):
                 guard let labels else { throw ConfigError(file: spec.sourcePath, key: "labels", "a tagging task needs labels") }
                 let e = try tokenizer.encode(words: tagged.words, state: state)

@@ -28,7 +28,7 @@ public struct TaskCatalog: Sendable {
     }
 
     /// Task types the trainer has batches, losses and dev metrics for.
-    public static let trainableTypes: Set<TaskType> = [.classification, .pairClassification, .regression, .tagging, .mlm]
+    public static let trainableTypes: Set<TaskType> = [.classification, .pairClassification, .regression, .tagging, .mlm, .retrieval]
 
     /// Checks the experiment against the catalog (names, languages, trainable types, selection metrics)
     /// and returns the task specs in experiment order.
@@ -73,7 +73,7 @@ public struct TaskCatalog: Sendable {
         case .mlm: kind = .mlm
         case .spanQA: kind = .spanQA
         case .multipleChoice: kind = .multipleChoice
-        case .retrieval: kind = .embedding
+        case .retrieval: kind = spec.scoring == .lateInteraction ? .lateInteraction : .embedding
         }
         return HeadSpec(name: headName(spec), kind: kind, labels: labels?.names ?? [])
     }

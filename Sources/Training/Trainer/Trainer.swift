@@ -179,7 +179,9 @@ public final class Trainer {
             masking = nil
         }
 
-        let maxBatch = max(e.optimization.batchSize, e.evaluation.batchSize)
+        // A retrieval batch encodes its sources and their partners together.
+        let perBatch = specs.contains { $0.type == .retrieval } ? 2 * e.optimization.batchSize : e.optimization.batchSize
+        let maxBatch = max(perBatch, e.evaluation.batchSize)
         model = try ModelSetup.build(e, tokenizer: tokenizer, heads: headSpecs, maxBatch: maxBatch)
         let layers = model.config.encoder.numLayers
         if e.strategy.kind == .freezeLower && e.strategy.freezeLayers > layers {
@@ -313,9 +315,11 @@ public final class Trainer {
             for part in parts {
                 let task = tasks[part.task]
                 let indices = state.iterators[part.task].next(batch: part.count)
-                let (batch, targets) = BatchAssembly.make(indices.map { task.train[$0] }, pad: pad, masking: masking, random: &state.masking)
+                let chosen = indices.map { task.train[$0] }
+                let (batch, targets) = BatchAssembly.make(chosen, pad: pad, masking: masking, random: &state.masking)
                 scale.prepare(weight: Float(part.count) / Float(o.batchSize * o.gradAccumulation), store: store)
-                let loss = try model.loss(head: task.headName, batch: batch, targets: targets, training: true, backward: true)
+                let loss = try model.loss(head: task.headName, batch: batch, targets: targets,
+                                          candidateMask: BatchAssembly.matchingMask(chosen, length: batch.length), training: true, backward: true)
                 lossSum[task.spec.name, default: 0] += Double(loss)
                 lossCount[task.spec.name, default: 0] += 1
                 examples[task.spec.name, default: 0] += part.count
@@ -443,6 +447,46 @@ public final class Trainer {
             }
             out["mlm_accuracy"] = masked > 0 ? Double(right) / Double(masked) : .nan
             out["perplexity"] = masked > 0 ? exp(lossTotal / Double(masked)) : .nan
+        case .retrieval:
+            // Each dev source retrieves its partner among the language's distinct dev partners (XTREME's Tatoeba
+            // protocol; distinct, because label-matching data pairs many texts with the same label text).
+            var candidates: [(ids: [Int32], maskable: [Bool])] = [], index: [[Int32]: Int] = [:], gold: [Int] = []
+            for ex in examples {
+                guard case .partner(let ids, let maskable) = ex.target else { continue }
+                if index[ids] == nil { index[ids] = candidates.count; candidates.append((ids, maskable)) }
+                gold.append(index[ids]!)
+            }
+            let sources = examples.map { (ids: $0.ids, maskable: $0.maskable) }
+            let late = model.headSpecs.first { $0.name == task.headName }?.kind == .lateInteraction
+            func batches(_ sequences: [(ids: [Int32], maskable: [Bool])]) -> [(TokenBatch, [Int32])] {
+                stride(from: 0, to: sequences.count, by: size).map { start in
+                    let slice = sequences[start..<min(sequences.count, start + size)]
+                    let batch = TokenBatch(sequences: slice.map(\.ids), pad: pad)
+                    let mask = slice.flatMap { $0.maskable.map { $0 ? Int32(1) : 0 } + [Int32](repeating: 0, count: batch.length - $0.maskable.count) }
+                    return (batch, mask)
+                }
+            }
+            let scores: [[Float]]
+            if late {
+                var q: [[[Float]]] = [], d: [[[Float]]] = []
+                for (batch, mask) in batches(sources) { q += try model.tokenVectors(head: task.headName, batch: batch, candidateMask: mask) }
+                for (batch, mask) in batches(candidates) { d += try model.tokenVectors(head: task.headName, batch: batch, candidateMask: mask) }
+                scores = q.map { query in d.map { LateInteractionHead.score(query: query, document: $0) } }
+            } else {
+                func embed(_ sequences: [(ids: [Int32], maskable: [Bool])]) throws -> [[Float]] {
+                    try batches(sequences).flatMap { batch, _ -> [[Float]] in
+                        guard case .embeddings(let e) = try model.predict(head: task.headName, batch: batch) else {
+                            throw ConfigError(key: "tasks", "task '\(task.spec.name)': head '\(task.headName)' does not embed")
+                        }
+                        return e
+                    }
+                }
+                let a = try embed(sources), b = try embed(candidates)
+                scores = a.map { u in b.map { v in zip(u, v).reduce(0) { $0 + $1.0 * $1.1 } } }
+            }
+            let ranks = DevMetrics.retrievalRanks(scores: scores, gold: gold)
+            out["accuracy"] = ranks.isEmpty ? .nan : Double(ranks.filter { $0 == 1 }.count) / Double(ranks.count)
+            out["mrr"] = ranks.isEmpty ? .nan : ranks.map { 1 / Double($0) }.reduce(0, +) / Double(ranks.count)
         default:
             break
         }

@@ -49,7 +49,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Examples per task and language (default: the experiment's max_eval_examples; 0 = all).") var maxExamples: Int?
     @Option(help: "Sequences per forward pass (default: the experiment's evaluation batch size).") var batchSize: Int?
     @Option(help: "Bootstrap resamples for the confidence intervals.") var resamples = 1000
-    @Option(help: "Retrieval: pool this layer's output (0 = embeddings; default the last).") var layer: Int?
+    @Option(help: "Retrieval and dual-encoder label matching: pool this layer's output (0 = embeddings; default the last).") var layer: Int?
     @Option(help: "Retrieval: pooling, mean or cls.") var pooling = "mean"
     @Option(help: "Label matching: what stands for a label: name, description, or localized (month and weekday names in the text's language for the built-in dates tasks, else the description).") var labelText = "name"
 
