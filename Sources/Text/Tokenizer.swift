@@ -408,7 +408,8 @@ public struct Tokenizer: Sendable {
             case .text:
                 out.reserveCapacity(out.count + 2 * state.words.count)
                 state.text.bytes.withUnsafeBufferPointer { bytes in
-                    for w in state.words {
+                state.words.withUnsafeBufferPointer { words in
+                    for w in words {
                         let ws = Int(w.start), we = Int(w.end)
                         if ws >= we { continue }
                         let h = ByteSpanTable.hash(bytes.baseAddress! + ws, we - ws)
@@ -425,15 +426,16 @@ public struct Tokenizer: Sendable {
                         }
                         tokens.removeAll()
                         model.encode(UnsafeBufferPointer(rebasing: bytes[ws..<we]), into: &tokens, scratch: modelScratch)
-                        out.append(contentsOf: tokens.ids)
+                        tokens.ids.withUnsafeBufferPointer { out.append(contentsOf: $0) }
                         if cache.count >= limit {
                             cache.removeAll(); cacheStart.removeAll(keepingCapacity: true); cacheIDs.removeAll(keepingCapacity: true)
                         }
                         if cacheStart.isEmpty { cacheStart.append(0) }
                         _ = cache.insertAbsent(bytes.baseAddress! + ws, we - ws, hash: h)
-                        cacheIDs.append(contentsOf: tokens.ids)
+                        tokens.ids.withUnsafeBufferPointer { cacheIDs.append(contentsOf: $0) }
                         cacheStart.append(Int32(cacheIDs.count))
                     }
+                }
                 }
             }
         }
