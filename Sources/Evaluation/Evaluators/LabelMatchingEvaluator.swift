@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Platform
 import Text
+import Training
 
 /// What stands for a label in a label-matching pair.
 public enum LabelText: String, Codable, Sendable, CaseIterable {
@@ -138,7 +139,7 @@ public enum LabelMatchingEvaluator {
             for start in stride(from: 0, to: strings.count, by: step) {
                 let encoded = try strings[start..<min(strings.count, start + step)].map { try tok.encode($0, state: state) }
                 let batch = TokenBatch(sequences: encoded.map { $0.ids.map(Int32.init) }, pad: Int32(model.config.padTokenId))
-                let mask = encoded.flatMap { e in e.specialTokensMask.map { $0 ? Int32(0) : 1 } + [Int32](repeating: 0, count: batch.length - e.count) }
+                let mask = BatchAssembly.paddedMask(encoded.map { $0.specialTokensMask.map { !$0 } }, length: batch.length)
                 out += try model.tokenVectors(head: head, batch: batch, candidateMask: mask)
             }
             return out

@@ -68,9 +68,14 @@ public enum BatchAssembly {
     /// special tokens, which a late-interaction head matches. nil for every other batch.
     public static func matchingMask(_ examples: [EncodedExample], length: Int) -> [Int32]? {
         guard case .partner? = examples.first?.target else { return nil }
+        return paddedMask(examples.map(\.maskable) + partners(examples).map(\.maskable), length: length)
+    }
+
+    /// One row of flags per sequence as a batch's N·T mask: 1 where the flag is set, 0 elsewhere and on padding.
+    public static func paddedMask(_ rows: [[Bool]], length: Int) -> [Int32] {
         var mask: [Int32] = []
-        mask.reserveCapacity(2 * examples.count * length)
-        for row in examples.map(\.maskable) + partners(examples).map(\.maskable) {
+        mask.reserveCapacity(rows.count * length)
+        for row in rows {
             mask += row.map { $0 ? 1 : 0 }
             mask += [Int32](repeating: 0, count: length - row.count)
         }

@@ -462,8 +462,7 @@ public final class Trainer {
                 stride(from: 0, to: sequences.count, by: size).map { start in
                     let slice = sequences[start..<min(sequences.count, start + size)]
                     let batch = TokenBatch(sequences: slice.map(\.ids), pad: pad)
-                    let mask = slice.flatMap { $0.maskable.map { $0 ? Int32(1) : 0 } + [Int32](repeating: 0, count: batch.length - $0.maskable.count) }
-                    return (batch, mask)
+                    return (batch, BatchAssembly.paddedMask(slice.map(\.maskable), length: batch.length))
                 }
             }
             let scores: [[Float]]
