@@ -160,7 +160,7 @@ public enum OutputPolicy {
             }
             try refuseInsideOwnedFolder(path, flag: flag)
             guard force else {
-                throw OutputRefusal(path: path, "a file is already there (Polyglot replaces files only inside its own run and export folders); choose another \(flag), or add --force to replace it")
+                throw OutputRefusal(path: path, "a file is already there, not known as one Polyglot wrote; choose another \(flag), or add --force to replace it")
             }
         default:
             break

@@ -29,6 +29,14 @@ struct Polyglot: ParsableCommand {
             try StandardStreams.finish()
         } catch let error as PolyglotError {
             fail(error)
+        } catch let error where exitCode(for: error) == .success {
+            // --help and --version: their text goes through the same checked output.
+            let message = fullMessage(for: error)
+            do {
+                if !message.isEmpty { try say(message) }
+                try StandardStreams.finish()
+            } catch { fail(error) }
+            Foundation.exit(0)
         } catch {
             exit(withError: error)
         }

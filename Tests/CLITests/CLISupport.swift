@@ -7,8 +7,10 @@ enum CLI {
     /// The package root, from this file's path (Tests/CLITests/<file>).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `make test` builds the binary with the tests (`swift build -c release --build-tests`).
+    /// `make test` builds the binary with the tests (`swift build -c release --build-tests`);
+    /// POLYGLOT_CLI_BINARY runs the battery against another build.
     static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["POLYGLOT_CLI_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
         #if DEBUG
         let config = "debug"
         #else
@@ -87,6 +89,15 @@ enum CLI {
         let o = try CLI.run(["train", experiment.path, "--output", run.path] + specs)
         try #require(o.status == 0, "training the tiny run failed: \(o.stderr)")
         return run
+    }
+
+    /// A character device to aim outputs at. As root, a node of its own in `folder` with /dev/null's numbers
+    /// (1, 3): a command that wrongly replaced it would replace this node, never the system's /dev/null (nil when
+    /// root may not create device nodes). Otherwise /dev/null itself, which only root could replace.
+    static func deviceNode(in folder: URL) -> String? {
+        guard geteuid() == 0 else { return "/dev/null" }
+        let path = folder.appendingPathComponent("null-device").path
+        return mknod(path, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0 ? path : nil
     }
 
     /// Every file below `folder` (relative path → bytes), links and special files by their kind: a snapshot

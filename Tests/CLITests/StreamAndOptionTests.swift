@@ -19,6 +19,8 @@ import Testing
             ["info", "--json"],
             ["data", "show", "cldr-dates-month", "--lang", "en", "-n", "2"] + CLI.specs,
             ["data", "check", "cldr-dates-month"] + CLI.specs,
+            ["--help"],
+            ["eval", "--help"],
         ]
         for arguments in commands {
             // The command works with a writable output...

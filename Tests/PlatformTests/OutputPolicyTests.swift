@@ -20,6 +20,15 @@ import Testing
         FileManager.default.contents(atPath: url.path).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// A character device: as root a node of its own in `folder` (/dev/null's numbers), so that a regression could
+    /// only replace that node, never the system's /dev/null; otherwise /dev/null, which only root could replace.
+    static func device(in folder: URL) throws -> URL {
+        guard geteuid() == 0 else { return URL(fileURLWithPath: "/dev/null") }
+        let url = folder.appendingPathComponent("null-device")
+        try #require(mknod(url.path, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0, "cannot create a device node to test against")
+        return url
+    }
+
     static func refusal(_ body: () throws -> Void) -> OutputRefusal? {
         do { try body() } catch let e as OutputRefusal { return e } catch { return nil }
         return nil
@@ -36,7 +45,7 @@ import Testing
         #expect(PathEntry(path: link.path) == .symbolicLink)
         #expect(PathEntry(path: fifo.path) == .fifo)
         #expect(PathEntry(path: dir.path) == .folder)
-        #expect(PathEntry(path: "/dev/null") == .characterDevice)
+        #expect(PathEntry(path: try Self.device(in: dir).path) == .characterDevice)
         #expect(PathEntry(path: dir.appendingPathComponent("none").path) == .missing)
         #expect(PathEntry(path: file.appendingPathComponent("below-a-file").path) == .missing)
     }
@@ -111,17 +120,18 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: fileLink.path, withDestinationPath: dir.appendingPathComponent("kept").path)
         let fifo = dir.appendingPathComponent("fifo")
         #expect(mkfifo(fifo.path, 0o644) == 0)
+        let device = try Self.device(in: dir).path
         for force in [false, true] {
             #expect(Self.refusal { try OutputPolicy.writeFolder(["a": Data()], to: link.path, kind: "k", force: force) }?.reason.hasPrefix("is a symbolic link") == true)
             #expect(Self.refusal { try OutputPolicy.writeFile(Data(), to: fileLink.path, force: force) }?.reason.hasPrefix("is a symbolic link") == true)
             #expect(Self.refusal { try OutputPolicy.writeFile(Data(), to: fifo.path, force: force) }?.reason.hasPrefix("is a FIFO") == true)
-            #expect(Self.refusal { try OutputPolicy.writeFile(Data(), to: "/dev/null", force: force) }?.reason.hasPrefix("is a character device") == true)
-            #expect(Self.refusal { try OutputPolicy.writeFolder(["a": Data()], to: "/dev/null", kind: "k", force: force) } != nil)
+            #expect(Self.refusal { try OutputPolicy.writeFile(Data(), to: device, force: force) }?.reason.hasPrefix("is a character device") == true)
+            #expect(Self.refusal { try OutputPolicy.writeFolder(["a": Data()], to: device, kind: "k", force: force) } != nil)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
         #expect(Self.read(dir.appendingPathComponent("kept")) == "keep")
         #expect(PathEntry(path: link.path) == .symbolicLink && PathEntry(path: fifo.path) == .fifo)
-        #expect(PathEntry(path: "/dev/null") == .characterDevice)
+        #expect(PathEntry(path: device) == .characterDevice)
     }
 
     @Test func anExistingFileNeedsForceAndTheInputIsNeverReplaced() throws {
@@ -164,13 +174,15 @@ import Testing
         try Self.put("x", sub.appendingPathComponent("inside"))
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: sub.appendingPathComponent("inside").path)
         #expect(mkfifo(fifo.path, 0o644) == 0)
-        for url in [sub, link, fifo, URL(fileURLWithPath: "/dev/null")] {
+        let device = try Self.device(in: dir)
+        for url in [sub, link, fifo, device] {
             #expect(throws: AtomicFile.WriteError.self) { try AtomicFile.write(Data("y".utf8), to: url) }
         }
         #expect(Self.read(sub.appendingPathComponent("inside")) == "x")
         #expect(PathEntry(path: link.path) == .symbolicLink && PathEntry(path: fifo.path) == .fifo)
         // No temporary files left behind.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["fifo", "link", "sub"])
+        #expect(PathEntry(path: device.path) == .characterDevice)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { $0 != "null-device" } == ["fifo", "link", "sub"])
         #expect(throws: FileError.self) { try AtomicDirectory.write(["a": Data()], to: link) }
         #expect(throws: FileError.self) { try AtomicDirectory.write(["a": Data()], to: sub.appendingPathComponent("inside")) }
     }
