@@ -82,5 +82,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Text", "Platform"], swiftSettings: common),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Data", "Engine", "Platform"], swiftSettings: common),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Platform"], swiftSettings: common),
+        // Runs the built `polyglot` as a subprocess: the command-line battery (outputs, failed writes, option ranges).
+        .testTarget(name: "CLITests", dependencies: ["Platform"], swiftSettings: common),
     ]
 )

@@ -29,3 +29,10 @@ public struct ConfigError: PolyglotError, Equatable {
     }
     public var description: String { (file.map { "\($0): " } ?? "") + "\(key): " + message }
 }
+
+extension ConfigError {
+    /// A layer option outside a loaded model's 0 (embeddings)...layers, checked once the model is known.
+    public static func layerOutOfRange(_ layer: Int, layers: Int, flag: String = "--layer") -> ConfigError {
+        ConfigError(key: flag, "\(layer) is outside 0...\(layers): the model has \(layers) layer\(layers == 1 ? "" : "s") (0 = embeddings)")
+    }
+}

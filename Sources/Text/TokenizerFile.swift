@@ -62,7 +62,8 @@ extension Tokenizer {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted]
             try AtomicFile.write(try enc.encode(side), to: sideURL)
-        } else if FileManager.default.fileExists(atPath: sideURL.path) {
+        } else if PathEntry(path: sideURL.path) == .file {
+            // A stale sidecar of an earlier ICU tokenizer at this path; only a regular file is ever removed.
             try? FileManager.default.removeItem(at: sideURL)
         }
     }

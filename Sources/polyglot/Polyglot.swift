@@ -19,10 +19,27 @@ struct Polyglot: ParsableCommand {
     static func main() {
         let missing = String(cString: polyglot_missing_cpu_features())
         if !missing.isEmpty {
-            FileHandle.standardError.write(Data("error: this build of polyglot needs CPU extensions this machine lacks (\(missing)); rebuild with POLYGLOT_TARGET_CPU=x86-64 (see README)\n".utf8))
+            StandardStreams.error.record("error: this build of polyglot needs CPU extensions this machine lacks (\(missing)); rebuild with POLYGLOT_TARGET_CPU=x86-64 (see README)\n")
             Foundation.exit(1)
         }
-        main(nil)
+        // As ParsableCommand.main, plus the end-of-command check of standard output and standard error.
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+            try StandardStreams.finish()
+        } catch let error as PolyglotError {
+            fail(error)
+        } catch let error where exitCode(for: error) == .success {
+            // --help and --version: their text goes through the same checked output.
+            let message = fullMessage(for: error)
+            do {
+                if !message.isEmpty { try say(message) }
+                try StandardStreams.finish()
+            } catch { fail(error) }
+            Foundation.exit(0)
+        } catch {
+            exit(withError: error)
+        }
     }
 
     /// Subcommands, in the order `--help` lists them.
@@ -33,6 +50,21 @@ struct Polyglot: ParsableCommand {
 
 /// Prints an error the way every command does: one line on stderr, exit status 1.
 func fail(_ error: Error) -> Never {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    StandardStreams.error.record("error: \(error)\n")
     exit(1)
+}
+
+/// One line on standard output; a failed write throws (`standard output: cannot write: ...`).
+func say(_ line: String) throws {
+    try StandardStreams.output.line(line)
+}
+
+/// Text on standard output as is (no newline added).
+func sayText(_ text: String) throws {
+    try StandardStreams.output.write(text)
+}
+
+/// A progress line on standard error; a failure is recorded and ends the command with exit status 1.
+func note(_ line: String) {
+    StandardStreams.error.record(line + "\n")
 }

@@ -170,10 +170,10 @@ extension EngineBackedTests {
         let (model, tokenizer, json) = try ModelDirectory.load(TestPaths.miniLM, maxBatch: 1, maxLength: 16)
         _ = tokenizer
         try HFExport.write(model, tokenizerJSON: json, to: out)
-        // Exported again over an existing folder: replaced whole.
+        // Exported again over an existing export (its marker lists what it holds): replaced whole.
         try HFExport.write(model, tokenizerJSON: json, to: out)
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(names == ["config.json", "model.safetensors", "tokenizer.json"])
+        #expect(names == [OutputPolicy.markerName, "config.json", "model.safetensors", "tokenizer.json"])
         let rawConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("config.json"))) as! [String: Any]
         for key in ["model_type", "architectures", "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
                     "intermediate_size", "hidden_act", "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "pad_token_id"] {

@@ -26,9 +26,11 @@ public enum DemoPipeline {
         public init() {}
     }
 
-    public static func run(_ settings: DemoSettings, output: String?, locations: Locations = Locations(),
+    /// `output` (default `results/demo-seed<seed>-<UTC time>`) is a new run folder under the output policy: a new or
+    /// empty folder, or with `force` a folder of other files (none of them deleted); never an existing run.
+    public static func run(_ settings: DemoSettings, output: String?, force: Bool = false, locations: Locations = Locations(),
                            trainOptions: TrainOptions = TrainOptions(),
-                           log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> DemoOutcome {
+                           log: @escaping @Sendable (String) -> Void = { StandardStreams.output.record($0 + "\n") }) throws -> DemoOutcome {
         let catalog = try TaskCatalog.load(tasksDirectory: locations.tasksDirectory, languagesDirectory: locations.languagesDirectory)
         var covered: Set<String>? = nil
         for name in settings.allTasks {
@@ -48,28 +50,36 @@ public enum DemoPipeline {
         log("languages: \(split.training.count) training (\(split.training.joined(separator: " "))), \(split.heldOut.count) held out (\(split.heldOut.joined(separator: " ")))")
 
         // The run folder holds the generated task (data and specs) beside the trainer's files.
-        let provisional = try ExperimentLoader.decode(yaml: settings.experimentYAML(split: split, dataRoot: "."), file: "demo")
+        let provisional = try ExperimentLoader.decode(yaml: try settings.experimentYAML(split: split, dataRoot: "."), file: "demo")
         let path = output ?? RunFolder.defaultPath(for: provisional)
         let runURL = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
-        if FileManager.default.fileExists(atPath: runURL.appendingPathComponent("experiment.yaml").path) {
+        if PathEntry(path: runURL.appendingPathComponent("experiment.yaml").path) != .missing {
             throw FileError(path: runURL.path, "already holds a run; choose another --output")
         }
+        _ = try OutputPolicy.checkFolder(runURL.path, kind: RunFolder.outputKind, force: force)
         let dataRoot = runURL.appendingPathComponent("demo-data", isDirectory: true)
         let specFolder = dataRoot.appendingPathComponent("tasks", isDirectory: true)
         try FileManager.default.createDirectory(at: specFolder, withIntermediateDirectories: true)
         for name in settings.allTasks {
-            let source = URL(fileURLWithPath: catalog.tasks[name]!.sourcePath)
+            guard let spec = catalog.tasks[name] else { throw ConfigError(key: "tasks", "the demo needs task '\(name)', not found in \(locations.tasksDirectory)") }
+            let source = URL(fileURLWithPath: spec.sourcePath)
             try AtomicFile.write(try Data(contentsOf: source), to: specFolder.appendingPathComponent(source.lastPathComponent))
         }
-        let counts = try settings.pairs.write(sources: settings.classificationTasks.map { catalog.tasks[$0]! }, languages: split.training,
+        let sources = try settings.classificationTasks.map { name -> TaskSpec in
+            guard let spec = catalog.tasks[name] else { throw ConfigError(key: "tasks", "the demo needs task '\(name)', not found in \(locations.tasksDirectory)") }
+            return spec
+        }
+        let counts = try settings.pairs.write(sources: sources, languages: split.training,
                                               registry: catalog.languages, dataRoot: dataRoot, specFolder: specFolder)
         log("label matching (\(settings.pairs.scoring.rawValue)): \(counts[.train] ?? 0) training pairs from \(settings.classificationTasks.joined(separator: ", "))")
 
         // Train.
-        let experiment = try ExperimentLoader.decode(yaml: settings.experimentYAML(split: split, dataRoot: dataRoot.path), file: "demo")
+        let experiment = try ExperimentLoader.decode(yaml: try settings.experimentYAML(split: split, dataRoot: dataRoot.path), file: "demo")
         var options = trainOptions
         options.tasksDirectory = specFolder.path
         options.languagesDirectory = locations.languagesDirectory
+        // The folder passed the policy above; it now holds the generated task beside the run.
+        options.force = true
         let trained = try Trainer.start(experiment, experimentFile: nil, outputPath: runURL.path, options: options)
         log("trained: \(trained.results.steps) steps; best step \(trained.results.bestStep.map(String.init) ?? "–")")
 
@@ -89,7 +99,7 @@ public enum DemoPipeline {
         eval.resamples = settings.resamples
         eval.labelText = settings.pairs.labelText
         eval.tasks = settings.classificationTasks + settings.taggingTasks
-        log("evaluating \(eval.tasks!.joined(separator: ", ")) in \(split.training.count + split.heldOut.count) languages")
+        log("evaluating \((settings.classificationTasks + settings.taggingTasks).joined(separator: ", ")) in \(split.training.count + split.heldOut.count) languages")
         _ = try RunEvaluator.evaluate(run: runURL.path, options: eval)
         eval.tasks = [settings.heldOutTask]
         eval.languages = split.training + split.heldOut

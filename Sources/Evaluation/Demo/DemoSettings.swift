@@ -47,14 +47,14 @@ public struct DemoSettings: Sendable {
     public var allTasks: [String] { [mlmTask] + classificationTasks + taggingTasks + [heldOutTask] }
 
     /// The experiment the demo trains, as YAML (saved resolved in the run folder as experiment.yaml).
-    public func experimentYAML(split: DemoLanguageSplit, dataRoot: String) -> String {
+    public func experimentYAML(split: DemoLanguageSplit, dataRoot: String) throws -> String {
         func list(_ codes: [String]) -> String { "[" + codes.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         var tasks = ["  - {name: \(mlmTask), train_languages: \(list(split.training))}"]
         for t in classificationTasks + taggingTasks {
             tasks.append("  - {name: \(t), train_languages: \(list(split.training)), eval_languages: \(list(split.heldOut))}")
         }
         tasks.append("  - {name: \(pairs.taskName), train_languages: \(list(split.training))}")
-        let root = String(decoding: try! JSONSerialization.data(withJSONObject: [dataRoot], options: [.withoutEscapingSlashes]), as: UTF8.self)
+        let root = String(decoding: try JSONSerialization.data(withJSONObject: [dataRoot], options: [.withoutEscapingSlashes]), as: UTF8.self)
         return """
         name: \(name)
         seed: \(seed)

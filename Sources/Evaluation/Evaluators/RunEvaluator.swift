@@ -42,6 +42,12 @@ public enum RunEvaluator {
             if let s = catalog.tasks[n], let labels = try? LabelSet.of(s, dataRoot: dataRoot) { minBatch = max(minBatch, labels.count) }
         }
         let run = try TrainedRun(path: path, locations: o.locations, checkpoint: o.checkpoint, batchSize: o.batchSize, minBatch: minBatch)
+        let layers = run.model.config.encoder.numLayers
+        if let layer = o.retrieval.layer, !(0...layers).contains(layer) {
+            throw ConfigError.layerOutOfRange(layer, layers: layers)
+        }
+        if let size = o.batchSize, size < 1 { throw ConfigError(key: "--batch-size", "must be 1 or more, got \(size)") }
+        if let cap = o.maxExamples, cap < 0 { throw ConfigError(key: "--max-examples", "must be 0 or more (0 = all), got \(cap)") }
         let cap: Int? = o.maxExamples.map { $0 == 0 ? nil : $0 } ?? run.experiment.data.maxEvalExamples
         let seed = o.bootstrapSeed ?? run.experiment.seed
         var results: [TaskResults] = []

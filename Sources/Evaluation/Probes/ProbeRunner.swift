@@ -115,7 +115,11 @@ public enum ProbeRunner {
             let layers: [Int]
             switch o.layer {
             case .last: layers = [top]
-            case .index(let n): layers = [n]
+            case .index(let n):
+                guard (0...top).contains(n) else {
+                    throw ConfigError.layerOutOfRange(n, layers: top)
+                }
+                layers = [n]
             case .all: layers = Array(0...top)
             }
             let poolFeatures = try FeatureExtractor.features(model: run.model, examples: poolEncoded, layers: layers, pooling: o.pooling,

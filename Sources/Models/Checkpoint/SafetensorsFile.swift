@@ -85,7 +85,7 @@ public final class SafetensorsFile: @unchecked Sendable {
             switch e.dtype {
             case .f32:
                 // The mapping may leave the tensor unaligned for Float; memcpy does not care.
-                memcpy(dst.baseAddress!, src, n * 4)
+                if let d = dst.baseAddress, n > 0 { memcpy(d, src, n * 4) }
             case .f16:
                 for i in 0..<n { dst[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
             case .bf16:

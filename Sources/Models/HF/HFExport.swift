@@ -72,8 +72,16 @@ public enum HFExport {
         return ["config.json": try enc.encode(config), "model.safetensors": w.serialized(), "tokenizer.json": tokenizerJSON]
     }
 
-    public static func write(_ model: MultiTaskModel, tokenizerJSON: Data, classificationHead: String? = nil, to dir: URL) throws {
-        try AtomicDirectory.write(try files(model, tokenizerJSON: tokenizerJSON, classificationHead: classificationHead), to: dir)
+    /// The output kind export folders carry in their marker (`OutputPolicy`).
+    public static let outputKind = "hf-export"
+
+    /// Writes the export folder under the output policy: created, or replaced when it is an earlier export
+    /// holding only what Polyglot wrote; `force` writes into a foreign folder without deleting anything.
+    /// `inputs` (the model folder) are never replaced nor contained.
+    public static func write(_ model: MultiTaskModel, tokenizerJSON: Data, classificationHead: String? = nil, to dir: URL,
+                             force: Bool = false, inputs: [CommandInput] = []) throws {
+        let files = try files(model, tokenizerJSON: tokenizerJSON, classificationHead: classificationHead)
+        try OutputPolicy.writeFolder(files, to: dir.path, kind: outputKind, force: force, inputs: inputs)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,7 @@ public final class ProgressDisplay {
     private var drewBar = false
 
     public init(totalSteps: Int, startStep: Int = 0, interactive: Bool = isatty(1) != 0,
-                write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+                write: @escaping (String) -> Void = { StandardStreams.output.record($0) },
                 clock: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate }) {
         self.totalSteps = totalSteps
         self.interactive = interactive

@@ -23,15 +23,22 @@ public struct RunFolder: Sendable {
         return "\(resultsRoot)/\(experiment.name)-seed\(experiment.seed)-\(f.string(from: date))"
     }
 
-    /// Creates a new run folder; refuses one that already holds a run (resume it with `--resume` instead).
-    public static func create(at path: String) throws -> RunFolder {
+    /// The output kind of run folders (`OutputPolicy`).
+    public static let outputKind = "run"
+
+    /// Creates a new run folder under the output policy: a new or empty folder; a folder that already holds a
+    /// run is refused (resume it with `--resume` instead), so is a non-empty folder of other files unless
+    /// `force` (the run's files are then written among them, none of them deleted), and never a symbolic link,
+    /// device or file.
+    public static func create(at path: String, force: Bool = false) throws -> RunFolder {
         let url = URL(fileURLWithPath: path, isDirectory: true)
-        let fm = FileManager.default
-        if fm.fileExists(atPath: url.appendingPathComponent("experiment.yaml").path) {
+        if PathEntry(path: path) == .folder && PathEntry(path: url.appendingPathComponent("experiment.yaml").path) != .missing {
             throw FileError(path: path, "already holds a run; use --resume \(path) to continue it, or choose another --output")
         }
-        do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw FileError(path: path, "cannot create run folder: \(error.localizedDescription)")
+        if try OutputPolicy.checkFolder(path, kind: outputKind, force: force) == .create {
+            do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+                throw FileError(path: path, "cannot create run folder: \(error.localizedDescription)")
+            }
         }
         return RunFolder(url: url)
     }

@@ -13,7 +13,9 @@ public struct TrainOptions {
     public var dataRoot: String?
     /// Progress as a redrawn bar (nil: when standard output is a terminal).
     public var interactive: Bool?
-    public var write: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
+    public var write: (String) -> Void = { StandardStreams.output.record($0) }
+    /// `--force`: start the run in an existing folder holding other files (none of them deleted).
+    public var force = false
     public init() {}
 }
 
@@ -56,7 +58,7 @@ public final class Trainer {
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
-        let run = try RunFolder.create(at: outputPath)
+        let run = try RunFolder.create(at: outputPath, force: options.force)
         try run.writeExperiment(experiment)
         let tokenizer = try TokenizerSetup.prepare(experiment, examples: raw, run: run)
         let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,

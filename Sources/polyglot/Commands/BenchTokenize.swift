@@ -17,6 +17,11 @@ struct BenchTokenize: ParsableCommand {
     @Option(help: "Timed runs; the best is reported.") var runs = 3
     @Flag(help: "Print one JSON object.") var json = false
 
+    func validate() throws {
+        if let threads { try OptionRange.positive(threads, "--threads") }
+        try OptionRange.positive(runs, "--runs")
+    }
+
     func run() throws {
         do {
             Threads.configure(threads)
@@ -26,7 +31,7 @@ struct BenchTokenize: ParsableCommand {
             let bytes = lines.reduce(0) { $0 + $1.utf8.count }
             var best = Double.infinity
             var tokens = 0
-            for _ in 0..<max(1, runs) {
+            for _ in 0..<runs {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let ids = try tok.encodeIDsBatch(lines)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -38,9 +43,9 @@ struct BenchTokenize: ParsableCommand {
             if json {
                 let o: [String: Any] = ["mb_per_second": mbps, "tokens_per_second": tps, "megabytes": Double(bytes) / 1e6, "tokens": tokens,
                                         "sentences": lines.count, "threads": Threads.count, "seconds": best]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+                try say(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
             } else {
-                print(String(format: "polyglot threads=%d MB/s=%.2f tokens/s=%.0f (%.1f MB, %d tokens)", Threads.count, mbps, tps, Double(bytes) / 1e6, tokens))
+                try say(String(format: "polyglot threads=%d MB/s=%.2f tokens/s=%.0f (%.1f MB, %d tokens)", Threads.count, mbps, tps, Double(bytes) / 1e6, tokens))
             }
         } catch { fail(error) }
     }

@@ -32,14 +32,21 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Seed for weights, tokens and dropout.") var seed: UInt64 = 0
     @Flag(help: "Print one JSON object.") var json = false
 
+    func validate() throws {
+        for (value, flag) in [(layers, "--layers"), (dim, "--dim"), (heads, "--heads"), (ffn, "--ffn"), (seq, "--seq"),
+                              (batch, "--batch"), (steps, "--steps"), (threads, "--threads"), (blasThreads, "--blas-threads")] {
+            try OptionRange.positive(value, flag)
+        }
+        try OptionRange.atLeast(6, vocab, "--vocab", meaning: "5 special ids and one token")
+        try OptionRange.atLeast(0, warmup, "--warmup")
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw ValidationError("--dropout must be 0 or more and below 1, got \(dropout)") }
+    }
+
     func run() throws {
         do { try measure() } catch { fail(error) }
     }
 
     func measure() throws {
-        guard steps > 0, warmup >= 0, threads > 0, batch > 0, seq > 0 else {
-            throw ValidationError("steps, batch, seq and threads must be positive; warmup must not be negative")
-        }
         // Single-threaded OpenBLAS: the engine splits products across the pool itself (see Matmul.gemm).
         Threads.configure(threads, blasThreads: blasThreads)
         let config = EncoderConfig(vocabSize: vocab, hiddenSize: dim, numLayers: layers, numHeads: heads, intermediateSize: ffn,
@@ -53,7 +60,7 @@ struct BenchTrain: ParsableCommand {
         try store.assign(group: decay) { _ in true }
         let optimizer = try AdamW(store: store)
         var rng = RandomStream(seed: seed, name: "bench-tokens")
-        let ids = (0..<(batch * seq)).map { _ in Int32(5 + rng.nextInt(below: max(1, vocab - 5))) }
+        let ids = (0..<(batch * seq)).map { _ in Int32(5 + rng.nextInt(below: vocab - 5)) }
 
         var lastLoss: Float = 0
         func step() throws {
@@ -85,9 +92,9 @@ struct BenchTrain: ParsableCommand {
                            "steps": steps, "warmup": warmup, "dropout": Double(dropout)],
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try say(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "polyglot threads=%d params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
+            try say(String(format: "polyglot threads=%d params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
                          threads, Double(store.count) / 1e6, perStep * 1000, tokensPerSecond, gflops, Double(peak) / 1e9, allocations, lastLoss))
         }
     }

@@ -17,15 +17,20 @@ struct Compare: ParsableCommand {
     @Argument(help: "Run B.") var runB: String
     @Option(help: "Bootstrap resamples.") var resamples = 1000
     @Option(help: "Bootstrap seed.") var seed: UInt64 = 0
-    @Option(help: "Also write the comparison as JSON to this file.") var json: String?
+    @Option(help: "Also write the comparison as JSON to this file (a new file; an existing one only with --force).") var json: String?
+    @Flag(help: "Replace an existing --json file Polyglot did not write (never a link or a device).") var force = false
+
+    func validate() throws {
+        try OptionRange.positive(resamples, "--resamples")
+    }
 
     func run() throws {
         do {
-            guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
+            if let json { try OutputPolicy.checkFile(json, flag: "--json", force: force) }
             let c = try RunComparison.compare(ResultsLayout(path: runA), ResultsLayout(path: runB), resamples: resamples, seed: seed)
-            print(c.markdown(), terminator: "")
+            try sayText(c.markdown())
             if let json {
-                try AtomicFile.write(try ResultsJSON.encoder(pretty: true).encode(c), to: URL(fileURLWithPath: json))
+                try OutputPolicy.writeFile(try ResultsJSON.encoder(pretty: true).encode(c), to: json, flag: "--json", force: force)
             }
         } catch {
             fail(error)

@@ -37,7 +37,7 @@ struct DataCheckCommand: ParsableCommand {
     func run() throws {
         let languages: LanguageRegistry
         do { languages = try LanguageRegistry.load(directory: locations.languagesDir) } catch { fail(error) }
-        print("languages: \(languages.codes.count) specs in \(locations.languagesDir)")
+        try say("languages: \(languages.codes.count) specs in \(locations.languagesDir)")
         // Each spec is loaded on its own so one broken spec does not hide the others' results.
         var specs: [TaskSpec] = []
         var failures: [String] = []
@@ -61,23 +61,23 @@ struct DataCheckCommand: ParsableCommand {
         }
         let registry = TaskRegistry(tasks: all, directory: locations.tasksDir)
         for spec in specs {
-            print("\n\(spec.name)  (\(spec.type.rawValue), \(spec.format.rawValue), major metric \(spec.majorMetric))")
+            try say("\n\(spec.name)  (\(spec.type.rawValue), \(spec.format.rawValue), major metric \(spec.majorMetric))")
             do {
                 let summary = try DataCheck.run(task: spec, tasks: registry, languages: languages,
                                                 dataRoot: locations.resolvedDataRoot) { s in
-                    print("  " + DataReport.line(s, type: spec.type))
+                    StandardStreams.output.record("  " + DataReport.line(s, type: spec.type) + "\n")
                 }
-                print("  ok: \(summary.splits.count) language-splits, \(summary.splits.reduce(0) { $0 + $1.examples }) examples")
+                try say("  ok: \(summary.splits.count) language-splits, \(summary.splits.reduce(0) { $0 + $1.examples }) examples")
             } catch {
-                print("  FAILED: \(error)")
+                try say("  FAILED: \(error)")
                 failures.append("\(error)")
             }
         }
         if !failures.isEmpty {
-            for f in failures { FileHandle.standardError.write(Foundation.Data("error: \(f)\n".utf8)) }
+            for f in failures { note("error: \(f)") }
             throw ExitCode(1)
         }
-        print("\nall \(specs.count) tasks ok")
+        try say("\nall \(specs.count) tasks ok")
     }
 }
 
@@ -98,6 +98,10 @@ struct DataShowCommand: ParsableCommand {
     var n = 5
     @Option(help: "Seed for built-in tasks (default: the spec's).")
     var seed: UInt64?
+
+    func validate() throws {
+        try OptionRange.positive(n, "-n")
+    }
 
     func run() throws {
         do {
@@ -120,7 +124,7 @@ struct DataShowCommand: ParsableCommand {
                 try DatasetLoader.forEach(task: spec, language: lang, split: chosen, dataRoot: locations.resolvedDataRoot,
                                           languages: languages, seed: seed) { e in
                     if shown == n { throw Enough() }
-                    print("[\(shown + 1)] " + DataReport.render(e).map { "\($0.0): \($0.1)" }.joined(separator: "\n    "))
+                    try say("[\(shown + 1)] " + DataReport.render(e).map { "\($0.0): \($0.1)" }.joined(separator: "\n    "))
                     shown += 1
                 }
             } catch is Enough {}

@@ -25,11 +25,16 @@ struct Demo: ParsableCommand {
     @Option(help: "Training steps.") var steps: Int = DemoSettings.standard.steps
     @Option(help: "Folder of task specs.") var tasksDir = "tasks"
     @Option(help: "Folder of language specs.") var languagesDir = "languages"
+    @Flag(help: "Write the run into an existing --output folder that holds other files (none of them is deleted).") var force = false
+
+    func validate() throws {
+        try OptionRange.positive(steps, "--steps")
+        if force && output == nil { throw ValidationError("--force applies to --output DIR only") }
+    }
 
     func run() throws {
         Threads.configure()
         do {
-            guard steps > 0 else { throw ValidationError("--steps must be positive") }
             var settings = DemoSettings.standard
             settings.seed = seed
             settings.steps = steps
@@ -40,28 +45,23 @@ struct Demo: ParsableCommand {
             var train = TrainOptions()
             train.interactive = nil
             let started = Date()
-            let outcome = try DemoPipeline.run(settings, output: output, locations: locations, trainOptions: train) { say($0) }
-            say("")
-            say(try outcome.table.markdown(), newline: false)
+            let outcome = try DemoPipeline.run(settings, output: output, force: force, locations: locations, trainOptions: train) { StandardStreams.output.record($0 + "\n") }
+            try say("")
+            try sayText(try outcome.table.markdown())
             let misses = outcome.table.missLines()
             if misses.isEmpty {
-                say("Every held-out language beats its majority baseline on every task.")
+                try say("Every held-out language beats its majority baseline on every task.")
             } else {
-                say("At or below the majority baseline (held-out languages):")
-                for m in misses { say("  \(m)") }
+                try say("At or below the majority baseline (held-out languages):")
+                for m in misses { try say("  \(m)") }
             }
             if let p = outcome.probe {
-                say("Few-shot (\(p.task), \(p.language)): " + p.aggregates.map { "k=\($0.k) \(String(format: "%.1f", $0.mean * 100))" }.joined(separator: ", "))
+                try say("Few-shot (\(p.task), \(p.language)): " + p.aggregates.map { "k=\($0.k) \(String(format: "%.1f", $0.mean * 100))" }.joined(separator: ", "))
             }
-            say(String(format: "time: %.0f s", Date().timeIntervalSince(started)))
-            say("report: \(outcome.report.path)")
+            try say(String(format: "time: %.0f s", Date().timeIntervalSince(started)))
+            try say("report: \(outcome.report.path)")
         } catch {
             fail(error)
         }
     }
-}
-
-/// Unbuffered, so lines interleave in order with the trainer's progress (which writes to the same handle).
-private func say(_ line: String, newline: Bool = true) {
-    FileHandle.standardOutput.write(Data((newline ? line + "\n" : line).utf8))
 }

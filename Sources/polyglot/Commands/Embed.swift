@@ -21,21 +21,33 @@ struct Embed: ParsableCommand {
     @Option(help: "Pool the output of this layer (0 = embeddings); default the last.") var layer: Int?
     @Option(help: "Sentences per forward pass.") var batchSize = 32
     @Option(help: "Tokens per sentence, special tokens included; longer sentences are truncated.") var maxLength: Int?
+    @Flag(help: "Replace an existing --output file Polyglot did not write (never a link, device or the input).") var force = false
+
+    func validate() throws {
+        if let pooling, Pooling(rawValue: pooling) == nil { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
+        try OptionRange.positive(batchSize, "--batch-size")
+        if let layer { try OptionRange.atLeast(0, layer, "--layer", meaning: "0 = embeddings") }
+        if let maxLength { try OptionRange.atLeast(2, maxLength, "--max-length") }
+    }
 
     func run() throws {
         Threads.configure()
         do {
             let dir = URL(fileURLWithPath: model)
-            var chosenPooling: Pooling?
-            if let pooling {
-                guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
-                chosenPooling = p
+            let chosenPooling = pooling.flatMap(Pooling.init(rawValue:))
+            // The input, and every file of the model folder, are never the output.
+            var inputs = [CommandInput(input, flag: "--input")]
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: model)) ?? [] {
+                inputs.append(CommandInput(dir.appendingPathComponent(name).path, flag: "--model"))
             }
-            guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+            try OutputPolicy.checkFile(output, force: force, inputs: inputs)
             let length = try maxLength ?? ModelDirectory.defaultEmbeddingLength(dir)
             guard length >= 2 else { throw ValidationError("--max-length must be at least 2") }
             let texts = try readLines(input)
             let (m, tokenizer, _) = try ModelDirectory.load(dir, maxBatch: batchSize, maxLength: length)
+            if let layer, !(0...m.config.encoder.numLayers).contains(layer) {
+                throw ConfigError.layerOutOfRange(layer, layers: m.config.encoder.numLayers)
+            }
             let embedder = SentenceEmbedder(pooling: chosenPooling ?? m.config.embeddingPooling ?? .mean,
                                             normalize: normalize, layer: layer, batchSize: batchSize)
             let vectors = try embedder.embed(texts: texts, tokenizer: tokenizer, maxLength: length, model: m)
@@ -45,7 +57,7 @@ struct Embed: ParsableCommand {
                 out += v.map { "\($0)" }.joined(separator: "\t")
                 out += "\n"
             }
-            try AtomicFile.write(out, to: URL(fileURLWithPath: output))
+            try OutputPolicy.writeFile(Data(out.utf8), to: output, force: force, inputs: inputs)
         } catch let e as ValidationError {
             throw e
         } catch {

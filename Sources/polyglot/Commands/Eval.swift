@@ -53,9 +53,17 @@ struct Eval: ParsableCommand {
     @Option(help: "Retrieval: pooling, mean or cls.") var pooling = "mean"
     @Option(help: "Label matching: what stands for a label: name, description, or localized (month and weekday names in the text's language for the built-in dates tasks, else the description).") var labelText = "name"
 
+    func validate() throws {
+        if let maxExamples { try OptionRange.atLeast(0, maxExamples, "--max-examples", meaning: "0 = all") }
+        if let batchSize { try OptionRange.positive(batchSize, "--batch-size") }
+        try OptionRange.positive(resamples, "--resamples")
+        if let layer { try OptionRange.atLeast(0, layer, "--layer", meaning: "0 = embeddings") }
+    }
+
     func run() throws {
         Threads.configure()
         do {
+            try OutputPolicy.requireRunFolder(runFolder)
             var o = EvaluationOptions()
             o.tasks = tasks.isEmpty ? nil : commaList(tasks)
             o.languages = languages.isEmpty ? nil : commaList(languages)
@@ -67,19 +75,18 @@ struct Eval: ParsableCommand {
             }
             o.maxExamples = maxExamples
             o.batchSize = batchSize
-            guard resamples >= 1 else { throw ValidationError("--resamples must be positive") }
             o.resamples = resamples
             guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
             o.retrieval = RetrievalSettings(layer: layer, pooling: p)
             guard let lt = LabelText(rawValue: labelText) else { throw ValidationError("--label-text must be name, description or localized, got \(labelText)") }
             o.labelText = lt
-            o.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            o.log = { note($0) }
             let summary = try RunEvaluator.evaluate(run: runFolder, options: o)
             for t in summary.tasks {
                 let avg = { (v: Double?) in v.map { ScoreFormat.number($0, decimals: 1, scale: PredictionScoring.displayScale(t.majorMetric)) } ?? "–" }
-                print("\(t.task) [\(t.evaluation)] \(t.majorMetric): source \(avg(t.sourceAverage)), zero-shot \(avg(t.zeroShotAverage)), gap \(avg(t.transferGap))")
+                try say("\(t.task) [\(t.evaluation)] \(t.majorMetric): source \(avg(t.sourceAverage)), zero-shot \(avg(t.zeroShotAverage)), gap \(avg(t.transferGap))")
             }
-            print("report: \(ResultsLayout(path: runFolder).report.path)")
+            try say("report: \(ResultsLayout(path: runFolder).report.path)")
         } catch {
             fail(error)
         }

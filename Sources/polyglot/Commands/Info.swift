@@ -31,10 +31,10 @@ struct Info: ParsableCommand {
             var object: [String: String] = [:]
             for (k, v) in fields { object[k] = v }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try say(String(decoding: data, as: UTF8.self))
         } else {
             let width = fields.map(\.0.count).max() ?? 0
-            for (k, v) in fields { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+            for (k, v) in fields { try say(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
         }
     }
 }

@@ -34,17 +34,37 @@ struct Probe: ParsableCommand {
     @Option(help: "Fine-tuning: AdamW learning rate.") var finetuneLr = 1e-4
     @Option(help: "Bootstrap resamples.") var resamples = 1000
 
+    /// `--k` as numbers: each 1 or more.
+    var shots: [Int] {
+        get throws {
+            let ks = try commaList([k]).map { s -> Int in
+                guard let v = Int(s), v > 0 else { throw ValidationError("--k takes integers 1 or more, comma-separated, got '\(s)'") }
+                return v
+            }
+            guard !ks.isEmpty else { throw ValidationError("--k is empty: give shot counts 1 or more, comma-separated") }
+            return ks
+        }
+    }
+
+    func validate() throws {
+        _ = try shots
+        try OptionRange.positive(seeds, "--seeds")
+        if let maxExamples { try OptionRange.atLeast(0, maxExamples, "--max-examples", meaning: "0 = all") }
+        try OptionRange.positive(steps, "--steps")
+        try OptionRange.positive(finetuneSteps, "--finetune-steps")
+        try OptionRange.positive(finetuneLr, "--finetune-lr")
+        try OptionRange.positive(resamples, "--resamples")
+        if layer != "last" && layer != "all" {
+            guard let n = Int(layer), n >= 0 else { throw ValidationError("--layer takes a layer number 0 or more (0 = embeddings), last or all, got '\(layer)'") }
+        }
+    }
+
     func run() throws {
         Threads.configure()
         do {
+            try OutputPolicy.requireRunFolder(runFolder)
             var o = ProbeOptions(task: task)
-            let ks = try commaList([k]).map { s -> Int in
-                guard let v = Int(s), v > 0 else { throw ValidationError("--k takes positive integers, got '\(s)'") }
-                return v
-            }
-            guard !ks.isEmpty else { throw ValidationError("--k is empty") }
-            o.ks = ks
-            guard seeds > 0 else { throw ValidationError("--seeds must be positive") }
+            o.ks = try shots
             o.seeds = seeds
             guard let m = ProbeMethod(rawValue: method) else { throw ValidationError("--method must be linear, centroid or finetune, got \(method)") }
             o.method = m
@@ -58,18 +78,17 @@ struct Probe: ParsableCommand {
             o.locations = specs.locations
             o.checkpoint = checkpoint
             o.maxEvalExamples = maxExamples
-            guard steps > 0, finetuneSteps > 0, finetuneLr > 0, resamples > 0 else { throw ValidationError("steps, learning rate and resamples must be positive") }
             o.linear.steps = steps
             o.finetuneSteps = finetuneSteps
             o.finetuneLearningRate = finetuneLr
             o.resamples = resamples
-            o.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            o.log = { note($0) }
             let result = try ProbeRunner.run(path: runFolder, options: o)
             for a in result.aggregates {
                 let s = PredictionScoring.displayScale(result.metric)
-                print("\(result.method.rawValue) \(result.task) \(result.language)\(a.layer.map { " layer \($0)" } ?? "") k=\(a.k): \(result.metric) \(ScoreFormat.number(a.mean, decimals: 1, scale: s)) ± \(ScoreFormat.number(a.sd, decimals: 1, scale: s)) over \(a.seeds) seeds")
+                try say("\(result.method.rawValue) \(result.task) \(result.language)\(a.layer.map { " layer \($0)" } ?? "") k=\(a.k): \(result.metric) \(ScoreFormat.number(a.mean, decimals: 1, scale: s)) ± \(ScoreFormat.number(a.sd, decimals: 1, scale: s)) over \(a.seeds) seeds")
             }
-            print("results: \(ResultsLayout(path: runFolder).probe(task: result.task, language: result.language, name: result.name).path)")
+            try say("results: \(ResultsLayout(path: runFolder).probe(task: result.task, language: result.language, name: result.name).path)")
         } catch {
             fail(error)
         }

@@ -19,10 +19,11 @@ struct Report: ParsableCommand {
 
     func run() throws {
         do {
+            try OutputPolicy.requireRunFolder(runFolder)
             let out = try ReportBuilder.regenerate(ResultsLayout(path: runFolder), others: others.map { ResultsLayout(path: $0) })
-            print("report: \(out.report.path)")
-            for f in out.figures { print("figure: \(f.path)") }
-            for t in out.tables { print("table: \(t.path)") }
+            try say("report: \(out.report.path)")
+            for f in out.figures { try say("figure: \(f.path)") }
+            for t in out.tables { try say("table: \(t.path)") }
         } catch {
             fail(error)
         }

@@ -30,7 +30,10 @@ func readTextLines(_ path: String, policy: InvalidUTF8Policy) throws -> [String]
 }
 
 func readStdinLines(policy: InvalidUTF8Policy) throws -> [String] {
-    let data = FileHandle.standardInput.readDataToEndOfFile()
+    let data: Data
+    do { data = try FileHandle.standardInput.readToEnd() ?? Data() } catch {
+        throw FileError(path: "<stdin>", "cannot read: \(error.localizedDescription)")
+    }
     return try TextInput.lines(of: [UInt8](data), path: "<stdin>", policy: policy)
 }
 
@@ -59,9 +62,26 @@ struct TokenizerTrain: ParsableCommand {
     @Option(help: "At most this many sentences per language (seeded subsample).") var maxSentences: Int?
     @Option(help: "Invalid UTF-8 in the input: reject or replace.") var invalidUtf8: InvalidUTF8Policy = .reject
     @Flag(help: "Print training phases with timings on stderr.") var verbose = false
+    @Flag(help: "Replace an existing --output file (and its sidecar) Polyglot did not write (never a link, device or an input).") var force = false
+
+    func validate() throws {
+        let d = TokenizerTrainer.Config()
+        try OptionRange.atLeast(d.specialTokens.count + (d.byteFallback ? 256 : 0) + 1, vocabSize, "--vocab-size",
+                                meaning: "\(d.specialTokens.count) special tokens\(d.byteFallback ? ", 256 byte pieces" : "") and one piece")
+        guard alpha.isFinite, alpha > 0, alpha <= 1 else { throw ValidationError("--alpha must be above 0 and at most 1, got \(alpha)") }
+        guard characterCoverage.isFinite, characterCoverage > 0, characterCoverage <= 1 else {
+            throw ValidationError("--character-coverage must be above 0 and at most 1, got \(characterCoverage)")
+        }
+        guard (1...64).contains(maxPieceLength) else { throw ValidationError("--max-piece-length must be between 1 and 64, got \(maxPieceLength)") }
+        if let maxSentences { try OptionRange.positive(maxSentences, "--max-sentences") }
+    }
 
     func run() throws {
         do {
+            let sources = try inputs.map { try LanguageInput.parse($0) }
+            let inputPaths = sources.map { CommandInput($0.path, flag: "--input") }
+            try OutputPolicy.checkFile(output, force: force, inputs: inputPaths)
+            try OutputPolicy.checkFile(Tokenizer.sidecarURL(for: URL(fileURLWithPath: output)).path, force: force, inputs: inputPaths)
             var config = TokenizerTrainer.Config()
             config.algorithm = algorithm
             config.vocabSize = vocabSize; config.seed = seed; config.alpha = alpha
@@ -71,18 +91,18 @@ struct TokenizerTrain: ParsableCommand {
             config.normalizer.lowercase = lowercase
             config.maxSentencesPerLanguage = maxSentences
             var corpora: [String: [String]] = [:]
-            for s in inputs {
-                let input = try LanguageInput.parse(s)
+            for input in sources {
                 let lines = try readTextLines(input.path, policy: invalidUtf8)
                 if lines.allSatisfy({ $0.isEmpty }) { throw FileError(path: input.path, "empty corpus: no text lines") }
                 corpora[input.language, default: []] += lines.filter { !$0.isEmpty }
             }
             let start = Date()
-            let log: ((String) -> Void)? = verbose ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : nil
+            let log: ((String) -> Void)? = verbose ? { note($0) } : nil
             let tokenizer = try TokenizerTrainer(config: config, log: log).train(corpora)
+            try OutputPolicy.checkFile(output, force: force, inputs: inputPaths)
             try tokenizer.save(to: URL(fileURLWithPath: output))
             let seconds = Date().timeIntervalSince(start)
-            print("trained \(tokenizer.vocabSize) pieces in \(String(format: "%.1f", seconds)) s → \(output)")
+            try say("trained \(tokenizer.vocabSize) pieces in \(String(format: "%.1f", seconds)) s → \(output)")
         } catch let e as ValidationError { throw e } catch { fail(error) }
     }
 }
@@ -124,7 +144,7 @@ struct TokenizerEncode: ParsableCommand {
                 }
                 out += "\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            try sayText(out)
         } catch { fail(error) }
     }
 }
@@ -154,7 +174,7 @@ struct TokenizerDecode: ParsableCommand {
                     throw FileError(path: path, line: n + 1, e.message)
                 }
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            try sayText(out)
         } catch { fail(error) }
     }
 }
@@ -184,9 +204,9 @@ struct TokenizerStats: ParsableCommand {
                     let o: [String: Any] = ["language": r.language, "words": r.words, "tokens": r.tokens, "fertility": r.fertility,
                                             "continued_word_ratio": r.continuedWordRatio, "byte_fallback_rate": r.byteFallbackRate,
                                             "vocabulary_share": r.vocabularyShare]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+                    try say(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
                 } else {
-                    print(String(format: "%@  words %d  tokens %d  fertility %.3f  continued %.3f  byte-fallback %.4f  vocab-share %.3f",
+                    try say(String(format: "%@  words %d  tokens %d  fertility %.3f  continued %.3f  byte-fallback %.4f  vocab-share %.3f",
                                  r.language, r.words, r.tokens, r.fertility, r.continuedWordRatio, r.byteFallbackRate, r.vocabularyShare))
                 }
             }

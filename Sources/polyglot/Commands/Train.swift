@@ -15,7 +15,8 @@ struct Train: ParsableCommand {
         --set KEY=VALUE overrides any field (dotted keys, typed by the schema; list entries by index or task \
         name), e.g. --set optimization.lr=3e-4 --set tasks.cldr-mlm.weight=2.
 
-        Output: results/<name>-seed<seed>-<UTC time>/ unless --output is given, holding experiment.yaml (the \
+        Output: results/<name>-seed<seed>-<UTC time>/ unless --output is given (a new or empty folder; an existing \
+        run is refused, as is a folder of other files unless --force), holding experiment.yaml (the \
         resolved experiment), environment.json (versions, threads, seeds, SHA-256 of every data file), \
         train.jsonl (every step's loss per task and every evaluation), results.json, tokenizer.json and \
         checkpoints/{last,best}/.
@@ -46,11 +47,15 @@ struct Train: ParsableCommand {
     @Option(help: "Folder of language specs.")
     var languagesDir = "languages"
 
+    @Flag(help: "Start the run in an existing --output folder that holds other files (none of them is deleted or moved).")
+    var force = false
+
     func validate() throws {
         if resume == nil && experiment == nil { throw ValidationError("give an experiment file, or --resume DIR") }
         if resume != nil && (experiment != nil || !overrides.isEmpty || output != nil) {
             throw ValidationError("--resume takes the run folder only: the experiment and output are the run's own")
         }
+        if force && output == nil { throw ValidationError("--force applies to --output DIR only") }
     }
 
     func run() throws {
@@ -59,22 +64,23 @@ struct Train: ParsableCommand {
         options.tasksDirectory = tasksDir
         options.languagesDirectory = languagesDir
         options.dataRoot = dataRoot
+        options.force = force
         do {
             let summary: TrainingSummary
             if let resume {
                 summary = try Trainer.resume(resume, options: options)
             } else {
-                let file = experiment!
+                guard let file = experiment else { throw ValidationError("give an experiment file, or --resume DIR") }
                 let e = try ExperimentLoader.load(file: file, overrides: overrides)
                 try e.validate(file: file)
                 let path = output ?? RunFolder.defaultPath(for: e)
                 summary = try Trainer.start(e, experimentFile: file, outputPath: path, options: options)
             }
             let r = summary.results
-            print("run: \(summary.runFolder.path)")
-            print("steps: \(r.steps)\(r.stoppedEarly ? " (stopped early)" : "")")
+            try say("run: \(summary.runFolder.path)")
+            try say("steps: \(r.steps)\(r.stoppedEarly ? " (stopped early)" : "")")
             if let step = r.bestStep, let score = r.bestScore {
-                print("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))")
+                try say("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))")
             }
         } catch {
             fail(error)

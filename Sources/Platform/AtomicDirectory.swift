@@ -1,38 +1,48 @@
 import Foundation
-import Platform
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a whole folder so that readers see either the old one or the complete new one: every file
 /// goes (flushed) into a temporary sibling folder, which is then renamed into place; a previous folder
-/// is moved aside first and removed after.
+/// is moved aside first and removed after. Only a real folder is ever replaced (a symbolic link, file or
+/// device at the path is refused); whether an existing folder may be replaced at all is `OutputPolicy`'s
+/// decision (export folders) or the caller's own (checkpoint folders inside a run).
 public enum AtomicDirectory {
-    public static func write(_ files: [String: Data], to url: URL) throws {
+    public static func write(_ files: [String: Data], to target: URL) throws {
         let fm = FileManager.default
+        // "out/." or "./out/../x" name a folder whose last component is not its name: rename needs the name.
+        let url = target.standardizedFileURL
         let parent = url.deletingLastPathComponent()
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let temp = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(tag)")
         let old = parent.appendingPathComponent(".\(url.lastPathComponent).old-\(tag)")
+        let before = PathEntry(path: url.path)
+        guard before == .missing || before == .folder else {
+            throw FileError(path: url.path, "\(before.noun) is there, not a folder; it is not replaced")
+        }
+        for name in files.keys {
+            guard isPlainName(name) else { throw FileError(path: url.path, "file name \"\(name)\" must be a plain name") }
+        }
         do {
             try fm.createDirectory(at: temp, withIntermediateDirectories: true)
         } catch {
             throw FileError(path: url.path, "cannot create \(temp.path): \(error.localizedDescription)")
         }
         do {
-            for name in files.keys.sorted() {
-                guard !name.contains("/"), !name.hasPrefix(".") else {
-                    throw FileError(path: url.path, "file name \"\(name)\" must be a plain name")
-                }
-                try AtomicFile.write(files[name]!, to: temp.appendingPathComponent(name))
+            for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+                try AtomicFile.write(data, to: temp.appendingPathComponent(name))
             }
         } catch {
             try? fm.removeItem(at: temp)
             throw error
         }
-        var isDir: ObjCBool = false
-        let existed = fm.fileExists(atPath: url.path, isDirectory: &isDir)
+        let existing = PathEntry(path: url.path)
+        let existed = existing != .missing
         if existed {
-            guard isDir.boolValue else {
+            guard existing == .folder else {
                 try? fm.removeItem(at: temp)
-                throw FileError(path: url.path, "exists and is not a folder")
+                throw FileError(path: url.path, "\(existing.noun) is there, not a folder; it is not replaced")
             }
             guard rename(url.path, old.path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -49,5 +59,11 @@ public enum AtomicDirectory {
         let dfd = open(parent.path, O_RDONLY)
         if dfd >= 0 { fsync(dfd); close(dfd) }
         if existed { try? fm.removeItem(at: old) }
+    }
+
+    /// A name inside one folder: no separator, not `.`/`..`, not hidden (hidden names are the temporary
+    /// files' own), except the output marker `OutputPolicy` writes.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/") && (!name.hasPrefix(".") || name == OutputPolicy.markerName)
     }
 }
