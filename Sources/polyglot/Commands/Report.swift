@@ -20,6 +20,7 @@ struct Report: ParsableCommand {
     func run() throws {
         do {
             let out = try ReportBuilder.regenerate(ResultsLayout(path: runFolder), others: others.map { ResultsLayout(path: $0) })
+            if let training = out.training { print("run: \(training)") }
             print("report: \(out.report.path)")
             for f in out.figures { print("figure: \(f.path)") }
             for t in out.tables { print("table: \(t.path)") }
