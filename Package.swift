@@ -59,8 +59,10 @@ let package = Package(
             name: "CHostCPU", path: "Sources/CHostCPU",
             cSettings: targetCPU == "haswell" ? [.define("POLYGLOT_REQUIRES_AVX2_FMA")] : []
         ),
+        // SIGINT/SIGTERM handlers that only set an atomic flag (Platform's StopSignal reads it).
+        .target(name: "CStopSignal", path: "Sources/CStopSignal"),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
-        .target(name: "Platform", dependencies: ["CICU", "CBLAS"], swiftSettings: fastMath),
+        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CStopSignal"], swiftSettings: fastMath),
         .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Text", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Engine", "Text", "Platform"], swiftSettings: fastMath),

@@ -28,12 +28,33 @@ public struct SHA256: Sendable {
             block[blockFill] = b
             blockFill += 1
             totalBytes &+= 1
-            if blockFill == 64 { compress(); blockFill = 0 }
+            if blockFill == 64 { compressBlock(); blockFill = 0 }
         }
     }
 
     public mutating func update(_ data: Data) {
-        data.withUnsafeBytes { raw in update(raw.bindMemory(to: UInt8.self)) }
+        data.withUnsafeBytes { update($0) }
+    }
+
+    /// Whole 64-byte blocks are compressed straight from the buffer; only the ends go through `block`.
+    public mutating func update(_ raw: UnsafeRawBufferPointer) {
+        guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var offset = 0
+        let count = raw.count
+        while offset < count && blockFill != 0 {
+            block[blockFill] = base[offset]
+            blockFill += 1; offset += 1
+            if blockFill == 64 { compressBlock(); blockFill = 0 }
+        }
+        while count - offset >= 64 {
+            compress(base + offset)
+            offset += 64
+        }
+        while offset < count {
+            block[blockFill] = base[offset]
+            blockFill += 1; offset += 1
+        }
+        totalBytes &+= UInt64(count)
     }
 
     /// The 32-byte digest. Consumes the hasher's state: call once.
@@ -43,12 +64,12 @@ public struct SHA256: Sendable {
         blockFill += 1
         if blockFill > 56 {
             for i in blockFill..<64 { block[i] = 0 }
-            compress()
+            compressBlock()
             blockFill = 0
         }
         for i in blockFill..<56 { block[i] = 0 }
         for i in 0..<8 { block[56 + i] = UInt8(truncatingIfNeeded: bitLength >> (56 - 8 * UInt64(i))) }
-        compress()
+        compressBlock()
         var out: [UInt8] = []
         out.reserveCapacity(32)
         for word in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
@@ -59,13 +80,21 @@ public struct SHA256: Sendable {
 
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-    private mutating func compress() {
+    private mutating func compressBlock() {
+        var b: [UInt8] = []
+        swap(&b, &block)
+        defer { swap(&b, &block) }
+        b.withUnsafeBufferPointer { compress($0.baseAddress!) }
+    }
+
+    /// Compresses the 64 bytes at `bytes` into the state.
+    private mutating func compress(_ bytes: UnsafePointer<UInt8>) {
         // Take the schedule buffer out of self so writing it does not copy it.
         var w: [UInt32] = []
         swap(&w, &schedule)
         defer { swap(&w, &schedule) }
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            w[i] = UInt32(bytes[4 * i]) << 24 | UInt32(bytes[4 * i + 1]) << 16 | UInt32(bytes[4 * i + 2]) << 8 | UInt32(bytes[4 * i + 3])
         }
         for i in 16..<64 {
             let s0 = SHA256.rotr(w[i - 15], 7) ^ SHA256.rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

@@ -25,6 +25,13 @@ import Testing
             while i < n { let j = min(n, i + 13); h.update(bytes[i..<j]); i = j }
             #expect(SHA256.hexString(h.finalize()) == whole, "length \(n)")
         }
+        // The buffer path (whole blocks straight from memory) in pieces that straddle block ends.
+        for n in [0, 1, 63, 64, 65, 127, 128, 129, 200] {
+            var h = SHA256()
+            var i = 0
+            while i < n { let j = min(n, i + [1, 70, 13, 64][i % 4]); h.update(Data(bytes[i..<j])); i = j }
+            #expect(SHA256.hexString(h.finalize()) == SHA256.hex(bytes[0..<n]), "buffer pieces, length \(n)")
+        }
         // 56 bytes of 'a' (padding spills into a second block), checked against Python's hashlib.
         #expect(SHA256.hex([UInt8](repeating: 0x61, count: 56)) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
     }

@@ -112,13 +112,15 @@ public enum RunEvaluator {
                                        majorMetric: spec.majorMetric, metrics: metrics,
                                        sources: evaluation == "retrieval" ? [] : run.seen.training[head] ?? [], languages: scored))
         }
-        // Tasks evaluated earlier from the same checkpoint and not asked for now are kept.
-        if let previous = try? EvaluationSummary.read(run.layout), previous.checkpoint == run.checkpoint {
+        // Tasks evaluated earlier from the same checkpoint at the same step and not asked for now are kept.
+        if let previous = try? EvaluationSummary.read(run.layout), previous.checkpoint == run.checkpoint,
+           previous.training?.step == run.training.step, run.training.step != nil {
             let fresh = Set(results.map(\.task))
             results = previous.tasks.filter { !fresh.contains($0.task) } + results
             files += previous.dataFiles.map(\.path)
         }
-        let summary = EvaluationSummary(run: run.layout.root.lastPathComponent, checkpoint: run.checkpoint, seen: run.seen, tasks: results,
+        let summary = EvaluationSummary(run: run.layout.root.lastPathComponent, checkpoint: run.checkpoint, training: run.training,
+                                        seen: run.seen, tasks: results,
                                         bootstrap: .init(resamples: o.resamples, level: o.level, seed: seed),
                                         dataFiles: try DataFileChecksum.of(files: files.filter { FileManager.default.fileExists(atPath: $0) }))
         try write(summary, layout: run.layout)

@@ -14,7 +14,7 @@ public struct EvaluationPaths: Sendable {
     public init() {}
 }
 
-/// A finished training run opened for evaluation: its resolved experiment, the checkpoint's model and
+/// A training run opened for evaluation (finished or not: `training` says): its resolved experiment, the checkpoint's model and
 /// tokenizer, the task and language specs, and which languages the model saw.
 public final class TrainedRun {
     public let layout: ResultsLayout
@@ -26,6 +26,8 @@ public final class TrainedRun {
     /// `best` or `last`.
     public let checkpoint: String
     public let checkpointDirectory: URL
+    /// How far training got and the step of the checkpoint (marks a run whose training did not finish).
+    public let training: TrainingStatus
     public let seen: SeenLanguages
     public let batchSize: Int
 
@@ -51,6 +53,7 @@ public final class TrainedRun {
         }
         self.checkpoint = name
         checkpointDirectory = store.url(name).appendingPathComponent("model")
+        training = try TrainingStatus.of(run, checkpoint: name)
         let size = batchSize ?? experiment.evaluation.batchSize
         self.batchSize = size
         model = try ModelCheckpoint.load(checkpointDirectory, maxBatch: max(size, minBatch), maxLength: experiment.data.maxLength)

@@ -9,6 +9,8 @@ public enum ReportBuilder {
         public var report: URL
         public var figures: [URL]
         public var tables: [URL]
+        /// How far the run's training got (and the evaluated checkpoint's step), when known.
+        public var training: String?
     }
 
     /// `others` are run folders of the same tasks trained from other source languages: their rows join
@@ -60,9 +62,11 @@ public enum ReportBuilder {
         try figure("training-loss", try ResultFigures.trainingLoss(log))
         for task in majors.keys.sorted() { try figure("dev-\(task)", try ResultFigures.devCurve(log, task: task, metric: majors[task]!)) }
 
-        let text = markdown(layout: layout, summary: summary, matrices: matrices, probes: probes, figures: figures, tables: tables)
+        // The evaluation's record of training; without an evaluation, the run folder's state now.
+        let training = summary == nil ? try? TrainingStatus.of(RunFolder(url: layout.root), checkpoint: nil) : summary?.training
+        let text = markdown(layout: layout, summary: summary, training: training, matrices: matrices, probes: probes, figures: figures, tables: tables)
         try ResultsLayout.write(text, to: layout.report)
-        return Output(report: layout.report, figures: figures, tables: tables)
+        return Output(report: layout.report, figures: figures, tables: tables, training: training?.line(checkpoint: summary?.checkpoint))
     }
 
     static func relative(_ url: URL, _ layout: ResultsLayout) -> String {
@@ -71,9 +75,13 @@ public enum ReportBuilder {
         return p.hasPrefix(root + "/") ? String(p.dropFirst(root.count + 1)) : p
     }
 
-    static func markdown(layout: ResultsLayout, summary: EvaluationSummary?, matrices: [TransferMatrix], probes: [ProbeRun],
-                         figures: [URL], tables: [URL]) -> String {
+    static func markdown(layout: ResultsLayout, summary: EvaluationSummary?, training: TrainingStatus? = nil, matrices: [TransferMatrix],
+                         probes: [ProbeRun], figures: [URL], tables: [URL]) -> String {
         var out = "# Evaluation report: \(summary?.run ?? layout.root.lastPathComponent)\n\n"
+        if let training {
+            let line = training.line(checkpoint: summary?.checkpoint)
+            out += training.finished ? line.prefix(1).uppercased() + line.dropFirst() + ".\n\n" : "**Unfinished run:** \(line).\n\n"
+        }
         func fig(_ name: String, _ caption: String) {
             if let u = figures.first(where: { $0.lastPathComponent == "\(ResultsLayout.fileSafe(name)).svg" }) {
                 out += "![\(caption)](\(relative(u, layout)))\n\n"

@@ -88,6 +88,8 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
     public var run: String
     /// Which checkpoint was evaluated (`best` or `last`) and its training step when known.
     public var checkpoint: String
+    /// Whether the run's training finished and the checkpoint's step (nil in summaries written before it was recorded).
+    public var training: TrainingStatus?
     public var seen: SeenLanguages
     public var tasks: [TaskResults]
     /// Family → mean over tasks of the task's zero-shot mean in that family.
@@ -108,13 +110,13 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case run, checkpoint, seen, tasks, familyAverages = "family_averages", overallZeroShot = "overall_zero_shot"
+        case run, checkpoint, training, seen, tasks, familyAverages = "family_averages", overallZeroShot = "overall_zero_shot"
         case overallAll = "overall_all", bootstrap, dataFiles = "data_files"
     }
 
-    public init(run: String, checkpoint: String, seen: SeenLanguages, tasks: [TaskResults], bootstrap: BootstrapSettings,
-                dataFiles: [DataFileChecksum] = []) {
-        self.run = run; self.checkpoint = checkpoint; self.seen = seen; self.tasks = tasks; self.bootstrap = bootstrap
+    public init(run: String, checkpoint: String, training: TrainingStatus? = nil, seen: SeenLanguages, tasks: [TaskResults],
+                bootstrap: BootstrapSettings, dataFiles: [DataFileChecksum] = []) {
+        self.run = run; self.checkpoint = checkpoint; self.training = training; self.seen = seen; self.tasks = tasks; self.bootstrap = bootstrap
         self.dataFiles = dataFiles
         familyAverages = [:]
         aggregate()

@@ -61,8 +61,10 @@ public enum ModelCheckpoint {
         return (config, heads.heads)
     }
 
-    /// Rebuilds the model and loads every weight; throws `CheckpointError` listing all mismatches.
+    /// Rebuilds the model and loads every weight; throws `CheckpointError` listing all mismatches. The
+    /// model of a run's checkpoint is first checked against the checkpoint's manifest (`verifyInRun`).
     public static func load(_ dir: URL, maxBatch: Int, maxLength: Int) throws -> MultiTaskModel {
+        try verifyInRun(dir)
         let (config, heads) = try readStructure(dir)
         let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch,
                                        maxLength: Swift.min(maxLength, config.encoder.maxPositions))
@@ -87,6 +89,17 @@ public enum ModelCheckpoint {
     }
 
     public static func tokenizerURL(_ dir: URL) -> URL { dir.appendingPathComponent(tokenizerFile) }
+
+    /// A model folder of a run's checkpoint (`<run>/checkpoints/<name>/model`) whose checkpoint has a
+    /// manifest is checked against it (the files under `model/`: sizes, SHA-256, nothing missing or
+    /// added); `FileManifest.Mismatch` names the file that differs. Other folders pass unchecked.
+    public static func verifyInRun(_ dir: URL) throws {
+        let model = dir.standardizedFileURL
+        let checkpoint = model.deletingLastPathComponent()
+        guard model.lastPathComponent == "model", checkpoint.deletingLastPathComponent().lastPathComponent == "checkpoints",
+              FileManifest.exists(in: checkpoint) else { return }
+        try FileManifest.verify(folder: checkpoint, label: checkpoint.path, subfolder: "model")
+    }
 
     static func decode<T: Decodable>(_ url: URL) throws -> T {
         let data: Data

@@ -10,7 +10,12 @@ public enum ModelDirectory {
 
     public static func kind(of dir: URL) throws -> Kind {
         let fm = FileManager.default
-        if fm.fileExists(atPath: dir.appendingPathComponent(ModelCheckpoint.manifestFile).path) { return .polyglot }
+        if fm.fileExists(atPath: dir.appendingPathComponent(ModelCheckpoint.manifestFile).path)
+            && fm.fileExists(atPath: dir.appendingPathComponent(ModelCheckpoint.modelFile).path) { return .polyglot }
+        // A run's checkpoint folder (checkpoints/last, best) holds the model one level down.
+        if fm.fileExists(atPath: dir.appendingPathComponent("model").appendingPathComponent(ModelCheckpoint.modelFile).path) {
+            throw FileError(path: dir.path, "is a run's checkpoint folder, not a model folder: its model is \(dir.appendingPathComponent("model").path)")
+        }
         if fm.fileExists(atPath: dir.appendingPathComponent(HFImport.configFile).path) { return .huggingFace }
         throw FileError(path: dir.path, "not a model folder: neither \(ModelCheckpoint.manifestFile) (Polyglot) nor \(HFImport.configFile) (Hugging Face) is there")
     }

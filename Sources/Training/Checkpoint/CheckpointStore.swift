@@ -8,7 +8,9 @@ import Glibc
 /// folder is written under a temporary name, its files and the folder are flushed, the previous folder
 /// is set aside as `.<name>.old`, the new one renamed into place, and only then the old one removed.
 /// A crash at any moment leaves either the previous complete folder or the new one; `recover()`
-/// restores the previous one where the crash fell between the two renames.
+/// restores the previous one where the crash fell between the two renames. Every folder carries a
+/// `manifest.json` (each file's path, size and SHA-256; `FileManifest`), written after all its other
+/// files and before the folder is renamed into place; `verify` checks a folder against it.
 public struct CheckpointStore: Sendable {
     public let root: URL
 
@@ -26,12 +28,14 @@ public struct CheckpointStore: Sendable {
     /// Writes checkpoint `name`: `fill` writes the files into the folder it is given.
     public func save(_ name: String, _ fill: (URL) throws -> Void) throws {
         let fm = FileManager.default
-        try fm.createDirectory(at: root, withIntermediateDirectories: true)
         let temp = root.appendingPathComponent(".\(name).tmp-\(getpid())", isDirectory: true)
         try? fm.removeItem(at: temp)
-        try fm.createDirectory(at: temp, withIntermediateDirectories: true)
+        do { try fm.createDirectory(at: temp, withIntermediateDirectories: true) } catch {
+            throw StoreError(path: temp.path, reason: "cannot create: \(error.localizedDescription)")
+        }
         do {
             try fill(temp)
+            try FileManifest.write(folder: temp)
             try Self.syncTree(temp)
         } catch {
             try? fm.removeItem(at: temp)
@@ -51,11 +55,18 @@ public struct CheckpointStore: Sendable {
         try? fm.removeItem(at: old)
     }
 
+    /// Checks checkpoint `name` against its manifest (every file, its size and SHA-256, nothing more);
+    /// throws `FileManifest.Mismatch` naming the file that differs, or the missing manifest.
+    /// `subfolder` limits the check to the files below it (`model`, when only the model is read).
+    public func verify(_ name: String, subfolder: String? = nil) throws {
+        try FileManifest.verify(folder: url(name), label: url(name).path, subfolder: subfolder)
+    }
+
     /// Copies checkpoint `source` to `name` through the same atomic replacement.
     public func copy(_ source: String, to name: String) throws {
         let from = url(source)
         try save(name) { dir in
-            for file in try FileManager.default.contentsOfDirectory(atPath: from.path) {
+            for file in try FileManager.default.contentsOfDirectory(atPath: from.path) where file != FileManifest.fileName {
                 try FileManager.default.copyItem(at: from.appendingPathComponent(file), to: dir.appendingPathComponent(file))
             }
         }

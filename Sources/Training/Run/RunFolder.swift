@@ -60,6 +60,16 @@ public struct RunFolder: Sendable {
         try ExperimentLoader.load(file: experimentFile.path)
     }
 
+    /// The run's `environment.json`, or nil when the run has none yet (killed before it was written).
+    public func readEnvironment() throws -> RunEnvironment? {
+        guard FileManager.default.fileExists(atPath: environmentFile.path) else { return nil }
+        do {
+            return try JSONDecoder().decode(RunEnvironment.self, from: Data(contentsOf: environmentFile))
+        } catch {
+            throw FileError(path: environmentFile.path, "cannot read the run's record: \(FileManifest.brief(error))")
+        }
+    }
+
     public func writeEnvironment(_ environment: RunEnvironment) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -85,6 +95,9 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public var randomStreams: [String]
     public var dataRoot: String
     public var dataFiles: [DataFileChecksum]
+    /// The run folder's own inputs (paths relative to it): the resolved `experiment.yaml`, `tokenizer.json`
+    /// and its sidecar. `--resume` refuses a run whose files differ from these.
+    public var runFiles: [DataFileChecksum]?
     public var startedAt: String
     /// Set when the run was resumed: when, and from which step.
     public var resumedAt: [ResumePoint]
@@ -92,22 +105,35 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public struct ResumePoint: Codable, Equatable, Sendable {
         public var time: String
         public var step: Int
+        /// True when `--allow-changed-data` was given.
+        public var allowChangedData: Bool?
+        /// Data files that differed from the record at this resume (only with `--allow-changed-data`).
+        public var changedDataFiles: [DataFileChange]?
+
+        public init(time: String, step: Int, allowChangedData: Bool? = nil, changedDataFiles: [DataFileChange]? = nil) {
+            self.time = time; self.step = step; self.allowChangedData = allowChangedData; self.changedDataFiles = changedDataFiles
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case time, step, allowChangedData = "allow_changed_data", changedDataFiles = "changed_data_files"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case polyglot, swift, icu, icuData = "icu_data", cldr, unicode, blas, blasCore = "blas_core", threads, cores, os
-        case seed, randomStreams = "random_streams", dataRoot = "data_root", dataFiles = "data_files"
+        case seed, randomStreams = "random_streams", dataRoot = "data_root", dataFiles = "data_files", runFiles = "run_files"
         case startedAt = "started_at", resumedAt = "resumed_at"
     }
 
     /// The current process's versions and thread count.
-    public static func current(seed: UInt64, randomStreams: [String], dataRoot: String, dataFiles: [DataFileChecksum]) -> RunEnvironment {
+    public static func current(seed: UInt64, randomStreams: [String], dataRoot: String, dataFiles: [DataFileChecksum],
+                               runFiles: [DataFileChecksum]? = nil) -> RunEnvironment {
         RunEnvironment(
             polyglot: RuntimeInfo.polyglotVersion, swift: RuntimeInfo.swiftVersion, icu: ICU.version,
             icuData: ICU.dataVersion, cldr: ICU.cldrVersion, unicode: ICU.unicodeVersion,
             blas: BLAS.configuration.trimmingCharacters(in: .whitespaces), blasCore: BLAS.coreName,
             threads: Threads.count, cores: Threads.coreCount, os: RuntimeInfo.operatingSystem,
-            seed: seed, randomStreams: randomStreams, dataRoot: dataRoot, dataFiles: dataFiles,
+            seed: seed, randomStreams: randomStreams, dataRoot: dataRoot, dataFiles: dataFiles, runFiles: runFiles,
             startedAt: timestamp(), resumedAt: [])
     }
 
@@ -129,6 +155,36 @@ public struct DataFileChecksum: Codable, Equatable, Sendable {
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
             return DataFileChecksum(path: path, bytes: size, sha256: try SHA256.hex(ofFile: path))
+        }
+    }
+}
+
+/// A data file that differs from the run's record: changed (both checksums), missing (no current one)
+/// or newly read (no recorded one).
+public struct DataFileChange: Codable, Equatable, Sendable {
+    public var path: String
+    public var recordedSHA256: String?
+    public var currentSHA256: String?
+
+    public init(path: String, recordedSHA256: String?, currentSHA256: String?) {
+        self.path = path; self.recordedSHA256 = recordedSHA256; self.currentSHA256 = currentSHA256
+    }
+
+    enum CodingKeys: String, CodingKey { case path, recordedSHA256 = "recorded_sha256", currentSHA256 = "current_sha256" }
+
+    /// One line for the refusal: the file, both checksums, what happened.
+    public var description: String {
+        switch (recordedSHA256, currentSHA256) {
+        case let (recorded?, current?):
+            return "\(path): SHA-256 is \(current), environment.json recorded \(recorded) when the run started: the data file changed"
+        case let (recorded?, nil):
+            return FileManager.default.fileExists(atPath: path)
+                ? "\(path): no longer read by the run (environment.json recorded it, SHA-256 \(recorded)): the task specs changed"
+                : "\(path): missing (environment.json recorded it, SHA-256 \(recorded))"
+        case let (nil, current?):
+            return "\(path): read by the run now but not recorded in environment.json (SHA-256 \(current)): a new data file"
+        case (nil, nil):
+            return "\(path): differs from the run's record"
         }
     }
 }

@@ -66,11 +66,15 @@ public final class TrainLog {
     public func append<Record: Encodable>(_ record: Record) throws {
         var data = try encoder.encode(record)
         data.append(0x0A)
-        try handle.write(contentsOf: data)
+        do { try handle.write(contentsOf: data) } catch {
+            throw FileError(path: url.path, "cannot append: \(FileManifest.brief(error))")
+        }
     }
 
     /// Flushes the log to disk (before a checkpoint, so the checkpoint never runs ahead of its log).
-    public func sync() throws { try handle.synchronize() }
+    public func sync() throws {
+        do { try handle.synchronize() } catch { throw FileError(path: url.path, "cannot flush to disk: \(FileManifest.brief(error))") }
+    }
 
     /// The lines of an existing log whose `step` is at most `step` (a torn last line is dropped).
     static func lines(at url: URL, upToStep step: Int) throws -> [String] {

@@ -16,7 +16,29 @@ public struct TrainOptions {
     public var write: (String) -> Void = { StandardStreams.output.record($0) }
     /// `--force`: start the run in an existing folder holding other files (none of them deleted).
     public var force = false
+    /// `--allow-changed-data`: resume although data files differ from the run's record (recorded in it).
+    public var allowChangedData = false
+    /// A stop request (SIGINT, SIGTERM), read between steps: the run saves `last` and ends with `TrainingStopped`.
+    public var stopRequested: () -> Int32? = { StopSignal.pending }
     public init() {}
+}
+
+/// A run stopped on request (SIGINT, SIGTERM) after finishing a step, its `last` checkpoint saved.
+public struct TrainingStopped: PolyglotError {
+    public let signal: Int32
+    public let step: Int
+    public let maxSteps: Int
+    public let runFolder: URL
+    /// Whether `last` holds the stopping step (false only when no step was done yet).
+    public let saved: Bool
+
+    public var description: String {
+        let at = step == 0 ? "before the first step" : "after step \(step) of \(maxSteps)" + (saved ? ", checkpoints/last saved" : "")
+        return "stopped by \(StopSignal.name(signal)) \(at); continue with: polyglot train --resume \(runFolder.path)"
+    }
+
+    /// 128 + the signal, as a shell reports a process ended by it (130 for SIGINT, 143 for SIGTERM).
+    public var exitStatus: Int32 { 128 + signal }
 }
 
 /// What a finished run reports.
@@ -43,6 +65,8 @@ public final class Trainer {
     let selectionTasks: [String]
     let tokenizerFiles: [String: Data]
     var state: TrainerState
+    /// The step `last` holds (nil: none written by this process or restored).
+    var savedStep: Int?
     var log: TrainLog?
     let options: TrainOptions
 
@@ -68,34 +92,72 @@ public final class Trainer {
         return try trainer.train()
     }
 
+    /// Every spec and data file the run reads (the list `environment.json` records with checksums).
+    static func readFiles(_ experiment: Experiment, specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) -> [String] {
+        var files: [String] = []
+        for (spec, entry) in zip(specs, experiment.tasks) {
+            files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
+            files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
+        }
+        files += experiment.tasks.flatMap { $0.trainLanguages + $0.evalLanguages }
+            .compactMap { catalog.languages[$0]?.sourcePath }.filter { !$0.isEmpty }
+        if experiment.tokenizer.source == .file, let p = experiment.tokenizer.path { files.append(p) }
+        return files
+    }
+
     /// Continues the run in `path` from its `last` checkpoint (or from the start when none was written).
+    /// Nothing is loaded before it is verified: `last` against its manifest, experiment.yaml and the
+    /// tokenizer against `environment.json`, and the data files against their recorded SHA-256 (changed
+    /// data is refused unless `options.allowChangedData`, which the resume point records).
     public static func resume(_ path: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
         let run = try RunFolder.open(path)
         try run.checkpoints.recover()
+        let last = run.checkpoints.existing("last")
+        if last != nil { try run.checkpoints.verify("last") }
+        let recorded = try run.readEnvironment()
+        if let recorded {
+            try RunRecord.checkRunFiles(recorded, run: run)
+        } else if last != nil {
+            throw RunRecord.Refusal(message: "\(run.environmentFile.path): missing, though the run has a checkpoint: the run's record of its experiment and data is gone, so it cannot be verified")
+        }
         let experiment = try run.readExperiment()
         try experiment.validate(file: run.experimentFile.path)
         let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
         let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
+        var changes: [DataFileChange] = []
+        if let recorded {
+            changes = RunRecord.dataChanges(recorded, files: readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot), dataRoot: dataRoot)
+            if !changes.isEmpty && !options.allowChangedData { throw RunRecord.refusal(changes) }
+        }
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
-        // A run killed before its tokenizer was saved trains it again: the same seed gives the same tokenizer.
-        let tokenizer = FileManager.default.fileExists(atPath: TokenizerSetup.url(run).path)
+        // A run killed before its record was written has nothing to check its tokenizer against: it is made
+        // again (the same seed gives the same tokenizer). Otherwise the verified one is read.
+        let tokenizer = recorded != nil
             ? try TokenizerSetup.load(experiment, run: run)
             : try TokenizerSetup.prepare(experiment, examples: raw, run: run)
         let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
                                   catalog: catalog, dataRoot: dataRoot, options: options)
         var resumedFrom = 0
-        if let last = run.checkpoints.existing("last") {
+        if let last {
             try trainer.restore(from: last)
             resumedFrom = trainer.state.step
+            trainer.savedStep = resumedFrom
         }
         var environment: RunEnvironment
-        if let saved = try? JSONDecoder().decode(RunEnvironment.self, from: Data(contentsOf: run.environmentFile)) {
+        if var saved = recorded {
+            if !changes.isEmpty {
+                // From now on the run reads the new data: the record follows it, the resume point keeps the history.
+                saved.dataFiles = try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot).dataFiles
+                saved.dataRoot = dataRoot
+            }
             environment = saved
         } else {
             environment = try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot)
         }
-        environment.resumedAt.append(.init(time: RunEnvironment.timestamp(), step: resumedFrom))
+        environment.resumedAt.append(.init(time: RunEnvironment.timestamp(), step: resumedFrom,
+                                           allowChangedData: options.allowChangedData ? true : nil,
+                                           changedDataFiles: changes.isEmpty ? nil : changes))
         try run.writeEnvironment(environment)
         trainer.log = try TrainLog(url: run.trainLog, resumeAfter: resumedFrom)
         return try trainer.train()
@@ -105,16 +167,9 @@ public final class Trainer {
 
     /// Versions, threads, seed, streams and the checksum of every spec and data file the run reads.
     func environment(specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) throws -> RunEnvironment {
-        var files: [String] = []
-        for (spec, entry) in zip(specs, experiment.tasks) {
-            files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
-            files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
-        }
-        files += experiment.tasks.flatMap { $0.trainLanguages + $0.evalLanguages }
-            .compactMap { catalog.languages[$0]?.sourcePath }.filter { !$0.isEmpty }
-        if experiment.tokenizer.source == .file, let p = experiment.tokenizer.path { files.append(p) }
+        let files = Trainer.readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         return RunEnvironment.current(seed: experiment.seed, randomStreams: streamNames, dataRoot: dataRoot,
-                                      dataFiles: try DataFileChecksum.of(files: files))
+                                      dataFiles: try DataFileChecksum.of(files: files), runFiles: try RunRecord.runFiles(run))
     }
 
     /// Raw examples per task: training examples of every training language, dev examples per language.
@@ -258,6 +313,14 @@ public final class Trainer {
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
         while state.step < e.optimization.maxSteps && !state.stoppedEarly {
+            if let signal = options.stopRequested() {
+                // The step before finished (with its evaluation); keep it, then stop.
+                if state.step > 0 && savedStep != state.step { try saveLast() }
+                progress.finish()
+                try log?.sync()
+                throw TrainingStopped(signal: signal, step: state.step, maxSteps: e.optimization.maxSteps,
+                                      runFolder: run.url, saved: state.step > 0)
+            }
             if plan.changes(at: state.step) { applyGroupSettings(step: state.step) }
             let record = try trainStep()
             try log?.append(record)
@@ -515,13 +578,16 @@ public final class Trainer {
                 try AtomicFile.write(data, to: dir.appendingPathComponent("optimizer.\(name).f32"))
             }
             try AtomicFile.write(stateData, to: dir.appendingPathComponent(Trainer.checkpointStateFile))
+            try CheckpointInfo(step: state.step).write(to: dir)
         }
+        savedStep = state.step
     }
 
     func saveBest() throws {
         try run.checkpoints.save("best") { dir in
             try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
                                      to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
+            try CheckpointInfo(step: state.step).write(to: dir)
         }
     }
 

@@ -28,7 +28,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained run on every task and language: zero-shot transfer, held-out tasks, retrieval.",
         discussion: """
-        Loads the run's best checkpoint (else last) and scores each task of the experiment (masked LM aside) in \
+        Loads the run's best checkpoint (else last), verified against its manifest, and scores each task of the experiment (masked LM aside) in \
         its training and evaluation languages, on the test split where the language has one, else dev. --tasks may \
         name tasks the run never trained: retrieval tasks (Tatoeba) are scored by cosine nearest neighbour over \
         pooled embeddings (--layer, --pooling), classification tasks through the model's label-matching head.
@@ -36,7 +36,8 @@ struct Eval: ParsableCommand {
         Every score has a 95% percentile-bootstrap interval. A language whose labelled data trained the task, or \
         whose dev data chose the checkpoint (selection: target-dev), is marked supervised or selected and never \
         counted as zero-shot. Writes into the run folder: predictions/<task>/<lang>.jsonl, metrics.jsonl, \
-        summary.json, tables/<task>.csv, figures/*.svg and report.md.
+        summary.json, tables/<task>.csv, figures/*.svg and report.md. The output, summary.json ("training") and \
+        report.md state the checkpoint's training step and mark a run whose training did not finish.
         """
     )
 
@@ -82,6 +83,7 @@ struct Eval: ParsableCommand {
             o.labelText = lt
             o.log = { note($0) }
             let summary = try RunEvaluator.evaluate(run: runFolder, options: o)
+            if let training = summary.training { try say("evaluated: \(training.line(checkpoint: summary.checkpoint))") }
             for t in summary.tasks {
                 let avg = { (v: Double?) in v.map { ScoreFormat.number($0, decimals: 1, scale: PredictionScoring.displayScale(t.majorMetric)) } ?? "–" }
                 try say("\(t.task) [\(t.evaluation)] \(t.majorMetric): source \(avg(t.sourceAverage)), zero-shot \(avg(t.zeroShotAverage)), gap \(avg(t.transferGap))")

@@ -21,6 +21,7 @@ struct Report: ParsableCommand {
         do {
             try OutputPolicy.requireRunFolder(runFolder)
             let out = try ReportBuilder.regenerate(ResultsLayout(path: runFolder), others: others.map { ResultsLayout(path: $0) })
+            if let training = out.training { try say("run: \(training)") }
             try say("report: \(out.report.path)")
             for f in out.figures { try say("figure: \(f.path)") }
             for t in out.tables { try say("table: \(t.path)") }

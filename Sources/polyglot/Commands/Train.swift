@@ -22,7 +22,14 @@ struct Train: ParsableCommand {
         checkpoints/{last,best}/.
 
         --resume DIR continues a run from its last checkpoint (after a crash or kill); the result is \
-        bitwise identical to an uninterrupted run.
+        bitwise identical to an uninterrupted run. Before anything is loaded, the checkpoint is verified \
+        against its manifest (size and SHA-256 of every file, nothing missing or added), experiment.yaml and \
+        tokenizer.json against the SHA-256 environment.json recorded, and every data file against its recorded \
+        SHA-256; a mismatch is refused naming the file. --allow-changed-data continues on changed data files \
+        anyway and records them, and the flag, in environment.json.
+
+        SIGINT (Ctrl-C) or SIGTERM ends the run after the current step: checkpoints/last is saved, one line says \
+        where it stopped and how to resume, and the exit status is 130 or 143. A second signal exits at once.
         """
     )
 
@@ -37,6 +44,9 @@ struct Train: ParsableCommand {
 
     @Option(help: ArgumentHelp("Continue the run in this folder from its last checkpoint.", valueName: "dir"))
     var resume: String?
+
+    @Flag(help: "With --resume: continue although data files differ from their recorded SHA-256 (recorded in environment.json).")
+    var allowChangedData = false
 
     @Option(help: "Root that task data paths are relative to (default: the experiment's data_root, else POLYGLOT_DATA_ROOT, else data/).")
     var dataRoot: String?
@@ -56,15 +66,18 @@ struct Train: ParsableCommand {
             throw ValidationError("--resume takes the run folder only: the experiment and output are the run's own")
         }
         if force && output == nil { throw ValidationError("--force applies to --output DIR only") }
+        if allowChangedData && resume == nil { throw ValidationError("--allow-changed-data is for --resume DIR only") }
     }
 
     func run() throws {
+        StopSignal.install()
         Threads.configure()
         var options = TrainOptions()
         options.tasksDirectory = tasksDir
         options.languagesDirectory = languagesDir
         options.dataRoot = dataRoot
         options.force = force
+        options.allowChangedData = allowChangedData
         do {
             let summary: TrainingSummary
             if let resume {
@@ -82,6 +95,9 @@ struct Train: ParsableCommand {
             if let step = r.bestStep, let score = r.bestScore {
                 try say("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))")
             }
+        } catch let stopped as TrainingStopped {
+            StandardStreams.error.record("\(stopped)\n")
+            Foundation.exit(stopped.exitStatus)
         } catch {
             fail(error)
         }
