@@ -59,7 +59,8 @@ public enum DemoPipeline {
         try FileManager.default.createDirectory(at: specFolder, withIntermediateDirectories: true)
         for name in settings.allTasks {
             let source = URL(fileURLWithPath: catalog.tasks[name]!.sourcePath)
-            try AtomicFile.write(try Data(contentsOf: source), to: specFolder.appendingPathComponent(source.lastPathComponent))
+            try AtomicFile.write(try InputFile.readData(source.path, limit: InputLimits.yamlBytes, what: "task spec"),
+                                 to: specFolder.appendingPathComponent(source.lastPathComponent))
         }
         let counts = try settings.pairs.write(sources: settings.classificationTasks.map { catalog.tasks[$0]! }, languages: split.training,
                                               registry: catalog.languages, dataRoot: dataRoot, specFolder: specFolder)

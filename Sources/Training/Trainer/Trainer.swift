@@ -11,6 +11,8 @@ public struct TrainOptions {
     public var languagesDirectory = "languages"
     /// `--data-root`; the experiment's `data_root` wins, then this, then `POLYGLOT_DATA_ROOT`, then `data/`.
     public var dataRoot: String?
+    /// `--allow-outside-data-root`: task specs may name files outside the data root.
+    public var allowOutsideDataRoot = false
     /// Progress as a redrawn bar (nil: when standard output is a terminal).
     public var interactive: Bool?
     public var write: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
@@ -52,7 +54,8 @@ public final class Trainer {
     /// Starts a new run of `experiment` in `outputPath`.
     public static func start(_ experiment: Experiment, experimentFile: String?, outputPath: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
         try experiment.validate(file: experimentFile)
-        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
+                                           allowOutsideDataRoot: options.allowOutsideDataRoot)
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
@@ -72,7 +75,8 @@ public final class Trainer {
         try run.checkpoints.recover()
         let experiment = try run.readExperiment()
         try experiment.validate(file: run.experimentFile.path)
-        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
+                                           allowOutsideDataRoot: options.allowOutsideDataRoot)
         let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)

@@ -46,6 +46,9 @@ struct Train: ParsableCommand {
     @Option(help: "Folder of language specs.")
     var languagesDir = "languages"
 
+    @Flag(help: "Let task specs name data files by absolute paths or outside the data root.")
+    var allowOutsideDataRoot = false
+
     func validate() throws {
         if resume == nil && experiment == nil { throw ValidationError("give an experiment file, or --resume DIR") }
         if resume != nil && (experiment != nil || !overrides.isEmpty || output != nil) {
@@ -59,6 +62,7 @@ struct Train: ParsableCommand {
         options.tasksDirectory = tasksDir
         options.languagesDirectory = languagesDir
         options.dataRoot = dataRoot
+        options.allowOutsideDataRoot = allowOutsideDataRoot
         do {
             let summary: TrainingSummary
             if let resume {
