@@ -85,6 +85,13 @@ func finishesWithin(_ seconds: Double, _ body: @escaping @Sendable () throws -> 
             _ = try DataCheck.run(task: spec, tasks: TaskRegistry(tasks: [spec]), languages: TestPaths.languageRegistry, dataRoot: root)
         }
         #expect(check == e)
+        // A spec that is itself a FIFO, and a tokenizer-sized JSON path that is one: refused, not waited on.
+        let specFIFO = s.tasks + "/fifo.yaml"
+        #expect(mkfifo(specFIFO, 0o644) == 0)
+        #expect(finishesWithin(5) { _ = try TaskSpec.load(path: specFIFO) } == "\(specFIFO): is a FIFO (named pipe), expected a regular file")
+        let tasks = s.tasks
+        #expect(finishesWithin(5) { _ = try TaskRegistry.load(directory: tasks, languages: TestPaths.languageRegistry) }
+                == "\(specFIFO): is a FIFO (named pipe), expected a regular file")
     }
 
     @Test func devicesAndLongLinesStopAtTheLimit() throws {

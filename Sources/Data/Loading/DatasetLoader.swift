@@ -171,8 +171,7 @@ public enum DatasetLoader {
                                      input: .span(SpanQuestion(context: q.context, question: q.question, answers: q.answers)),
                                      parallelKey: q.id))
                 }
-            case (.parallel, .parallel(let source, let target)):
-                _ = target
+            case (.parallel, .parallel(let source, _)):
                 try ParallelTextReader(sourcePath: resolved[0], targetPath: resolved[1]).forEach { s, t, line in
                     let id = "\(source):\(line)"
                     let input: ExampleInput = task.type == .mlm ? .text(s) : .translation(source: s, target: t)
