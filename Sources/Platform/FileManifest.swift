@@ -66,8 +66,7 @@ public struct FileManifest: Codable, Equatable, Sendable {
         }
         let manifest: FileManifest
         do {
-            let data = try Data(contentsOf: manifestURL)
-            manifest = try JSONDecoder().decode(FileManifest.self, from: data)
+            manifest = try StrictJSON.decode(FileManifest.self, path: manifestURL.path)
         } catch {
             throw Mismatch(path: name, reason: "cannot read the checkpoint manifest: \(Self.brief(error))")
         }

@@ -118,8 +118,8 @@ public enum OutputPolicy {
     /// The marker of a folder, when it has a readable one (a regular file).
     public static func marker(of folder: URL) -> Marker? {
         let url = folder.appendingPathComponent(markerName)
-        guard PathEntry(path: url.path) == .file, let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return try? JSONDecoder().decode(Marker.self, from: data)
+        guard PathEntry(path: url.path) == .file else { return nil }
+        return try? StrictJSON.decode(Marker.self, path: url.path)
     }
 
     /// Entries of `folder` that are not Polyglot's output of `kind`: everything but the marker, the names the

@@ -123,6 +123,8 @@ public struct SHA256: Sendable {
 
     /// Lower-case hexadecimal digest of a file, read in 1 MiB pieces.
     public static func hex(ofFile path: String) throws -> String {
+        // Regular files only: a FIFO would block the open, a device never ends.
+        try InputFile.checkRegular(path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FileError(path: path, "cannot open for checksum")
         }

@@ -1,3 +1,5 @@
+import Platform
+
 /// Byte-pair encoding as HF `tokenizers` applies it (Sennrich et al. 2016): a word starts as its
 /// characters (Unicode scalars), then the adjacent pair whose merge has the lowest rank is merged,
 /// leftmost first on equal ranks, until no adjacent pair has a merge. A character missing from the
@@ -20,7 +22,7 @@ public struct BPEModel: SubwordModel {
         var unk: Int32?
         if let unkToken {
             guard let u = vocabulary.id(for: unkToken) else {
-                throw TokenizerError("BPE: unk_token \"\(unkToken)\" is not in the vocabulary")
+                throw TokenizerError("BPE: unk_token \"\(excerpt(unkToken))\" is not in the vocabulary")
             }
             unk = Int32(u)
         }
@@ -28,10 +30,10 @@ public struct BPEModel: SubwordModel {
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
         for (rank, m) in merges.enumerated() {
-            guard let a = vocabulary.id(for: m.0) else { throw TokenizerError("merges[\(rank)]: piece \"\(m.0)\" is not in the vocabulary") }
-            guard let b = vocabulary.id(for: m.1) else { throw TokenizerError("merges[\(rank)]: piece \"\(m.1)\" is not in the vocabulary") }
+            guard let a = vocabulary.id(for: m.0) else { throw TokenizerError("merges[\(rank)]: piece \"\(excerpt(m.0))\" is not in the vocabulary") }
+            guard let b = vocabulary.id(for: m.1) else { throw TokenizerError("merges[\(rank)]: piece \"\(excerpt(m.1))\" is not in the vocabulary") }
             guard let c = vocabulary.id(for: m.0 + m.1) else {
-                throw TokenizerError("merges[\(rank)]: merged piece \"\(m.0 + m.1)\" is not in the vocabulary")
+                throw TokenizerError("merges[\(rank)]: merged piece \"\(excerpt(m.0 + m.1))\" is not in the vocabulary")
             }
             ids.append((Int32(a), Int32(b)))
             let key = UInt64(a) << 32 | UInt64(b)
@@ -50,6 +52,20 @@ public struct BPEModel: SubwordModel {
     }
 
     public func encode(_ word: UnsafeBufferPointer<UInt8>, into out: inout TokenBuffer, scratch: ModelScratch) {
+        let mark = out.count
+        appendCharacters(word, into: &out)
+        mergeSymbols(from: mark, in: &out, scratch: scratch)
+    }
+
+    /// The quadratic reference encoding (same pieces as `encode`), for tests.
+    func encodeNaive(_ word: UnsafeBufferPointer<UInt8>, into out: inout TokenBuffer) {
+        let mark = out.count
+        appendCharacters(word, into: &out)
+        mergeSymbolsNaive(from: mark, in: &out)
+    }
+
+    /// The word's initial symbols: one per character, byte pieces or the unknown piece.
+    func appendCharacters(_ word: UnsafeBufferPointer<UInt8>, into out: inout TokenBuffer) {
         let n = word.count
         let base = word.baseAddress!
         let mark = out.count
@@ -71,14 +87,78 @@ public struct BPEModel: SubwordModel {
             }
             pos += len
         }
-        // Merge the lowest-rank adjacent pair until none has a merge. Words are short: a scan per
-        // merge over the few symbols beats a heap, and the tokenizer caches whole words.
+    }
+
+    /// The merge of the adjacent pair (left, right): rank << 32 | merged id, or nil.
+    @inline(__always)
+    func merge(_ left: Int32, _ right: Int32) -> UInt64? {
+        mergeTable[UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))]
+    }
+
+    /// Merges the symbols `out[mark...]` in O(n log n) of their number: the symbols form a linked
+    /// list, candidate pairs wait in a min-heap keyed by (rank, position of the left symbol), and a
+    /// popped candidate is applied only if the pair now at that position still has that rank (lazy
+    /// invalidation: a rank names one merge, so an equal rank means the same pair). Popping the
+    /// lowest (rank, position) is what the quadratic rule "merge the lowest-rank pair, leftmost
+    /// first" picks at each step, so the pieces are the same.
+    func mergeSymbols(from mark: Int, in out: inout TokenBuffer, scratch: ModelScratch) {
+        let count = out.count - mark
+        guard count > 1 else { return }
+        // The work arrays are taken out of the scratch (not copied) and put back at the end.
+        var next: [Int32] = [], prev: [Int32] = [], heapStorage: [UInt64] = []
+        swap(&next, &scratch.bpeNext); swap(&prev, &scratch.bpePrev); swap(&heapStorage, &scratch.bpeHeap)
+        var heap = BinaryMinHeap(storage: heapStorage)
+        next.removeAll(keepingCapacity: true); prev.removeAll(keepingCapacity: true)
+        next.reserveCapacity(count); prev.reserveCapacity(count)
+        for i in 0..<count {
+            next.append(i + 1 < count ? Int32(i + 1) : -1)
+            prev.append(Int32(i - 1))
+        }
+        for i in 0..<(count - 1) {
+            if let v = merge(out.ids[mark + i], out.ids[mark + i + 1]) { heap.push((v & 0xFFFF_FFFF_0000_0000) | UInt64(i)) }
+        }
+        while let key = heap.pop() {
+            let rank = key >> 32
+            let left = Int(key & 0xFFFF_FFFF)
+            let leftID = out.ids[mark + left]
+            guard leftID >= 0 else { continue }              // absorbed by its left neighbour
+            let right = Int(next[left])
+            guard right >= 0, let v = merge(leftID, out.ids[mark + right]), v >> 32 == rank else { continue }
+            out.ids[mark + left] = Int32(truncatingIfNeeded: v & 0xFFFF_FFFF)
+            out.ends[mark + left] = out.ends[mark + right]
+            out.ids[mark + right] = -1
+            let after = next[right]
+            next[left] = after
+            if after >= 0 { prev[Int(after)] = Int32(left) }
+            let before = prev[left]
+            if before >= 0, let w = merge(out.ids[mark + Int(before)], out.ids[mark + left]) {
+                heap.push((w & 0xFFFF_FFFF_0000_0000) | UInt64(before))
+            }
+            if after >= 0, let w = merge(out.ids[mark + left], out.ids[mark + Int(after)]) {
+                heap.push((w & 0xFFFF_FFFF_0000_0000) | UInt64(left))
+            }
+        }
+        // Compact the surviving symbols in order (the first symbol always survives).
+        var write = mark
+        var i = 0
+        while i >= 0 {
+            out.ids[write] = out.ids[mark + i]; out.starts[write] = out.starts[mark + i]; out.ends[write] = out.ends[mark + i]
+            write += 1
+            i = Int(next[i])
+        }
+        let drop = out.count - write
+        out.ids.removeLast(drop); out.starts.removeLast(drop); out.ends.removeLast(drop)
+        scratch.bpeNext = next; scratch.bpePrev = prev; scratch.bpeHeap = heap.storage
+    }
+
+    /// The quadratic merge loop: a scan over all adjacent pairs per merge. The reference the tests
+    /// compare `mergeSymbols` with.
+    func mergeSymbolsNaive(from mark: Int, in out: inout TokenBuffer) {
         while out.count - mark > 1 {
             var bestRank = UInt64.max, bestAt = -1, bestID: Int32 = 0
             var i = mark
             while i + 1 < out.count {
-                let key = UInt64(UInt32(bitPattern: out.ids[i])) << 32 | UInt64(UInt32(bitPattern: out.ids[i + 1]))
-                if let v = mergeTable[key], v >> 32 < bestRank {
+                if let v = merge(out.ids[i], out.ids[i + 1]), v >> 32 < bestRank {
                     bestRank = v >> 32; bestAt = i; bestID = Int32(truncatingIfNeeded: v & 0xFFFF_FFFF)
                 }
                 i += 1
@@ -93,5 +173,41 @@ public struct BPEModel: SubwordModel {
     /// The merges as piece strings, in rank order.
     public var mergePieces: [(String, String)] {
         merges.map { (vocabulary.pieces[Int($0.0)], vocabulary.pieces[Int($0.1)]) }
+    }
+}
+
+/// A binary min-heap of UInt64 keys over a reusable array.
+struct BinaryMinHeap {
+    var storage: [UInt64]
+    init(storage: [UInt64]) { self.storage = storage; self.storage.removeAll(keepingCapacity: true) }
+
+    mutating func push(_ key: UInt64) {
+        storage.append(key)
+        var i = storage.count - 1
+        while i > 0 {
+            let parent = (i - 1) >> 1
+            if storage[parent] <= key { break }
+            storage[i] = storage[parent]
+            i = parent
+        }
+        storage[i] = key
+    }
+
+    mutating func pop() -> UInt64? {
+        guard let last = storage.popLast() else { return nil }
+        guard !storage.isEmpty else { return last }
+        let top = storage[0]
+        let n = storage.count
+        var i = 0
+        while true {
+            var child = 2 * i + 1
+            if child >= n { break }
+            if child + 1 < n && storage[child + 1] < storage[child] { child += 1 }
+            if storage[child] >= last { break }
+            storage[i] = storage[child]
+            i = child
+        }
+        storage[i] = last
+        return top
     }
 }

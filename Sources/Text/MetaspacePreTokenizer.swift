@@ -2,7 +2,7 @@
 /// prepended (always, first segment only, or never) and the text is split before each "▁", so
 /// every word but possibly the first starts with the marker and decoding is lossless.
 public struct MetaspacePreTokenizer: PreTokenizer {
-    public enum PrependScheme: String, Codable, Sendable { case always, first, never }
+    public enum PrependScheme: String, Codable, Sendable, CaseIterable { case always, first, never }
     public var prependScheme: PrependScheme
     public var splitWords: Bool
 

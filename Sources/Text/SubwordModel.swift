@@ -1,3 +1,5 @@
+import Platform
+
 /// Tokens produced by a subword model for one word: id and byte range within the word.
 public struct TokenBuffer {
     public var ids: [Int32] = []
@@ -19,6 +21,9 @@ public final class ModelScratch {
     var score: [Double] = []
     var from: [Int32] = []
     var pieceID: [Int32] = []
+    var bpeNext: [Int32] = []
+    var bpePrev: [Int32] = []
+    var bpeHeap: [UInt64] = []
     public init() {}
 }
 
@@ -41,7 +46,7 @@ public struct Vocabulary: Sendable {
         for (i, p) in pieces.enumerated() {
             let r = t.insert(Array(p.utf8))
             if !r.inserted {
-                throw TokenizerError("piece \"\(p)\" appears twice in the vocabulary (ids \(r.index) and \(i))")
+                throw TokenizerError("piece \"\(excerpt(p))\" appears twice in the vocabulary (ids \(r.index) and \(i))")
             }
         }
         table = t

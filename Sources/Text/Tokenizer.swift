@@ -132,7 +132,7 @@ public struct Tokenizer: Sendable {
         var bytes: [([UInt8], Int32)] = []
         for t in specialTokens {
             guard t.id >= 0 && t.id < model.model.vocabulary.count else {
-                throw TokenizerError("special token \"\(t.content)\" has id \(t.id), outside the vocabulary (size \(model.model.vocabulary.count))")
+                throw TokenizerError("special token \"\(excerpt(t.content))\" has id \(t.id), outside the vocabulary (size \(model.model.vocabulary.count))")
             }
             let u = Array(t.content.utf8)
             if u.isEmpty { throw TokenizerError("special token with id \(t.id) is empty") }
@@ -146,7 +146,7 @@ public struct Tokenizer: Sendable {
         if let pp = postProcessor {
             for item in pp.single + pp.pair {
                 if case let .special(s, _) = item, self.model.vocabulary.id(for: s) == nil {
-                    throw TokenizerError("post-processor token \"\(s)\" is not in the vocabulary")
+                    throw TokenizerError("post-processor token \"\(excerpt(s))\" is not in the vocabulary")
                 }
             }
         }

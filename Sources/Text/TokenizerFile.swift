@@ -22,25 +22,17 @@ extension Tokenizer {
     /// Loads a tokenizer.json (and its sidecar, when present). Errors name the file and the key.
     public static func load(from url: URL) throws -> Tokenizer {
         let path = url.path
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw FileError(path: path, "cannot read tokenizer: \(error.localizedDescription)")
+        // Bounded (InputLimits.jsonBytes), regular files only, duplicate keys rejected.
+        let bytes = try InputFile.read(path, limit: InputLimits.jsonBytes, what: "tokenizer file")
+        guard let root = try StrictJSON.parse(bytes, path: path).foundationValue as? [String: Any] else {
+            throw FileError(path: path, "expected a JSON object at the top level")
         }
-        let root: [String: Any]
-        do {
-            guard let r = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw FileError(path: path, "not a JSON object")
-            }
-            root = r
-        } catch let e as FileError { throw e } catch {
-            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? "\(error)"
-            throw FileError(path: path, "invalid JSON: \(detail)")
-        }
+        let data = Data(bytes)
         var sidecar: Sidecar?
         let sideURL = sidecarURL(for: url)
         if FileManager.default.fileExists(atPath: sideURL.path) {
-            do { sidecar = try JSONDecoder().decode(Sidecar.self, from: Data(contentsOf: sideURL)) } catch {
-                throw FileError(path: sideURL.path, "invalid Polyglot sidecar: \(error)")
+            do { sidecar = try StrictJSON.decode(Sidecar.self, path: sideURL.path) } catch let e as FileError {
+                throw FileError(path: e.path, line: e.line, "invalid Polyglot sidecar: \(e.message)")
             }
         }
         do {
@@ -112,7 +104,7 @@ enum HFTokenizerJSON {
             var seen = [Bool](repeating: false, count: vocab.count)
             for (p, v) in vocab {
                 guard let id = v as? Int, id >= 0, id < vocab.count, !seen[id] else {
-                    throw fail("model.vocab[\"\(p)\"]", "id must be a distinct integer in 0..<\(vocab.count)")
+                    throw fail("model.vocab[\"\(excerpt(p))\"]", "id must be a distinct integer in 0..<\(vocab.count)")
                 }
                 pieces[id] = p; seen[id] = true
             }
@@ -147,7 +139,7 @@ enum HFTokenizerJSON {
         case "BPE":
             kind = .bpe(try parseBPE(model))
         default:
-            throw fail("model.type", "unsupported model \"\(modelType)\" (supported: WordPiece, Unigram, BPE)")
+            throw fail("model.type", "unsupported model \"\(excerpt(modelType))\" (supported: WordPiece, Unigram, BPE)")
         }
 
         let normalizer = try sidecar?.normalizer ?? parseNormalizer(root["normalizer"])
@@ -191,7 +183,7 @@ enum HFTokenizerJSON {
         var seen = [Bool](repeating: false, count: vocab.count)
         for (p, v) in vocab {
             guard let id = v as? Int, id >= 0, id < vocab.count, !seen[id] else {
-                throw fail("model.vocab[\"\(p)\"]", "id must be a distinct integer in 0..<\(vocab.count)")
+                throw fail("model.vocab[\"\(excerpt(p))\"]", "id must be a distinct integer in 0..<\(vocab.count)")
             }
             pieces[id] = p; seen[id] = true
         }
@@ -267,7 +259,7 @@ enum HFTokenizerJSON {
             c.collapseSpaces = true; i += 2
         }
         if i != list.count {
-            throw fail("normalizer", "unsupported normalizer \(type(i).isEmpty ? "entry \(i)" : "\"\(type(i))\"") (supported: BertNormalizer, or a sequence of NFC/NFKC/NFD/NFKD, Lowercase, NFD+StripAccents and Polyglot's Replace patterns)")
+            throw fail("normalizer", "unsupported normalizer \(type(i).isEmpty ? "entry \(i)" : "\"\(excerpt(type(i)))\"") (supported: BertNormalizer, or a sequence of NFC/NFKC/NFD/NFKD, Lowercase, NFD+StripAccents and Polyglot's Replace patterns)")
         }
         return .icu(c)
     }
@@ -281,14 +273,14 @@ enum HFTokenizerJSON {
             if let r = o["replacement"] as? String, r != "\u{2581}" { throw fail("pre_tokenizer.replacement", "only \"▁\" is supported") }
             var scheme = MetaspacePreTokenizer.PrependScheme.always
             if let s = o["prepend_scheme"] as? String {
-                guard let p = MetaspacePreTokenizer.PrependScheme(rawValue: s) else { throw fail("pre_tokenizer.prepend_scheme", "unknown \"\(s)\"") }
+                guard let p = MetaspacePreTokenizer.PrependScheme(rawValue: s) else { throw fail("pre_tokenizer.prepend_scheme", "unknown \"\(excerpt(s))\" (expected one of: \(MetaspacePreTokenizer.PrependScheme.allCases.map(\.rawValue).joined(separator: ", ")))") }
                 scheme = p
             } else if let a = o["add_prefix_space"] as? Bool {
                 scheme = a ? .always : .never
             }
             return .metaspace(prependScheme: scheme, split: (o["split"] as? Bool) ?? true)
         case let t:
-            throw fail("pre_tokenizer.type", "unsupported pre-tokenizer \"\(t ?? "?")\" (supported: BertPreTokenizer, Metaspace)")
+            throw fail("pre_tokenizer.type", "unsupported pre-tokenizer \"\(excerpt(t ?? "?"))\" (supported: BertPreTokenizer, Metaspace)")
         }
     }
 
@@ -315,7 +307,7 @@ enum HFTokenizerJSON {
             return TemplatePostProcessor(single: try items("single"), pair: try items("pair"))
         case "BertProcessing": return .bert(cls: try pairOf("cls"), sep: try pairOf("sep"))
         case "RobertaProcessing": return .roberta(cls: try pairOf("cls"), sep: try pairOf("sep"))
-        case let t: throw fail("post_processor.type", "unsupported post-processor \"\(t ?? "?")\"")
+        case let t: throw fail("post_processor.type", "unsupported post-processor \"\(excerpt(t ?? "?"))\" (supported: TemplateProcessing, BertProcessing, RobertaProcessing)")
         }
     }
 

@@ -1,3 +1,5 @@
+import Platform
+
 /// BERT's WordPiece: greedy longest match first from the start of the word, pieces after the first
 /// carry the continuation prefix ("##"); a word longer than `maxInputCharsPerWord` characters, or
 /// one with a position no piece matches, becomes the unknown token as a whole (as HF does).
@@ -13,7 +15,7 @@ public struct WordPieceModel: SubwordModel {
 
     public init(vocabulary: Vocabulary, unkToken: String = "[UNK]", continuingSubwordPrefix: String = "##", maxInputCharsPerWord: Int = 100) throws {
         guard let unk = vocabulary.id(for: unkToken) else {
-            throw TokenizerError("WordPiece unknown token \"\(unkToken)\" is not in the vocabulary")
+            throw TokenizerError("WordPiece unknown token \"\(excerpt(unkToken))\" is not in the vocabulary")
         }
         self.vocabulary = vocabulary
         self.unkID = Int32(unk)

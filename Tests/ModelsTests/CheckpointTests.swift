@@ -36,6 +36,43 @@ extension EngineBackedTests {
         do { _ = try HFImport.load(directory: dir, heads: heads, maxBatch: 1); return nil } catch { return "\(error)" }
     }
 
+    /// A NaN or an infinity among the weights is an error at load naming the file, the tensor and the
+    /// first bad index (it used to give NaN embeddings and exit 0).
+    @Test func nonFiniteWeightsAreRefusedAtLoad() throws {
+        let dir = try TestPaths.temporaryDirectory("hf-nan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = Self.tinyConfig()
+        try Self.writeHF(dir, config: config)
+        let file = dir.appendingPathComponent("model.safetensors")
+        var w = SafetensorsWriter(metadata: ["format": "pt"])
+        for name in HFWeightNames.encoderNames(layers: config.numHiddenLayers) {
+            let shape = HFWeightNames.encoderShapes(config)[name]!
+            var v = Self.values(name, shape.reduce(1, *))
+            if name == "embeddings.word_embeddings.weight" { v[5] = .nan }
+            try w.add(name, shape: shape, floats: v)
+        }
+        try w.write(to: file)
+        #expect(importError(dir) == "\(file.path): tensor \"embeddings.word_embeddings.weight\": value nan at index [1, 1] (flat 5); weights must be finite numbers")
+        var inf = SafetensorsWriter()
+        try inf.add("x", shape: [3], floats: [1, -.infinity, 2])
+        try inf.write(to: file)
+        #expect(throws: SafetensorsError(path: file.path, tensor: "x", "value -inf at index [1] (flat 1); weights must be finite numbers")) {
+            _ = try SafetensorsFile(url: file).floats("x")
+        }
+    }
+
+    /// config.json is parsed strictly: a key given twice is an error naming it.
+    @Test func duplicateConfigKeysAreRefused() throws {
+        let dir = try TestPaths.temporaryDirectory("hf-dup")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeHF(dir, config: Self.tinyConfig())
+        let config = dir.appendingPathComponent("config.json")
+        var text = String(decoding: try Data(contentsOf: config), as: UTF8.self)
+        text.removeLast()   // the closing brace
+        try Data((text + ", \"hidden_size\": 8}").utf8).write(to: config)
+        #expect(importError(dir) == "\(config.path):1: invalid JSON: duplicate key hidden_size")
+    }
+
     @Test func importsBertWithPrefixesAndTFNames() throws {
         let dir = try TestPaths.temporaryDirectory("hf-bert")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -155,6 +155,8 @@ import Testing
             (#"{"type": "BPE", "unk_token": "<unk>", "vocab": {"<unk>": 0, "a": 1, "b": 2}, "merges": [["a", "b"]]}"#, "model.merges[0]"),
             (#"{"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}"#, "model.dropout"),
             (#"{"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}"#, "model.merges[0]"),
+            // A piece listed twice in the vocabulary object: a duplicate JSON key, named by its path.
+            (#"{"type": "BPE", "vocab": {"a": 0, "b": 1, "a": 2}, "merges": []}"#, "invalid JSON: duplicate key model.vocab.a"),
         ]
         for (i, c) in cases.enumerated() {
             let url = dir.appendingPathComponent("bad\(i).json")
@@ -172,5 +174,71 @@ import Testing
         try Data(Self.badFile(model: #"{"type": "BPE", "unk_token": "<unk>", "vocab": {"<unk>": 0, "a": 1, "b": 2, "ab": 3, "\#u{2581}": 4, "\#u{2581}ab": 5}, "merges": ["a b", ["\#u{2581}", "ab"]]}"#).utf8).write(to: url)
         let t = try Tokenizer.load(from: url)
         #expect(try t.encode("ab ba", addSpecialTokens: false).ids == [5, 4, 2, 1])
+    }
+
+    // MARK: - O(n log n) merging against the quadratic reference
+
+    static func runNaive(_ m: BPEModel, _ word: String) -> (ids: [Int32], ranges: [[Int32]]) {
+        var out = TokenBuffer()
+        var w = word
+        w.withUTF8 { m.encodeNaive($0, into: &out) }
+        return (out.ids, zip(out.starts, out.ends).map { [$0, $1] })
+    }
+
+    /// Random words over a small alphabet (so merges chain and ranks tie) give the same pieces and
+    /// byte ranges with the heap as with the scan, on the toy model (unknowns, byte fallback, a pair
+    /// listed twice) and on the HF-checked fixture model; one scratch is reused across words.
+    @Test func heapMergingEqualsTheNaiveScan() throws {
+        var rng = RandomStream(seed: 17, name: "bpe-words")
+        let toys = [try Self.toyModel(), try Self.toyModel(byteFallback: true, fuse: false, extra: [("a", "b"), ("b", "c")])]
+        let toyAlphabet: [String] = ["a", "b", "c", "a", "b", "é", "x"]
+        guard case let .bpe(fixture) = try Self.fixtureTokenizer().modelKind else { Issue.record("not BPE"); return }
+        let fixtureAlphabet = Array("\u{2581}abcdeilnorstuéàπиж日".unicodeScalars).map(String.init)
+        let scratch = ModelScratch()
+        var compared = 0
+        for (model, alphabet) in toys.map({ ($0, toyAlphabet) }) + [(fixture, fixtureAlphabet)] {
+            for _ in 0..<400 {
+                let length = 1 + Int(rng.next() % 40)
+                let word = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+                var fast = TokenBuffer()
+                var w = word
+                w.withUTF8 { model.encode($0, into: &fast, scratch: scratch) }
+                let naive = Self.runNaive(model, word)
+                #expect(fast.ids == naive.ids, "\(word)")
+                #expect(zip(fast.starts, fast.ends).map { [$0, $1] } == naive.ranges, "\(word)")
+                compared += 1
+            }
+        }
+        #expect(compared == 1200)
+    }
+
+    /// Whole fixture sentences (the HF parity cases) give the same ids with both merge loops.
+    @Test func heapMergingEqualsTheNaiveScanOnTheFixtures() throws {
+        guard case let .bpe(model) = try Self.fixtureTokenizer().modelKind else { Issue.record("not BPE"); return }
+        let scratch = ModelScratch()
+        var words = 0
+        for c in try TestData.parityCases("bpe/sib_dev.ids").prefix(300) {
+            for word in c.1.split(separator: " ").map({ "\u{2581}" + $0 }) {
+                var fast = TokenBuffer()
+                var w = word
+                w.withUTF8 { model.encode($0, into: &fast, scratch: scratch) }
+                #expect(fast.ids == Self.runNaive(model, word).ids, "\(word)")
+                words += 1
+            }
+        }
+        #expect(words > 1000)
+    }
+
+    /// An 80,000-letter word: the quadratic loop took about 30 s; the heap takes well under a second.
+    @Test func longWordIsFast() throws {
+        guard case let .bpe(model) = try Self.fixtureTokenizer().modelKind else { Issue.record("not BPE"); return }
+        let word = String(repeating: "abcdefghij", count: 8_000)
+        var out = TokenBuffer()
+        var w = word
+        let start = DispatchTime.now().uptimeNanoseconds
+        w.withUTF8 { model.encode($0, into: &out, scratch: ModelScratch()) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        #expect(out.count > 0 && out.ends.last == 80_000)
+        #expect(seconds < 2, "\(seconds) s")
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Platform
 import Testing
 @testable import Training
@@ -86,6 +89,47 @@ import Testing
         #expect(e3?.message.contains("missing") == true)
         #expect(throws: FileError.self) { _ = try ExperimentLoader.decode(yaml: "a: [1, 2", file: "broken.yaml") }
         #expect(throws: FileError.self) { _ = try ExperimentLoader.decode(yaml: "- 1\n- 2\n", file: "list.yaml") }
+    }
+
+    /// A key given twice would silently drop the first (a whole task list, a split); it is an error
+    /// naming the file, the line of the second and the dotted key.
+    @Test func duplicateKeysAreErrors() throws {
+        let top = configError { _ = try ExperimentLoader.decode(yaml: Self.minimal + "\nseed: 1\nseed: 2\n", file: "dup.yaml") }
+        #expect(top?.key == "seed")
+        #expect(top?.message == "duplicate key: given twice in the same mapping (the first would be ignored)")
+        let lines = (Self.minimal + "\nseed: 1\nseed: 2\n").split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(top?.file == "dup.yaml:\(lines - 2)")
+        let nested = configError {
+            _ = try ExperimentLoader.decode(yaml: "tasks:\n  - name: a\n    train_languages: [en]\n    train_languages: [de]\n", file: "t.yaml")
+        }
+        #expect(nested?.key == "tasks.0.train_languages" && nested?.file == "t.yaml:4")
+        // A syntax error names the position, not the text.
+        let broken = "a: [1, 2\nsecret: " + String(repeating: "x", count: 500)
+        do { _ = try ExperimentLoader.decode(yaml: broken, file: "broken.yaml"); Issue.record("accepted") } catch let e as FileError {
+            #expect(e.path == "broken.yaml" && e.line != nil && !e.description.contains(String(repeating: "x", count: 41)), "\(e)")
+        }
+        // Experiment files are read bounded, regular files only.
+        let dir = temporaryFolder("experiment-fifo")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("e.yaml").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: FileError(path: fifo, "is a FIFO (named pipe), expected a regular file")) { _ = try ExperimentLoader.load(file: fifo) }
+    }
+
+    /// Every closed set of words lists its choices when a word is not one of them.
+    @Test func enumErrorsListTheValidValues() {
+        let cases: [(String, String, String)] = [
+            ("model.source=bert", "model.source", "scratch, polyglot, hf"),
+            ("tokenizer.algorithm=wordpiece", "tokenizer.algorithm", "unigram"),
+            ("optimization.optimizer=adam", "optimization.optimizer", "adamw, sgd"),
+            ("sampler.batching=interleaved", "sampler.batching", "task-per-step, mixed"),
+            ("strategy.kind=freeze-all", "strategy.kind", ", "),
+        ]
+        for (assignment, key, listed) in cases {
+            let e = configError { _ = try ExperimentLoader.decode(yaml: Self.minimal, file: "x.yaml", overrides: [assignment]) }
+            #expect(e?.key == key, "\(assignment): \(String(describing: e))")
+            #expect(e?.message.contains("is not one of: ") == true && e?.message.contains(listed) == true, "\(String(describing: e))")
+        }
     }
 
     @Test func overridesAreTypedBySchemaAndReachListEntriesByIndexOrName() throws {

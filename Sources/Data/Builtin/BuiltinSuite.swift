@@ -65,9 +65,9 @@ public enum BuiltinSuite {
         case (nil, false):
             throw spec.error("builtin.target", "generator \(b.generator.rawValue) needs a target: \(allowed.map(\.rawValue).joined(separator: ", "))")
         case (let t?, true):
-            throw spec.error("builtin.target", "generator \(b.generator.rawValue) takes no target, found '\(t.rawValue)'")
+            throw spec.error("builtin.target", "generator \(b.generator.rawValue) takes no target, found '\(excerpt(t.rawValue))'")
         case (let t?, false) where !allowed.contains(t):
-            throw spec.error("builtin.target", "'\(t.rawValue)' is not a target of \(b.generator.rawValue) (expected \(allowed.map(\.rawValue).joined(separator: ", ")))")
+            throw spec.error("builtin.target", "'\(excerpt(t.rawValue))' is not a target of \(b.generator.rawValue) (expected \(allowed.map(\.rawValue).joined(separator: ", ")))")
         default: break
         }
         let type = expectedType(b.generator)
@@ -77,10 +77,10 @@ public enum BuiltinSuite {
             let produced = Set(expected.map(\.name))
             let declared = spec.labels ?? []
             for (i, l) in declared.enumerated() where !produced.contains(l.name) {
-                throw spec.error("labels[\(i)].name", "'\(l.name)' is not a label the \(b.generator.rawValue) generator produces (\(expected.map(\.name).joined(separator: ", ")))")
+                throw spec.error("labels[\(i)].name", "'\(excerpt(l.name))' is not a label the \(b.generator.rawValue) generator produces (\(expected.map(\.name).joined(separator: ", ")))")
             }
             let missing = produced.subtracting(declared.map(\.name))
-            if let m = missing.sorted().first { throw spec.error("labels", "missing label '\(m)' that the generator produces") }
+            if let m = missing.sorted().first { throw spec.error("labels", "missing label '\(excerpt(m))' that the generator produces") }
         }
     }
 

@@ -12,6 +12,8 @@ public struct SplitSummary: Sendable, Equatable {
     public var units: Int
     /// The dominant script of all the split's text.
     public var script: String
+    /// IOB2 tags repaired (I-X turned into B-X) under the task's `repair: true`.
+    public var repairedTags: Int = 0
 }
 
 public struct TaskSummary: Sendable {
@@ -28,19 +30,22 @@ public enum DataCheck {
         try task.validate()
         try tasks.checkReferences(task, languages: languages)
         if let file = task.labelsFile {
-            let path = (dataRoot as NSString).appendingPathComponent(file)
-            guard FileManager.default.fileExists(atPath: path) else { throw task.error("labels_file", "file not found: \(path)") }
+            let path = try task.resolve(file, key: "labels_file", dataRoot: dataRoot)
+            try task.requireRegularFile(path, key: "labels_file")
         }
         // Every file is checked to exist before any is read, so a missing file is reported at once.
         for (lang, files) in (task.data ?? [:]).sorted(by: { $0.key < $1.key }) {
             for split in files.splits {
                 for (i, ref) in files[split].enumerated() {
-                    for p in ref.paths {
-                        let full = p.hasPrefix("/") ? p : (dataRoot as NSString).appendingPathComponent(p)
-                        if !FileManager.default.fileExists(atPath: full) {
-                            let key = "data.\(lang).\(split.rawValue)" + (files[split].count > 1 ? "[\(i)]" : "")
-                            throw task.error(key, "file not found: \(full)")
-                        }
+                    let key = "data.\(lang).\(split.rawValue)" + (files[split].count > 1 ? "[\(i)]" : "")
+                    let parts: [(String, String)]
+                    switch ref {
+                    case .single(let p): parts = [(p, key)]
+                    case .parallel(let s, let t): parts = [(s, key + ".source"), (t, key + ".target")]
+                    }
+                    for (p, k) in parts {
+                        let full = try task.resolve(p, key: k, dataRoot: dataRoot)
+                        try task.requireRegularFile(full, key: k)
                     }
                 }
             }
@@ -51,11 +56,13 @@ public enum DataCheck {
                 var s = SplitSummary(language: lang, split: split, examples: 0, labelCounts: [:], units: 0, script: "")
                 var scripts: [Script: Int] = [:]
                 var ids = Set<String>()
-                try DatasetLoader.forEach(task: task, language: lang, split: split, dataRoot: dataRoot, languages: languages) { e in
+                let report = LoadReport()
+                try DatasetLoader.forEach(task: task, language: lang, split: split, dataRoot: dataRoot, languages: languages,
+                                          report: report) { e in
                     // Ids key predictions and results, so two examples must never share one.
                     if !ids.insert(e.id).inserted {
                         throw task.error(task.format == .builtin ? "languages[\(index)]" : "data.\(lang).\(split.rawValue)",
-                                         "two \(split.rawValue) examples have the id '\(e.id)'")
+                                         "two \(split.rawValue) examples have the id '\(excerpt(e.id))'")
                     }
                     s.examples += 1
                     if let label = e.label { s.labelCounts[label, default: 0] += 1 }
@@ -78,12 +85,13 @@ public enum DataCheck {
                 }
                 let dominant = scripts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.code > $1.key.code) }?.key
                 s.script = dominant?.iso15924 ?? "Zyyy"
+                s.repairedTags = report.totalRepairedTags
                 if task.format == .builtin, let spec = languages[lang] {
                     if s.examples == 0 {
-                        throw task.error("languages[\(index)]", "the generator made no \(split.rawValue) examples for '\(lang)'")
+                        throw task.error("languages[\(index)]", "the generator made no \(split.rawValue) examples for '\(excerpt(lang))'")
                     }
                     if let dominant, !spec.acceptedScripts.contains(dominant) {
-                        throw task.error("languages[\(index)]", "generated \(split.rawValue) text for '\(lang)' is mostly \(dominant.iso15924), expected \(spec.scripts.joined(separator: "/")) (\(spec.sourcePath))")
+                        throw task.error("languages[\(index)]", "generated \(split.rawValue) text for '\(excerpt(lang))' is mostly \(dominant.iso15924), expected \(spec.scripts.joined(separator: "/")) (\(spec.sourcePath))")
                     }
                 }
                 onSplit(s)

@@ -7,9 +7,9 @@ public enum DatasetLoader {
     /// All examples of a task in one language and split. Built-in tasks need the language registry
     /// (for the ICU locale) and use `seed` when given, else the spec's seed.
     public static func load(task: TaskSpec, language: String, split: Split, dataRoot: String,
-                            languages: LanguageRegistry? = nil, seed: UInt64? = nil) throws -> [Example] {
+                            languages: LanguageRegistry? = nil, seed: UInt64? = nil, report: LoadReport? = nil) throws -> [Example] {
         var out: [Example] = []
-        try forEach(task: task, language: language, split: split, dataRoot: dataRoot, languages: languages, seed: seed) {
+        try forEach(task: task, language: language, split: split, dataRoot: dataRoot, languages: languages, seed: seed, report: report) {
             out.append($0)
         }
         return out
@@ -26,11 +26,11 @@ public enum DatasetLoader {
     }
 
     public static func forEach(task: TaskSpec, language: String, split: Split, dataRoot: String,
-                               languages: LanguageRegistry? = nil, seed: UInt64? = nil,
+                               languages: LanguageRegistry? = nil, seed: UInt64? = nil, report: LoadReport? = nil,
                                _ body: (Example) throws -> Void) throws {
         if task.format == .builtin {
             guard task.languages?.contains(language) == true else {
-                throw task.error("languages", "the task has no language '\(language)'")
+                throw task.error("languages", "the task has no language '\(excerpt(language))'")
             }
             let spec = languages?[language] ?? LanguageSpec(
                 code: language, iso639_3: "und", name: language, icuLocale: language.replacingOccurrences(of: "-", with: "_"),
@@ -39,13 +39,21 @@ public enum DatasetLoader {
             return
         }
         guard let files = task.data?[language] else {
-            throw task.error("data", "the task has no language '\(language)'")
+            throw task.error("data", "the task has no language '\(excerpt(language))'")
         }
         let refs = files[split]
         guard !refs.isEmpty else { throw task.error("data.\(language).\(split.rawValue)", "no \(split.rawValue) files for '\(language)'") }
         let labels = try LabelSet.of(task, dataRoot: dataRoot)
-        let context = Context(task: task, language: language, labels: labels, dataRoot: dataRoot, split: split)
-        for ref in refs { try context.read(ref, body) }
+        let context = Context(task: task, language: language, labels: labels, dataRoot: dataRoot, split: split, report: report)
+        for ref in refs {
+            var count = 0
+            try context.read(ref) { e in count += 1; try body(e) }
+            // An empty file (or a header only, or comments only) is a mistake, never a valid split.
+            if count == 0 {
+                let shown = try context.paths(ref).joined(separator: " and ")
+                throw FileError(path: shown, "expected at least one example, found none (an empty file, or only a header or comments)")
+            }
+        }
     }
 
     struct Context {
@@ -54,10 +62,7 @@ public enum DatasetLoader {
         let labels: LabelSet?
         let dataRoot: String
         let split: Split
-
-        func path(_ relative: String) -> String {
-            relative.hasPrefix("/") ? relative : (dataRoot as NSString).appendingPathComponent(relative)
-        }
+        let report: LoadReport?
 
         func key(_ ref: FileReference) -> String {
             let refs = task.data?[language]?[split] ?? []
@@ -65,18 +70,34 @@ public enum DatasetLoader {
             return refs.count > 1 ? base + "[\(refs.firstIndex(of: ref) ?? 0)]" : base
         }
 
-        func checkExists(_ path: String, _ ref: FileReference) throws {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw task.error(key(ref), "file not found: \(path)")
+        /// The reference's files under the data root (confined to it unless the spec was loaded
+        /// with outside paths allowed), each checked to be a regular file.
+        func paths(_ ref: FileReference) throws -> [String] {
+            switch ref {
+            case .single(let p): return [try task.resolve(p, key: key(ref), dataRoot: dataRoot)]
+            case .parallel(let s, let t):
+                return [try task.resolve(s, key: key(ref) + ".source", dataRoot: dataRoot),
+                        try task.resolve(t, key: key(ref) + ".target", dataRoot: dataRoot)]
             }
+        }
+
+        func checkExists(_ path: String, _ ref: FileReference) throws {
+            try task.requireRegularFile(path, key: key(ref))
+        }
+
+        /// A text field must hold text: empty or blank is an error naming the line and the column.
+        func nonEmpty(_ text: String, column: String, path: String, line: Int) throws -> String {
+            if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
+                throw FileError(path: path, line: line, "expected text in '\(excerpt(column))', found an empty field")
+            }
+            return text
         }
 
         /// Maps a raw label through label_map and checks it against the label set.
         func label(_ raw: String, at path: String, line: Int) throws -> String {
             let mapped = task.labelMap?[raw] ?? raw
             if let labels, !labels.contains(mapped) {
-                let shown = mapped == raw ? "'\(raw)'" : "'\(raw)' (mapped to '\(mapped)')"
+                let shown = mapped == raw ? "'\(excerpt(raw))'" : "'\(excerpt(raw))' (mapped to '\(excerpt(mapped))')"
                 throw task.error("labels", "label \(shown) at \(path):\(line) is not in the label set")
             }
             return mapped
@@ -85,16 +106,17 @@ public enum DatasetLoader {
         func tags(_ tags: [String], at path: String, line: Int) throws {
             guard let labels else { return }
             for t in tags where !labels.contains(t) {
-                throw task.error("labels", "tag '\(t)' at \(path):\(line) is not in the label set")
+                throw task.error("labels", "tag '\(excerpt(t))' at \(path):\(line) is not in the label set")
             }
         }
 
         func read(_ ref: FileReference, _ body: (Example) throws -> Void) throws {
-            for p in ref.paths { try checkExists(path(p), ref) }
+            let resolved = try paths(ref)
+            for p in resolved { try checkExists(p, ref) }
             let columns = task.columns ?? ColumnMapping()
             switch (task.format, ref) {
-            case (.conllu, .single(let rel)):
-                let p = path(rel)
+            case (.conllu, .single):
+                let p = resolved[0]
                 let column = columns.tags ?? "upos"
                 try CoNLLUReader(path: p).forEach { s in
                     if task.type == .mlm {
@@ -107,11 +129,13 @@ public enum DatasetLoader {
                                             wordRanges: s.words.map { s.tokenRanges[$0.token] })
                     try body(Example(id: s.id, language: language, input: .tagged(tagged), parallelKey: s.id))
                 }
-            case (.iob2, .single(let rel)):
-                let p = path(rel)
+            case (.iob2, .single):
+                let p = resolved[0]
                 let wordColumn = Int(columns.words ?? "0") ?? 0
                 let tagColumn = task.type == .tagging ? columns.tags.flatMap { Int($0) } : nil
-                try IOBReader(path: p, wordColumn: wordColumn, tagColumn: tagColumn, strictIOB2: false).forEach { s in
+                let reader = IOBReader(path: p, wordColumn: wordColumn, tagColumn: tagColumn,
+                                       transitions: task.repair == true ? .repair : .strict)
+                let repaired = try reader.forEach { s in
                     let tagged = TaggedText(text: s.text, words: s.words, tags: s.tags, wordRanges: s.wordRanges)
                     if task.type == .mlm {
                         try body(Example(id: s.id, language: language, input: .text(tagged.text), parallelKey: s.id))
@@ -120,19 +144,20 @@ public enum DatasetLoader {
                     try self.tags(s.tags, at: p, line: s.line)
                     try body(Example(id: s.id, language: language, input: .tagged(tagged), parallelKey: s.id))
                 }
-            case (.tsv, .single(let rel)), (.csv, .single(let rel)):
-                let p = path(rel)
+                if repaired > 0 { report?.addRepairedTags(repaired, file: p) }
+            case (.tsv, .single), (.csv, .single):
+                let p = resolved[0]
                 let reader = DelimitedReader(path: p, dialect: task.format == .tsv ? .tsv : .csv)
                 try reader.forEach(header: { header in try checkHeader(Set(header), path: p) }) { row in
                     try emit(fields: { row[$0] }, path: p, line: row.line, body)
                 }
-            case (.jsonl, .single(let rel)):
-                let p = path(rel)
+            case (.jsonl, .single):
+                let p = resolved[0]
                 try JSONLReader(path: p).forEach { object, line in
                     try emit(fields: { JSONLReader.string(object[$0]) }, list: { object[$0] as? [Any] }, path: p, line: line, body)
                 }
-            case (.squad, .single(let rel)):
-                let p = path(rel)
+            case (.squad, .single):
+                let p = resolved[0]
                 var lastContext = ""
                 try SQuADReader(path: p).forEach { q in
                     if task.type == .mlm {
@@ -146,14 +171,14 @@ public enum DatasetLoader {
                                      input: .span(SpanQuestion(context: q.context, question: q.question, answers: q.answers)),
                                      parallelKey: q.id))
                 }
-            case (.parallel, .parallel(let source, let target)):
-                try ParallelTextReader(sourcePath: path(source), targetPath: path(target)).forEach { s, t, line in
+            case (.parallel, .parallel(let source, _)):
+                try ParallelTextReader(sourcePath: resolved[0], targetPath: resolved[1]).forEach { s, t, line in
                     let id = "\(source):\(line)"
                     let input: ExampleInput = task.type == .mlm ? .text(s) : .translation(source: s, target: t)
                     try body(Example(id: id, language: language, input: input, parallelKey: id))
                 }
             case (.text, .single(let rel)):
-                try PlainTextReader(path: path(rel)).forEach { line, number in
+                try PlainTextReader(path: resolved[0]).forEach { line, number in
                     try body(Example(id: "\(rel):\(number)", language: language, input: .text(line)))
                 }
             default:
@@ -167,12 +192,19 @@ public enum DatasetLoader {
             let named: [(String, String?)] = [("id", c.id), ("text", c.text), ("text_pair", c.textPair), ("label", c.label)]
             for (key, column) in named {
                 if let column, !header.contains(column) {
-                    throw task.error("columns.\(key)", "unknown column '\(column)' (\(path):1 has: \(header.sorted().joined(separator: ", ")))")
+                    throw task.error("columns.\(key)", "unknown column '\(excerpt(column))' (\(path):1 has: \(Self.listing(header)))")
                 }
             }
             for (i, column) in (c.choices ?? []).enumerated() where !header.contains(column) {
-                throw task.error("columns.choices[\(i)]", "unknown column '\(column)' (\(path):1 has: \(header.sorted().joined(separator: ", ")))")
+                throw task.error("columns.choices[\(i)]", "unknown column '\(excerpt(column))' (\(path):1 has: \(Self.listing(header)))")
             }
+        }
+
+        /// A header's column names for a message: a few, each a short excerpt.
+        static func listing(_ header: Set<String>) -> String {
+            let names = header.sorted()
+            let shown = names.prefix(8).map { excerpt($0) }.joined(separator: ", ")
+            return names.count > 8 ? shown + ", … (\(names.count) columns)" : shown
         }
 
         /// Builds an example from named fields (a TSV/CSV row or a JSONL object).
@@ -182,25 +214,25 @@ public enum DatasetLoader {
             func field(_ key: String, _ column: String?) throws -> String {
                 guard let column else { throw task.error("columns.\(key)", "missing") }
                 guard let value = fields(column) else {
-                    throw task.error("columns.\(key)", "unknown column '\(column)' (\(path):\(line) has no such field)")
+                    throw task.error("columns.\(key)", "unknown column '\(excerpt(column))' (\(path):\(line) has no such field)")
                 }
                 return value
             }
             let parallelKey = try c.id.map { try field("id", $0) }
             let id = parallelKey.map { "\($0)" } ?? "\(path):\(line)"
-            let text = try field("text", c.text)
+            let text = try nonEmpty(try field("text", c.text), column: c.text ?? "text", path: path, line: line)
             var example = Example(id: id, language: language, input: .text(text), parallelKey: parallelKey)
             switch task.type {
             case .classification:
                 example.label = try label(try field("label", c.label), at: path, line: line)
             case .pairClassification:
-                example.input = .textPair(text, try field("text_pair", c.textPair))
+                example.input = .textPair(text, try nonEmpty(try field("text_pair", c.textPair), column: c.textPair ?? "", path: path, line: line))
                 example.label = try label(try field("label", c.label), at: path, line: line)
             case .regression:
-                if c.textPair != nil { example.input = .textPair(text, try field("text_pair", c.textPair)) }
+                if c.textPair != nil { example.input = .textPair(text, try nonEmpty(try field("text_pair", c.textPair), column: c.textPair ?? "", path: path, line: line)) }
                 let raw = try field("label", c.label)
                 guard let v = Double(raw.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                    throw FileError(path: path, line: line, "expected a number in column '\(c.label ?? "")', found '\(raw)'")
+                    throw FileError(path: path, line: line, "expected a number in column '\(excerpt(c.label ?? ""))', found '\(excerpt(raw))'")
                 }
                 example.value = v
             case .multipleChoice:
@@ -213,12 +245,12 @@ public enum DatasetLoader {
                 }
                 let raw = try field("label", c.label)
                 guard let k = Int(task.labelMap?[raw] ?? raw), k >= 0, k < choices.count else {
-                    throw FileError(path: path, line: line, "expected the index of a choice (0..<\(choices.count)), found '\(raw)'")
+                    throw FileError(path: path, line: line, "expected the index of a choice (0..<\(choices.count)), found '\(excerpt(raw))'")
                 }
                 example.input = .choices(context: text, choices: choices)
                 example.label = String(k)
             case .retrieval:
-                example.input = .translation(source: text, target: try field("text_pair", c.textPair))
+                example.input = .translation(source: text, target: try nonEmpty(try field("text_pair", c.textPair), column: c.textPair ?? "", path: path, line: line))
             case .mlm:
                 break
             case .tagging, .spanQA:
@@ -227,4 +259,21 @@ public enum DatasetLoader {
             try body(example)
         }
     }
+}
+
+/// What loading noticed without failing: tags repaired under a task's `repair: true`. Shared by the
+/// caller and the loader (a reference), so `data check` and the trainer can report the counts.
+public final class LoadReport: @unchecked Sendable {
+    private let lock = NSLock()
+    private var repaired: [String: Int] = [:]
+    public init() {}
+
+    func addRepairedTags(_ count: Int, file: String) {
+        lock.lock(); defer { lock.unlock() }
+        repaired[file, default: 0] += count
+    }
+
+    /// IOB2 tags turned from I-X into B-X, per file.
+    public var repairedTags: [String: Int] { lock.lock(); defer { lock.unlock() }; return repaired }
+    public var totalRepairedTags: Int { repairedTags.values.reduce(0, +) }
 }

@@ -22,10 +22,8 @@ public struct LabelSet: Sendable, Equatable {
     public static func of(_ task: TaskSpec, dataRoot: String) throws -> LabelSet? {
         if let labels = task.labels { return LabelSet(labels) }
         guard let file = task.labelsFile else { return nil }
-        let path = (dataRoot as NSString).appendingPathComponent(file)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw task.error("labels_file", "file not found: \(path)")
-        }
+        let path = try task.resolve(file, key: "labels_file", dataRoot: dataRoot)
+        try task.requireRegularFile(path, key: "labels_file")
         var labels: [LabelSpec] = []
         var seen = Set<String>()
         try PlainTextReader(path: path).forEach { line, number in
@@ -35,9 +33,10 @@ public struct LabelSet: Sendable, Equatable {
             guard parts.count == 2, !parts[1].isEmpty else {
                 throw FileError(path: path, line: number, "expected 'label<TAB>description'")
             }
-            guard seen.insert(parts[0]).inserted else { throw FileError(path: path, line: number, "duplicate label '\(parts[0])'") }
+            guard seen.insert(parts[0]).inserted else { throw FileError(path: path, line: number, "duplicate label '\(excerpt(parts[0]))'") }
             labels.append(LabelSpec(name: parts[0], description: parts[1]))
         }
+        guard !labels.isEmpty else { throw FileError(path: path, "expected at least one 'label<TAB>description' line, found none") }
         return LabelSet(labels)
     }
 }

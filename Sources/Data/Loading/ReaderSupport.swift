@@ -29,7 +29,7 @@ enum ReaderSupport {
             case .tagging:
                 try require([], optional: ["tags"])
                 if let t = c.tags, !conlluTagColumns.contains(t) {
-                    throw spec.error("columns.tags", "expected upos, xpos or feats, found '\(t)'")
+                    throw spec.error("columns.tags", "expected upos, xpos or feats, found '\(excerpt(t))'")
                 }
             case .mlm: try require([])
             default: throw unsupported
@@ -40,7 +40,7 @@ enum ReaderSupport {
                 try require(spec.type == .tagging ? ["words", "tags"] : ["words"], optional: ["tags"])
                 for (key, value) in [("words", c.words), ("tags", c.tags)] {
                     if let value, Int(value) == nil || Int(value)! < 0 {
-                        throw spec.error("columns.\(key)", "expected a 0-based column number, found '\(value)'")
+                        throw spec.error("columns.\(key)", "expected a 0-based column number, found '\(excerpt(value))'")
                     }
                 }
             default: throw unsupported

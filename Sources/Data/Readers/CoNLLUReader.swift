@@ -43,7 +43,7 @@ public struct CoNLLUReader {
         var expectedID = 1
 
         func finish() throws {
-            defer { comments = [:]; tokens = []; words = []; rangeEnd = 0; expectedID = 1; startLine = 0 }
+            defer { comments = [:]; tokens = []; words = []; rangeEnd = 0; expectedID = 1; startLine = 0; reader.endRecord() }
             guard !words.isEmpty else {
                 if startLine > 0 { throw FileError(path: path, line: startLine, "expected word lines after the comments") }
                 return
@@ -69,7 +69,7 @@ public struct CoNLLUReader {
                 try finish()
                 continue
             }
-            if startLine == 0 { startLine = reader.lineNumber }
+            if startLine == 0 { startLine = reader.lineNumber; reader.beginRecord("the sentence") }
             if line.startsWith(byte: 35) {
                 if let (key, value) = line.commentKeyValue() {
                     if !words.isEmpty { throw reader.error("expected a comment only before the sentence's words") }
@@ -87,23 +87,23 @@ public struct CoNLLUReader {
             if idBytes.contains(46) {   // "8.1": an empty node
                 let parts = id.fields(separatedBy: 46)
                 guard parts.count == 2, parts.allSatisfy({ Int($0) != nil }) else {
-                    throw reader.error("expected an empty node id like 8.1, found '\(id)'")
+                    throw reader.error("expected an empty node id like 8.1, found '\(excerpt(id))'")
                 }
                 continue
             }
             if let dash = idBytes.firstIndex(of: 45) {
                 let a = Int(String(decoding: idBytes[..<dash], as: UTF8.self)), b = Int(String(decoding: idBytes[(dash + 1)...], as: UTF8.self))
                 guard let a, let b, a <= b else {
-                    throw reader.error("expected a multiword token range like 3-4, found '\(id)'")
+                    throw reader.error("expected a multiword token range like 3-4, found '\(excerpt(id))'")
                 }
                 guard a == expectedID, rangeEnd < expectedID else {
-                    throw reader.error("expected the multiword token range to start at word \(expectedID), found '\(id)'")
+                    throw reader.error("expected the multiword token range to start at word \(expectedID), found '\(excerpt(id))'")
                 }
                 tokens.append(.init(form: fields[1], spaceAfter: spaceAfter))
                 rangeEnd = b
                 continue
             }
-            guard let n = Int(id) else { throw reader.error("expected a word id (integer, range or decimal), found '\(id)'") }
+            guard let n = Int(id) else { throw reader.error("expected a word id (integer, range or decimal), found '\(excerpt(id))'") }
             guard n == expectedID else { throw reader.error("expected word id \(expectedID), found \(n)") }
             expectedID += 1
             if n > rangeEnd {

@@ -32,7 +32,7 @@ public struct DelimitedReader {
         let names = try split(first, reader: reader).fields
         var index: [String: Int] = [:]
         for (i, n) in names.enumerated() {
-            if index[n] != nil { throw FileError(path: path, line: 1, "duplicate column '\(n)' in the header") }
+            if index[n] != nil { throw FileError(path: path, line: 1, "duplicate column '\(excerpt(n))' in the header") }
             index[n] = i
         }
         try onHeader(names)
@@ -62,6 +62,7 @@ public struct DelimitedReader {
                 if i == current.count {
                     if quoted {
                         // A quoted field runs over the line break.
+                        reader.beginRecord("the row")
                         guard let more = try reader.next() else {
                             throw FileError(path: path, line: startLine, "expected a closing quote before the end of the file")
                         }
@@ -70,6 +71,7 @@ public struct DelimitedReader {
                         continue
                     }
                     fields.append(String(decoding: field, as: UTF8.self))
+                    reader.endRecord()
                     return (fields, startLine)
                 }
                 let c = current[i]

@@ -22,16 +22,21 @@ public struct IOBReader {
     public let tagColumn: Int?
     /// WikiANN writes words as `en:Paris`; strip the language prefix.
     public let stripLanguagePrefix: Bool
-    /// Check that every I-X continues a B-X or I-X (IOB2); IOB1 files allow I-X to open a span.
-    public let strictIOB2: Bool
+    /// An I-X must continue a B-X or I-X (IOB2). Strict: an invalid transition is an error naming the
+    /// line. Repair: it becomes B-X (what IOB1 meant by it) and is counted.
+    public enum Transitions: Sendable { case strict, repair }
+    public let transitions: Transitions
 
-    public init(path: String, wordColumn: Int, tagColumn: Int?, stripLanguagePrefix: Bool = false, strictIOB2: Bool = true) {
+    public init(path: String, wordColumn: Int, tagColumn: Int?, stripLanguagePrefix: Bool = false, transitions: Transitions = .strict) {
         self.path = path; self.wordColumn = wordColumn; self.tagColumn = tagColumn
-        self.stripLanguagePrefix = stripLanguagePrefix; self.strictIOB2 = strictIOB2
+        self.stripLanguagePrefix = stripLanguagePrefix; self.transitions = transitions
     }
 
-    public func forEach(_ body: (IOBSentence) throws -> Void) throws {
+    /// Calls `body` with every sentence; returns the number of tags repaired (always 0 when strict).
+    @discardableResult
+    public func forEach(_ body: (IOBSentence) throws -> Void) throws -> Int {
         let reader = try LineReader(path: path)
+        var repaired = 0
         var words: [String] = [], tags: [String] = []
         var startLine = 0
         var sentenceID: String? = nil
@@ -54,6 +59,7 @@ public struct IOBReader {
                                      text: text, wordRanges: ranges, line: startLine))
             }
             words = []; tags = []; startLine = 0; sentenceID = nil; givenText = nil
+            reader.endRecord()
         }
         let needed = max(wordColumn, tagColumn ?? 0) + 1
         let columnsText = "word in column \(wordColumn + 1)" + (tagColumn.map { ", tag in column \($0 + 1)" } ?? "")
@@ -76,20 +82,29 @@ public struct IOBReader {
                 word = String(word[word.utf8.index(after: colon)...])
             }
             guard !word.utf8.isEmpty else { throw reader.error("expected a word in column \(wordColumn + 1), found nothing") }
-            if startLine == 0 { startLine = reader.lineNumber }
+            if startLine == 0 { startLine = reader.lineNumber; reader.beginRecord("the sentence") }
             guard let tagColumn else { words.append(word); continue }
-            let tag = fields[tagColumn]
+            var tag = fields[tagColumn]
             guard tag == "O" || ((tag.hasBytePrefix("B-") || tag.hasBytePrefix("I-")) && tag.utf8.count > 2) else {
-                throw reader.error("expected a tag O, B-<type> or I-<type> in column \(tagColumn + 1), found '\(tag)'")
+                throw reader.error("expected a tag O, B-<type> or I-<type> in column \(tagColumn + 1), found '\(excerpt(tag))'")
             }
-            if strictIOB2 && tag.hasBytePrefix("I-") {
+            if tag.hasBytePrefix("I-") {
                 let type = String(Substring(tag.utf8.dropFirst(2)))
-                guard let previous = tags.last, previous != "O", previous.utf8.dropFirst(2).elementsEqual(type.utf8) else {
-                    throw reader.error("expected B-\(type) before \(tag) (IOB2)")
+                let continues = tags.last.map { $0 != "O" && $0.utf8.dropFirst(2).elementsEqual(type.utf8) } ?? false
+                if !continues {
+                    let after = tags.last.map { "after \(excerpt($0))" } ?? "at the start of a sentence"
+                    switch transitions {
+                    case .strict:
+                        throw reader.error("expected B-\(excerpt(type)) before \(excerpt(tag)), found it \(after) (IOB2; set 'repair: true' in the task spec to turn such tags into B-)")
+                    case .repair:
+                        tag = "B-" + type
+                        repaired += 1
+                    }
                 }
             }
             words.append(word); tags.append(tag)
         }
         try finish()
+        return repaired
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Platform
 
-/// Streams the objects of a JSON Lines file (one JSON object per line; blank lines skipped).
+/// Streams the objects of a JSON Lines file (one JSON object per line, at most
+/// `InputLimits.lineBytes`; blank lines skipped). Parsed strictly: a key given twice in one record
+/// is an error naming the line and the key.
 public struct JSONLReader {
     public let path: String
     public init(path: String) { self.path = path }
@@ -10,14 +12,22 @@ public struct JSONLReader {
         let reader = try LineReader(path: path)
         while let line = try reader.next() {
             if line.isBlankLine { continue }
-            let object: Any
-            do {
-                object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
-            } catch {
-                throw reader.error("expected one JSON object on the line, found invalid JSON")
+            let value = try StrictJSON.parse(line.utf8, path: path, line: reader.lineNumber)
+            guard case .object = value, let dict = value.foundationValue as? [String: Any] else {
+                throw reader.error("expected a JSON object, found \(Self.kind(value))")
             }
-            guard let dict = object as? [String: Any] else { throw reader.error("expected a JSON object, found \(type(of: object))") }
             try body(dict, reader.lineNumber)
+        }
+    }
+
+    static func kind(_ value: StrictJSON) -> String {
+        switch value {
+        case .object: return "an object"
+        case .array: return "a list"
+        case .string: return "a string"
+        case .integer, .number: return "a number"
+        case .bool: return "true or false"
+        case .null: return "null"
         }
     }
 
@@ -51,14 +61,8 @@ public struct SQuADReader {
     public init(path: String) { self.path = path }
 
     public func forEach(_ body: (SQuADQuestion) throws -> Void) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw FileError(path: path, "file not found") }
-        let root: Any
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            root = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw FileError(path: path, "expected a SQuAD JSON document: \(error.localizedDescription)")
-        }
+        // Bounded (InputLimits.jsonBytes), regular files only, duplicate keys rejected.
+        let root = try StrictJSON.read(path: path).foundationValue
         func fail(_ where_: String, _ message: String) -> FileError { FileError(path: path, "\(where_): \(message)") }
         guard let top = root as? [String: Any], let articles = top["data"] as? [[String: Any]] else {
             throw fail("data", "expected a top-level object with a 'data' list")
@@ -71,12 +75,14 @@ public struct SQuADReader {
             for (p, paragraph) in paragraphs.enumerated() {
                 let at = "data[\(a)].paragraphs[\(p)]"
                 guard let context = paragraph["context"] as? String else { throw fail("\(at).context", "expected a string") }
+                guard !context.unicodeScalars.allSatisfy(\.properties.isWhitespace) else { throw fail("\(at).context", "expected a text, found an empty string") }
                 guard let qas = paragraph["qas"] as? [[String: Any]] else { throw fail("\(at).qas", "expected a list of questions") }
                 let scalarToByte = Self.scalarOffsets(context)
                 let contextBytes = Array(context.utf8)
                 for (q, qa) in qas.enumerated() {
                     let qat = "\(at).qas[\(q)]"
                     guard let question = qa["question"] as? String else { throw fail("\(qat).question", "expected a string") }
+                    guard !question.unicodeScalars.allSatisfy(\.properties.isWhitespace) else { throw fail("\(qat).question", "expected a text, found an empty string") }
                     guard let id = qa["id"] as? String else { throw fail("\(qat).id", "expected a string") }
                     guard let answers = qa["answers"] as? [[String: Any]] else { throw fail("\(qat).answers", "expected a list") }
                     var spans: [SpanAnswer] = []
@@ -90,7 +96,7 @@ public struct SQuADReader {
                         }
                         let range = scalarToByte[start]..<scalarToByte[start + length]
                         guard contextBytes[range].elementsEqual(text.utf8) else {
-                            throw fail("\(qat).answers[\(k)]", "expected the context at answer_start \(start) to read '\(text)'")
+                            throw fail("\(qat).answers[\(k)]", "expected the context at answer_start \(start) to read '\(excerpt(text))'")
                         }
                         spans.append(SpanAnswer(text: text, range: range))
                     }

@@ -66,15 +66,15 @@ public struct LanguageSpec: Codable, Sendable, Equatable {
     public func validate() throws {
         if !sourcePath.isEmpty {
             let stem = ((sourcePath as NSString).lastPathComponent as NSString).deletingPathExtension
-            if stem != code { throw error("code", "'\(code)' does not match the file name '\(stem)'") }
+            if stem != code { throw error("code", "'\(excerpt(code))' does not match the file name '\(excerpt(stem))'") }
         }
         let letters = iso639_3.unicodeScalars.allSatisfy { $0.value >= 97 && $0.value <= 122 }
         if iso639_3.unicodeScalars.count != 3 || !letters {
-            throw error("iso639_3", "expected three lowercase letters, found '\(iso639_3)'")
+            throw error("iso639_3", "expected three lowercase letters, found '\(excerpt(iso639_3))'")
         }
         if scripts.isEmpty { throw error("scripts", "at least one script is required") }
         for (i, s) in scripts.enumerated() where Script(iso15924: s) == nil {
-            throw error("scripts[\(i)]", "'\(s)' is not an ISO 15924 script code ICU knows")
+            throw error("scripts[\(i)]", "'\(excerpt(s))' is not an ISO 15924 script code ICU knows")
         }
         if icuLocale.isEmpty { throw error("icu_locale", "empty locale") }
     }

@@ -17,7 +17,7 @@ public struct LanguageRegistry: Sendable {
         var seen: [String: String] = [:]
         for s in specs {
             if let other = seen[s.iso639_3] {
-                throw ConfigError(file: s.sourcePath, key: "iso639_3", "'\(s.iso639_3)' is also the code of \(other)")
+                throw ConfigError(file: s.sourcePath, key: "iso639_3", "'\(excerpt(s.iso639_3))' is also the code of \(other)")
             }
             seen[s.iso639_3] = s.sourcePath
         }
@@ -57,8 +57,9 @@ public struct TaskRegistry: Sendable {
         self.tasks = Dictionary(tasks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    public static func load(directory: String, languages: LanguageRegistry) throws -> TaskRegistry {
-        let specs = try yamlFiles(in: directory).map { try TaskSpec.load(path: $0) }
+    /// `allowOutsideDataRoot` lets the specs' data paths be absolute or leave the data root.
+    public static func load(directory: String, languages: LanguageRegistry, allowOutsideDataRoot: Bool = false) throws -> TaskRegistry {
+        let specs = try yamlFiles(in: directory).map { try TaskSpec.load(path: $0, allowOutsideDataRoot: allowOutsideDataRoot) }
         let registry = TaskRegistry(tasks: specs, directory: directory)
         for spec in specs { try registry.checkReferences(spec, languages: languages) }
         return registry
@@ -71,16 +72,16 @@ public struct TaskRegistry: Sendable {
     public func checkReferences(_ spec: TaskSpec, languages: LanguageRegistry) throws {
         if spec.format == .builtin {
             for (i, code) in (spec.languages ?? []).enumerated() where languages[code] == nil {
-                throw spec.error("languages[\(i)]", "unknown language '\(code)' (no \(code).yaml in \(languages.directory))")
+                throw spec.error("languages[\(i)]", "unknown language '\(excerpt(code))' (no \(code).yaml in \(languages.directory))")
             }
         } else {
             for code in (spec.data ?? [:]).keys.sorted() where languages[code] == nil {
-                throw spec.error("data.\(code)", "unknown language '\(code)' (no \(code).yaml in \(languages.directory))")
+                throw spec.error("data.\(code)", "unknown language '\(excerpt(code))' (no \(code).yaml in \(languages.directory))")
             }
         }
         if let head = spec.sharesHead {
-            guard let other = tasks[head] else { throw spec.error("shares_head", "unknown task '\(head)'") }
-            if other.type != spec.type { throw spec.error("shares_head", "task '\(head)' is \(other.type.rawValue), this one \(spec.type.rawValue)") }
+            guard let other = tasks[head] else { throw spec.error("shares_head", "unknown task '\(excerpt(head))'") }
+            if other.type != spec.type { throw spec.error("shares_head", "task '\(excerpt(head))' is \(other.type.rawValue), this one \(spec.type.rawValue)") }
         }
     }
 }

@@ -28,21 +28,23 @@ enum SpecDecoding {
     /// Decodes a YAML spec file, turning every failure into a `ConfigError` that names the file and
     /// the dotted key path (`data.en.train`).
     static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw FileError(path: path, "cannot read spec: \(error.localizedDescription)")
-        }
+        let text = try YAMLDocument.read(path: path)
+        // Syntax errors and duplicate keys, with the file, line and key path.
+        _ = try YAMLDocument.compose(text, origin: path)
         do {
             return try YAMLDecoder().decode(T.self, from: text)
         } catch let error as DecodingError {
-            if case .dataCorrupted(let context) = error, let yaml = context.underlyingError as? YamlError {
-                throw FileError(path: path, "invalid YAML: " + "\(yaml)".split(whereSeparator: \.isNewline).joined(separator: " "))
+            if case .dataCorrupted(let context) = error {
+                if let yaml = context.underlyingError as? YamlError { throw YAMLDocument.syntaxError(yaml, origin: path) }
+                if let v = context.underlyingError as? SchemaViolation {
+                    throw ConfigError(file: path, key: keyPath(v.path), v.message)
+                }
             }
             throw configError(error, file: path)
+        } catch let v as SchemaViolation {
+            throw ConfigError(file: path, key: keyPath(v.path), v.message)
         } catch let error as YamlError {
-            throw FileError(path: path, "invalid YAML: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " "))
+            throw YAMLDocument.syntaxError(error, origin: path)
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import Platform
 
 /// What a task asks of a model; decides the shape of its examples and which head it needs.
-public enum TaskType: String, Codable, Sendable, CaseIterable {
+public enum TaskType: String, ConfigChoice {
     case classification
     case pairClassification = "pair-classification"
     case regression
@@ -35,7 +35,7 @@ public enum TaskType: String, Codable, Sendable, CaseIterable {
 }
 
 /// How a task's files are laid out on disk (or `builtin`: generated through ICU, no files).
-public enum DataFormat: String, Codable, Sendable, CaseIterable {
+public enum DataFormat: String, ConfigChoice {
     case conllu
     case iob2
     case tsv
@@ -47,7 +47,7 @@ public enum DataFormat: String, Codable, Sendable, CaseIterable {
     case builtin
 }
 
-public enum Split: String, Codable, Sendable, CaseIterable, Comparable {
+public enum Split: String, ConfigChoice, Comparable {
     case train, dev, test
     public static func < (a: Split, b: Split) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -222,7 +222,7 @@ public struct BuiltinTaskSpec: Codable, Sendable, Equatable {
     }
 }
 
-public enum BuiltinGenerator: String, Codable, Sendable, CaseIterable {
+public enum BuiltinGenerator: String, ConfigChoice {
     case dates
     case dateFields = "date-fields"
     case numbers
@@ -231,14 +231,14 @@ public enum BuiltinGenerator: String, Codable, Sendable, CaseIterable {
     case mlm
 }
 
-public enum BuiltinTarget: String, Codable, Sendable, CaseIterable {
+public enum BuiltinTarget: String, ConfigChoice {
     case month, weekday, digits
     case lastDigit = "last-digit"
     case continent, dimension
 }
 
 /// How a retrieval task compares a query with a candidate.
-public enum RetrievalScoring: String, Codable, Sendable, CaseIterable {
+public enum RetrievalScoring: String, ConfigChoice {
     /// Cosine of pooled sentence vectors (a dual encoder, as LaBSE or Sentence-BERT).
     case pooled
     /// Late interaction over token vectors (ColBERT's MaxSim).
@@ -270,6 +270,12 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var sharesHead: String?
     /// Retrieval only: how the trained head scores (default pooled).
     public var scoring: RetrievalScoring?
+    /// IOB2 only: turn an I-X that does not continue an X span into B-X (counted) instead of failing.
+    public var repair: Bool?
+
+    /// Whether data paths may be absolute or leave the data root (`--allow-outside-data-root`); set
+    /// by whoever loads the spec, not part of the YAML.
+    public var allowsPathsOutsideDataRoot = false
 
     /// The file the spec was read from, for error messages (not part of the YAML).
     public var sourcePath: String = ""
@@ -277,7 +283,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, type, format, columns, labels
         case labelsFile = "labels_file", labelMap = "label_map", metrics
-        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring
+        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring, repair
     }
 
     public init(from decoder: Decoder) throws {
@@ -298,6 +304,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         builtin = try c.decodeIfPresent(BuiltinTaskSpec.self, forKey: .builtin)
         sharesHead = try c.decodeIfPresent(String.self, forKey: .sharesHead)
         scoring = try c.decodeIfPresent(RetrievalScoring.self, forKey: .scoring)
+        repair = try c.decodeIfPresent(Bool.self, forKey: .repair)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -317,15 +324,50 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(builtin, forKey: .builtin)
         try c.encodeIfPresent(sharesHead, forKey: .sharesHead)
         try c.encodeIfPresent(scoring, forKey: .scoring)
+        try c.encodeIfPresent(repair, forKey: .repair)
     }
 
     /// Reads and checks a spec file on its own (references to languages and files are checked by
     /// `TaskRegistry` and `DataCheck`).
-    public static func load(path: String) throws -> TaskSpec {
+    /// `allowOutsideDataRoot` lets its data paths be absolute or leave the data root.
+    public static func load(path: String, allowOutsideDataRoot: Bool = false) throws -> TaskSpec {
         var spec = try SpecDecoding.decode(TaskSpec.self, path: path)
         spec.sourcePath = path
+        spec.allowsPathsOutsideDataRoot = allowOutsideDataRoot
         try spec.validate()
         return spec
+    }
+
+    /// The full path of a file the spec names at `key` (a data file, `labels_file`). Paths are
+    /// relative to the data root and stay inside it: an absolute path, or one whose `..` climbs out,
+    /// is refused unless the spec was loaded with `allowOutsideDataRoot`.
+    public func resolve(_ relative: String, key: String, dataRoot: String) throws -> String {
+        guard !relative.isEmpty else { throw error(key, "expected a file path, found an empty string") }
+        if !allowsPathsOutsideDataRoot {
+            if relative.hasPrefix("/") {
+                throw error(key, "'\(excerpt(relative))' is an absolute path; data paths are relative to the data root (--allow-outside-data-root allows others)")
+            }
+            var depth = 0
+            for part in relative.split(separator: "/", omittingEmptySubsequences: true) {
+                if part == ".." {
+                    depth -= 1
+                    if depth < 0 {
+                        throw error(key, "'\(excerpt(relative))' leaves the data root; data paths stay inside it (--allow-outside-data-root allows others)")
+                    }
+                } else if part != "." {
+                    depth += 1
+                }
+            }
+        }
+        return relative.hasPrefix("/") ? relative : (dataRoot as NSString).appendingPathComponent(relative)
+    }
+
+    /// Throws an error naming the spec and `key` unless `path` is a regular file (a FIFO, a device,
+    /// a socket or a folder each get their own message).
+    public func requireRegularFile(_ path: String, key: String) throws {
+        do { try InputFile.checkRegular(path) } catch let e as FileError {
+            throw error(key, e.message == "file not found" ? "file not found: \(path)" : "\(path) \(e.message)")
+        }
     }
 
     /// The task's labels in class-id order (nil for types without a label set).
@@ -354,21 +396,22 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public func validate() throws {
         if !sourcePath.isEmpty {
             let stem = ((sourcePath as NSString).lastPathComponent as NSString).deletingPathExtension
-            if stem != name { throw error("name", "'\(name)' does not match the file name '\(stem)'") }
+            if stem != name { throw error("name", "'\(excerpt(name))' does not match the file name '\(excerpt(stem))'") }
         }
         guard !metrics.isEmpty else { throw error("metrics", "at least one metric is required") }
         if scoring != nil && type != .retrieval { throw error("scoring", "only retrieval tasks choose a scoring; this task is \(type.rawValue)") }
+        if repair != nil && format != .iob2 { throw error("repair", "only iob2 tasks repair tag transitions; this task is \(format.rawValue)") }
         for (i, m) in metrics.enumerated() where !type.allowedMetrics.contains(m) {
-            throw error("metrics[\(i)]", "'\(m)' is not a metric for \(type.rawValue) (expected one of: \(type.allowedMetrics.sorted().joined(separator: ", ")))")
+            throw error("metrics[\(i)]", "'\(excerpt(m))' is not a metric for \(type.rawValue) (expected one of: \(type.allowedMetrics.sorted().joined(separator: ", ")))")
         }
         guard metrics.contains(majorMetric) else {
-            throw error("major_metric", "'\(majorMetric)' is not listed in metrics")
+            throw error("major_metric", "'\(excerpt(majorMetric))' is not listed in metrics")
         }
         if let labels {
             var seen = Set<String>()
             for (i, l) in labels.enumerated() {
                 if l.name.isEmpty { throw error("labels[\(i)].name", "empty label name") }
-                if !seen.insert(l.name).inserted { throw error("labels[\(i)].name", "duplicate label '\(l.name)'") }
+                if !seen.insert(l.name).inserted { throw error("labels[\(i)].name", "duplicate label '\(excerpt(l.name))'") }
                 if l.description.trimmingCharacters(in: .whitespaces).isEmpty {
                     throw error("labels[\(i)].description", "every label needs a short English description")
                 }
@@ -381,7 +424,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         if let labelMap, let labels {
             let names = Set(labels.map(\.name))
             for (raw, mapped) in labelMap.sorted(by: { $0.key < $1.key }) where !names.contains(mapped) {
-                throw error("label_map.\(raw)", "label '\(mapped)' is not in the label set")
+                throw error("label_map.\(raw)", "label '\(excerpt(mapped))' is not in the label set")
             }
         }
         if format == .builtin {

@@ -63,7 +63,7 @@ public enum DemoPipeline {
         for name in settings.allTasks {
             guard let spec = catalog.tasks[name] else { throw ConfigError(key: "tasks", "the demo needs task '\(name)', not found in \(locations.tasksDirectory)") }
             let source = URL(fileURLWithPath: spec.sourcePath)
-            try AtomicFile.write(try Data(contentsOf: source), to: specFolder.appendingPathComponent(source.lastPathComponent))
+            try AtomicFile.write(try InputFile.readData(source.path, limit: InputLimits.yamlBytes, what: "task spec"), to: specFolder.appendingPathComponent(source.lastPathComponent))
         }
         let sources = try settings.classificationTasks.map { name -> TaskSpec in
             guard let spec = catalog.tasks[name] else { throw ConfigError(key: "tasks", "the demo needs task '\(name)', not found in \(locations.tasksDirectory)") }

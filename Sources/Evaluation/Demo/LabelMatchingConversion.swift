@@ -43,10 +43,10 @@ public enum LabelMatchingConversion {
                                     ModelCheckpoint.tokenizerFile, ModelCheckpoint.manifestFile]
         var extra: [String: Data] = [:]
         for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where !written.contains(file) && !file.hasPrefix(".") {
-            extra[file] = try Data(contentsOf: dir.appendingPathComponent(file))
+            extra[file] = try InputFile.readData(dir.appendingPathComponent(file).path, limit: InputLimits.jsonBytes, what: "model file")
         }
         let tokenizerURL = ModelCheckpoint.tokenizerURL(dir)
-        let tokenizer = FileManager.default.fileExists(atPath: tokenizerURL.path) ? try Data(contentsOf: tokenizerURL) : nil
+        let tokenizer = FileManager.default.fileExists(atPath: tokenizerURL.path) ? try InputFile.readData(tokenizerURL.path, limit: InputLimits.jsonBytes, what: "tokenizer") : nil
         try ModelCheckpoint.save(target, tokenizerJSON: tokenizer, to: dir, extraFiles: extra)
     }
 }

@@ -37,7 +37,7 @@ public struct RunComparison: Codable, Equatable, Sendable {
         var rows: [Row] = [], unmatched: [String] = []
         for ta in sa.tasks {
             guard let tb = sb.tasks.first(where: { $0.task == ta.task }) else { unmatched.append("\(ta.task) (only in A)"); continue }
-            guard let type = TaskType(rawValue: ta.type) else { throw FileError(path: a.summary.path, "task \(ta.task): unknown type '\(ta.type)'") }
+            guard let type = TaskType(rawValue: ta.type) else { throw FileError(path: a.summary.path, "task \(excerpt(ta.task)): unknown type '\(excerpt(ta.type))' (expected one of: \(TaskType.choices))") }
             for la in ta.languages {
                 guard tb.languages.contains(where: { $0.language == la.language }) else { unmatched.append("\(ta.task) \(la.language) (only in A)"); continue }
                 let ua = a.predictions(task: ta.task, language: la.language), ub = b.predictions(task: ta.task, language: la.language)

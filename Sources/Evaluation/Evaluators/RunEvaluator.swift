@@ -34,7 +34,8 @@ public enum RunEvaluator {
     public static func evaluate(run path: String, options o: EvaluationOptions = EvaluationOptions()) throws -> EvaluationSummary {
         // Label matching batches all of a text's labels together: size the encoder for the largest label set.
         let probe = try RunFolder.open(path).readExperiment()
-        let catalog = try TaskCatalog.load(tasksDirectory: o.locations.tasksDirectory, languagesDirectory: o.locations.languagesDirectory)
+        let catalog = try TaskCatalog.load(tasksDirectory: o.locations.tasksDirectory, languagesDirectory: o.locations.languagesDirectory,
+                                           allowOutsideDataRoot: o.locations.allowOutsideDataRoot)
         let names = o.tasks ?? probe.tasks.map(\.name).filter { catalog.tasks[$0]?.type != .mlm }
         let dataRoot = probe.dataRoot ?? RuntimeInfo.dataRoot(o.locations.dataRoot)
         var minBatch = 1

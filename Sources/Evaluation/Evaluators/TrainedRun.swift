@@ -11,6 +11,8 @@ public struct EvaluationPaths: Sendable {
     public var languagesDirectory = "languages"
     /// `--data-root`; the experiment's `data_root` wins, then this, then `POLYGLOT_DATA_ROOT`, then `data/`.
     public var dataRoot: String?
+    /// `--allow-outside-data-root`: task specs may name files outside the data root.
+    public var allowOutsideDataRoot = false
     public init() {}
 }
 
@@ -37,7 +39,8 @@ public final class TrainedRun {
         let run = try RunFolder.open(path)
         layout = ResultsLayout(root: run.url)
         experiment = try run.readExperiment()
-        catalog = try TaskCatalog.load(tasksDirectory: locations.tasksDirectory, languagesDirectory: locations.languagesDirectory)
+        catalog = try TaskCatalog.load(tasksDirectory: locations.tasksDirectory, languagesDirectory: locations.languagesDirectory,
+                                       allowOutsideDataRoot: locations.allowOutsideDataRoot)
         dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(locations.dataRoot)
         let store = run.checkpoints
         let name: String

@@ -102,8 +102,8 @@ public enum ModelCheckpoint {
     }
 
     static func decode<T: Decodable>(_ url: URL) throws -> T {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw FileError(path: url.path, "cannot read: \(error.localizedDescription)") }
+        let data = try InputFile.readData(url.path, limit: InputLimits.jsonBytes, what: "JSON file")
+        _ = try StrictJSON.parse(data, path: url.path)
         do { return try JSONDecoder().decode(T.self, from: data) } catch let e as DecodingError {
             throw FileError(path: url.path, describe(e))
         }

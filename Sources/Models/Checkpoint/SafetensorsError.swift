@@ -10,6 +10,6 @@ public struct SafetensorsError: PolyglotError, Equatable {
         self.path = path; self.tensor = tensor; self.message = message
     }
     public var description: String {
-        "\(path): " + (tensor.map { "tensor \"\($0)\": " } ?? "") + message
+        "\(path): " + (tensor.map { "tensor \"\(excerpt($0, limit: 100))\": " } ?? "") + message
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,8 +41,8 @@ public final class SafetensorsFile: @unchecked Sendable {
     public init(url: URL) throws {
         let path = url.path
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw SafetensorsError(path: path, "cannot open: \(String(cString: strerror(errno)))") }
+        // Regular files only: a FIFO or a device is refused before it is opened.
+        let fd = try InputFile.open(path)
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SafetensorsError(path: path, "cannot stat: \(String(cString: strerror(errno)))") }
@@ -95,7 +96,20 @@ public final class SafetensorsFile: @unchecked Sendable {
             default: break
             }
         }
+        // Weights must be finite: a NaN or an infinity would silently poison every output.
+        if let bad = out.firstIndex(where: { !$0.isFinite }) {
+            throw SafetensorsError(path: path, tensor: name,
+                                   "value \(out[bad]) at index \(Self.index(bad, shape: e.shape)) (flat \(bad)); weights must be finite numbers")
+        }
         return out
+    }
+
+    /// `[i, j, …]` of a flat row-major index in a tensor of `shape`.
+    static func index(_ flat: Int, shape: [Int]) -> String {
+        var rest = flat
+        var parts: [Int] = []
+        for d in shape.reversed() where d > 0 { parts.append(rest % d); rest /= d }
+        return "[" + parts.reversed().map(String.init).joined(separator: ", ") + "]"
     }
 
     /// The tensor's values as `Int64` (any integer or bool dtype).
@@ -164,7 +178,7 @@ public final class SafetensorsFile: @unchecked Sendable {
                 guard case .object(let kv) = value else { throw SafetensorsError(path: path, "__metadata__ is not an object") }
                 for (k, v) in kv {
                     guard case .string(let s) = v else {
-                        throw SafetensorsError(path: path, "__metadata__ value for \"\(k)\" is not a string")
+                        throw SafetensorsError(path: path, "__metadata__ value for \"\(excerpt(k))\" is not a string")
                     }
                     metadata[k] = s
                 }
@@ -179,7 +193,7 @@ public final class SafetensorsFile: @unchecked Sendable {
                 case "dtype":
                     guard case .string(let s) = v else { throw SafetensorsError(path: path, tensor: name, "dtype is not a string") }
                     guard let d = SafetensorsDType(rawValue: s) else {
-                        throw SafetensorsError(path: path, tensor: name, "unknown dtype \"\(s)\"")
+                        throw SafetensorsError(path: path, tensor: name, "unknown dtype \"\(excerpt(s))\" (expected one of: \(SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")))")
                     }
                     dtype = d
                 case "shape":
@@ -198,7 +212,7 @@ public final class SafetensorsFile: @unchecked Sendable {
                     }
                     offsets = (b, e)
                 default:
-                    throw SafetensorsError(path: path, tensor: name, "unexpected field \"\(key)\"")
+                    throw SafetensorsError(path: path, tensor: name, "unexpected field \"\(excerpt(key))\"")
                 }
             }
             guard let dtype else { throw SafetensorsError(path: path, tensor: name, "missing dtype") }

@@ -96,10 +96,9 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
 
     /// Reads and checks a config.json: the family must be supported and the sizes consistent.
     public static func load(_ url: URL) throws -> HFBertConfig {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ConfigError(file: url.path, key: "(file)", "cannot read: \(error.localizedDescription)")
-        }
+        // Bounded, regular files only, and strict: a key given twice is an error naming it.
+        let data = try InputFile.readData(url.path, limit: InputLimits.jsonBytes, what: "config file")
+        _ = try StrictJSON.parse(data, path: url.path)
         let config: HFBertConfig
         do {
             config = try JSONDecoder().decode(HFBertConfig.self, from: data)
@@ -110,7 +109,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
         } catch let DecodingError.valueNotFound(_, ctx) {
             throw ConfigError(file: url.path, key: ctx.codingPath.map(\.stringValue).joined(separator: "."), "is null")
         } catch {
-            throw ConfigError(file: url.path, key: "(file)", "not valid JSON: \(error)")
+            throw ConfigError(file: url.path, key: "(file)", "not a valid config: \(excerpt("\(error)", limit: 120))")
         }
         try config.validate(file: url.path)
         return config

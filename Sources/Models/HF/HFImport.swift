@@ -28,16 +28,23 @@ public enum HFImport {
     }
 
     /// sentence-transformers' pooling and maximum length, when the folder is one of its models.
-    static func sentenceTransformersDefaults(_ dir: URL) -> (Pooling?, Int?) {
+    /// Both files are optional; one that is there must be a valid JSON object (strict: no key twice).
+    static func sentenceTransformersDefaults(_ dir: URL) throws -> (Pooling?, Int?) {
+        func object(_ name: String) throws -> [String: Any]? {
+            let path = dir.appendingPathComponent(name).path
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            guard let obj = try StrictJSON.read(path: path).foundationValue as? [String: Any] else {
+                throw FileError(path: path, "expected a JSON object at the top level")
+            }
+            return obj
+        }
         var pooling: Pooling?
         var maxLength: Int?
-        if let data = try? Data(contentsOf: dir.appendingPathComponent("1_Pooling/config.json")),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+        if let obj = try object("1_Pooling/config.json") {
             if obj["pooling_mode_mean_tokens"] as? Bool == true { pooling = .mean }
             else if obj["pooling_mode_cls_token"] as? Bool == true { pooling = .cls }
         }
-        if let data = try? Data(contentsOf: dir.appendingPathComponent("sentence_bert_config.json")),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+        if let obj = try object("sentence_bert_config.json") {
             maxLength = obj["max_seq_length"] as? Int
         }
         return (pooling, maxLength)
@@ -53,7 +60,7 @@ public enum HFImport {
         }
         let file = try SafetensorsFile(url: weightsURL)
         let family = hf.family!
-        let (pooling, stMax) = sentenceTransformersDefaults(dir)
+        let (pooling, stMax) = try sentenceTransformersDefaults(dir)
         let config = ModelConfig(encoder: encoderConfig(hf), padTokenId: hf.padTokenId, source: "hf:\(hf.modelType)",
                                  embeddingPooling: pooling, embeddingMaxLength: stMax)
         let length = Swift.min(maxLength ?? config.encoder.maxPositions, config.encoder.maxPositions)

@@ -30,7 +30,7 @@ public enum ModelDirectory {
         let tokURL = dir.appendingPathComponent(HFImport.tokenizerFile)
         let tokenizer = try Tokenizer.load(from: tokURL)
         let json: Data
-        do { json = try Data(contentsOf: tokURL) } catch { throw FileError(path: tokURL.path, "cannot read: \(error.localizedDescription)") }
+        json = try InputFile.readData(tokURL.path, limit: InputLimits.jsonBytes, what: "tokenizer file")
         guard tokenizer.vocabSize <= model.config.encoder.vocabSize else {
             throw FileError(path: tokURL.path, "vocabulary of \(tokenizer.vocabSize) exceeds the encoder's \(model.config.encoder.vocabSize) embeddings")
         }
@@ -46,7 +46,7 @@ public enum ModelDirectory {
             return config.embeddingMaxLength ?? config.encoder.maxPositions
         case .huggingFace:
             let hf = try HFBertConfig.load(dir.appendingPathComponent(HFImport.configFile))
-            return HFImport.sentenceTransformersDefaults(dir).1 ?? hf.usablePositions
+            return try HFImport.sentenceTransformersDefaults(dir).1 ?? hf.usablePositions
         }
     }
 }

@@ -19,7 +19,7 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
     public static func read(_ dir: URL) throws -> CheckpointInfo? {
         let url = dir.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        do { return try JSONDecoder().decode(CheckpointInfo.self, from: Data(contentsOf: url)) } catch {
+        do { return try StrictJSON.decode(CheckpointInfo.self, path: url.path) } catch {
             throw FileError(path: url.path, "cannot read: \(FileManifest.brief(error))")
         }
     }

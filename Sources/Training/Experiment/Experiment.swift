@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// One experiment: the model, the tokenizer, the tasks with their training and evaluation languages,
 /// the task sampler, optimization, fine-tuning strategy, evaluation and checkpointing, and the seed.

@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Platform
 import Yams
@@ -7,22 +8,14 @@ import Yams
 public enum ExperimentLoader {
     /// The experiment in `path`, with `overrides` (`key=value`, dotted keys) applied.
     public static func load(file path: String, overrides: [String] = []) throws -> Experiment {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw FileError(path: path, "cannot read experiment file")
-        }
-        return try decode(yaml: text, file: path, overrides: overrides)
+        return try decode(yaml: try YAMLDocument.read(path: path), file: path, overrides: overrides)
     }
 
     /// The experiment in `yaml` (`file` names it in errors).
     public static func decode(yaml: String, file: String? = nil, overrides: [String] = []) throws -> Experiment {
         let origin = file ?? "experiment"
-        var user: Node
-        do {
-            user = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
-        } catch {
-            throw FileError(path: origin, "not valid YAML: \(error)")
-        }
+        // Syntax errors and duplicate keys, with the file, line and key path.
+        var user = try YAMLDocument.compose(yaml, origin: origin) ?? Node([(Node, Node)]())
         if user.mapping == nil {
             throw FileError(path: origin, line: user.mark?.line, "expected a mapping of experiment keys at the top level")
         }
@@ -117,9 +110,9 @@ public enum ExperimentLoader {
         }
         let value: Node
         do {
-            value = try Yams.compose(yaml: valueText) ?? Node("null", .implicit)
+            value = try YAMLDocument.compose(valueText, origin: "--set \(key)") ?? Node("null", .implicit)
         } catch {
-            throw ConfigError(file: "--set", key: key, "value is not valid YAML: \(valueText)")
+            throw ConfigError(file: "--set", key: key, "value is not valid YAML: \(excerpt(valueText))")
         }
         return (path, value)
     }
@@ -246,7 +239,7 @@ public enum ExperimentLoader {
 
     static func describeValue(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): return "'\(s.string)'"
+        case .scalar(let s): return "'\(excerpt(s.string))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// A coding key for any string, used to list the keys a YAML mapping actually has.
 struct AnyCodingKey: CodingKey {
@@ -6,13 +7,6 @@ struct AnyCodingKey: CodingKey {
     var intValue: Int?
     init(stringValue: String) { self.stringValue = stringValue; self.intValue = nil }
     init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
-}
-
-/// A schema violation found while decoding, at a coding path; the loader turns it into a
-/// `ConfigError` naming the file, the line and the dotted key.
-struct SchemaViolation: Error {
-    let path: [CodingKey]
-    let message: String
 }
 
 extension Decoder {
@@ -25,26 +19,6 @@ extension Decoder {
             let known = Keys.allCases.map(\.stringValue).joined(separator: ", ")
             throw SchemaViolation(path: codingPath + [key], message: "unknown key (known keys here: \(known))")
         }
-    }
-}
-
-/// A closed set of words in an experiment file (`source: scratch`); decoding names the choices on error.
-public protocol ConfigChoice: RawRepresentable, CaseIterable, Codable, Sendable where RawValue == String {}
-
-extension ConfigChoice {
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let word = try container.decode(String.self)
-        guard let value = Self(rawValue: word) else {
-            let choices = Self.allCases.map(\.rawValue).joined(separator: ", ")
-            throw SchemaViolation(path: decoder.codingPath, message: "'\(word)' is not one of: \(choices)")
-        }
-        self = value
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 }
 

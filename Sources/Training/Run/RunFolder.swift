@@ -64,7 +64,7 @@ public struct RunFolder: Sendable {
     public func readEnvironment() throws -> RunEnvironment? {
         guard FileManager.default.fileExists(atPath: environmentFile.path) else { return nil }
         do {
-            return try JSONDecoder().decode(RunEnvironment.self, from: Data(contentsOf: environmentFile))
+            return try StrictJSON.decode(RunEnvironment.self, path: environmentFile.path)
         } catch {
             throw FileError(path: environmentFile.path, "cannot read the run's record: \(FileManifest.brief(error))")
         }

@@ -27,7 +27,7 @@ public struct TrainingStatus: Codable, Equatable, Sendable {
         let maxSteps = try run.readExperiment().optimization.maxSteps
         var results: TrainingResults?
         if FileManager.default.fileExists(atPath: run.resultsFile.path) {
-            do { results = try JSONDecoder().decode(TrainingResults.self, from: Data(contentsOf: run.resultsFile)) } catch {
+            do { results = try StrictJSON.decode(TrainingResults.self, path: run.resultsFile.path, decoder: Trainer.jsonDecoder()) } catch {
                 throw FileError(path: run.resultsFile.path, "cannot read: \(FileManifest.brief(error))")
             }
         }
@@ -38,7 +38,7 @@ public struct TrainingStatus: Codable, Equatable, Sendable {
             // Checkpoints written before checkpoint.json: `last` has its trainer state, `best` the results' best step.
             if name == "last" {
                 let state = dir.appendingPathComponent(Trainer.checkpointStateFile)
-                return (try? JSONDecoder().decode(StepOnly.self, from: Data(contentsOf: state)))?.step
+                return (try? StrictJSON.decode(StepOnly.self, path: state.path))?.step
             }
             return name == "best" ? results?.bestStep : nil
         }

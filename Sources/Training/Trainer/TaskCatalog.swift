@@ -10,9 +10,12 @@ public struct TaskCatalog: Sendable {
 
     public init(tasks: TaskRegistry, languages: LanguageRegistry) { self.tasks = tasks; self.languages = languages }
 
-    public static func load(tasksDirectory: String = "tasks", languagesDirectory: String = "languages") throws -> TaskCatalog {
+    /// `allowOutsideDataRoot` lets the task specs name data files outside the data root.
+    public static func load(tasksDirectory: String = "tasks", languagesDirectory: String = "languages",
+                            allowOutsideDataRoot: Bool = false) throws -> TaskCatalog {
         let languages = try LanguageRegistry.load(directory: languagesDirectory)
-        return TaskCatalog(tasks: try TaskRegistry.load(directory: tasksDirectory, languages: languages), languages: languages)
+        return TaskCatalog(tasks: try TaskRegistry.load(directory: tasksDirectory, languages: languages,
+                                                        allowOutsideDataRoot: allowOutsideDataRoot), languages: languages)
     }
 
     /// Languages with training data and with dev data, for experiment validation.

@@ -47,9 +47,11 @@ enum TokenizerSetup {
     static func files(_ run: RunFolder) throws -> [String: Data] {
         var out: [String: Data] = [:]
         let main = url(run)
-        out[fileName] = try Data(contentsOf: main)
+        out[fileName] = try InputFile.readData(main.path, limit: InputLimits.jsonBytes, what: "tokenizer file")
         let side = Tokenizer.sidecarURL(for: main)
-        if FileManager.default.fileExists(atPath: side.path) { out[side.lastPathComponent] = try Data(contentsOf: side) }
+        if FileManager.default.fileExists(atPath: side.path) {
+            out[side.lastPathComponent] = try InputFile.readData(side.path, limit: InputLimits.jsonBytes, what: "tokenizer sidecar")
+        }
         return out
     }
 }

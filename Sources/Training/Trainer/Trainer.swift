@@ -11,6 +11,8 @@ public struct TrainOptions {
     public var languagesDirectory = "languages"
     /// `--data-root`; the experiment's `data_root` wins, then this, then `POLYGLOT_DATA_ROOT`, then `data/`.
     public var dataRoot: String?
+    /// `--allow-outside-data-root`: task specs may name files outside the data root.
+    public var allowOutsideDataRoot = false
     /// Progress as a redrawn bar (nil: when standard output is a terminal).
     public var interactive: Bool?
     public var write: (String) -> Void = { StandardStreams.output.record($0) }
@@ -78,7 +80,8 @@ public final class Trainer {
     /// Starts a new run of `experiment` in `outputPath`.
     public static func start(_ experiment: Experiment, experimentFile: String?, outputPath: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
         try experiment.validate(file: experimentFile)
-        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
+                                           allowOutsideDataRoot: options.allowOutsideDataRoot)
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
@@ -122,7 +125,8 @@ public final class Trainer {
         }
         let experiment = try run.readExperiment()
         try experiment.validate(file: run.experimentFile.path)
-        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
+                                           allowOutsideDataRoot: options.allowOutsideDataRoot)
         let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         var changes: [DataFileChange] = []
@@ -606,18 +610,19 @@ public final class Trainer {
             try model.store.set(entry.name, values: try file.floats(entry.name))
         }
         let headerURL = dir.appendingPathComponent(Trainer.optimizerFile)
-        let header = try JSONDecoder().decode(OptimizerHeader.self, from: Data(contentsOf: headerURL))
+        let header = try StrictJSON.decode(OptimizerHeader.self, path: headerURL.path)
         var buffers: [String: [Float]] = [:]
         for name in header.buffers {
             let url = dir.appendingPathComponent("optimizer.\(name).f32")
-            let data = try Data(contentsOf: url)
+            // Sized by the model (verified against the checkpoint manifest before restoring).
+            let data = try InputFile.readData(url.path, limit: Int.max, what: "optimizer state")
             guard data.count % 4 == 0 else { throw FileError(path: url.path, "is \(data.count) bytes, not whole floats") }
             buffers[name] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
         try optimizer.importState(OptimizerState(kind: header.kind, step: header.step, buffers: buffers))
         let stateURL = dir.appendingPathComponent(Trainer.checkpointStateFile)
         do {
-            state = try JSONDecoder().decode(TrainerState.self, from: Data(contentsOf: stateURL))
+            state = try StrictJSON.decode(TrainerState.self, path: stateURL.path, decoder: Trainer.jsonDecoder())
         } catch {
             throw FileError(path: stateURL.path, "cannot read trainer state: \(error)")
         }
@@ -626,6 +631,13 @@ public final class Trainer {
         }
         model.encoder.dropoutStream = state.encoderDropout
         model.headDropoutStream = state.headDropout
+    }
+
+    /// Reads what `jsonEncoder()` writes (non-finite numbers as "inf", "-inf", "nan").
+    static func jsonDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }
 
     static func jsonEncoder() -> JSONEncoder {

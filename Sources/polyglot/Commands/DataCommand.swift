@@ -19,6 +19,8 @@ struct SpecLocations: ParsableArguments {
     var tasksDir = "tasks"
     @Option(help: "Folder of language specs.")
     var languagesDir = "languages"
+    @Flag(help: "Let task specs name data files by absolute paths or outside the data root.")
+    var allowOutsideDataRoot = false
 
     var resolvedDataRoot: String { RuntimeInfo.dataRoot(dataRoot) }
 }
@@ -51,12 +53,12 @@ struct DataCheckCommand: ParsableCommand {
             paths = tasks.map { "\(locations.tasksDir)/\($0).yaml" }
         }
         for path in paths {
-            do { specs.append(try TaskSpec.load(path: path)) } catch { failures.append("\(error)") }
+            do { specs.append(try TaskSpec.load(path: path, allowOutsideDataRoot: locations.allowOutsideDataRoot)) } catch { failures.append("\(error)") }
         }
         var all = specs
         if !tasks.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: locations.tasksDir) {
             for name in names where name.hasSuffix(".yaml") && !paths.contains("\(locations.tasksDir)/\(name)") {
-                if let s = try? TaskSpec.load(path: "\(locations.tasksDir)/\(name)") { all.append(s) }
+                if let s = try? TaskSpec.load(path: "\(locations.tasksDir)/\(name)", allowOutsideDataRoot: locations.allowOutsideDataRoot) { all.append(s) }
             }
         }
         let registry = TaskRegistry(tasks: all, directory: locations.tasksDir)
@@ -106,7 +108,7 @@ struct DataShowCommand: ParsableCommand {
     func run() throws {
         do {
             let languages = try LanguageRegistry.load(directory: locations.languagesDir)
-            let spec = try TaskSpec.load(path: "\(locations.tasksDir)/\(task).yaml")
+            let spec = try TaskSpec.load(path: "\(locations.tasksDir)/\(task).yaml", allowOutsideDataRoot: locations.allowOutsideDataRoot)
             let splits = spec.splits(for: lang)
             guard !splits.isEmpty else { throw ConfigError(file: spec.sourcePath, key: "data", "no language '\(lang)' (has: \(spec.languageCodes.joined(separator: ", ")))") }
             let chosen: Split
@@ -166,7 +168,8 @@ enum DataReport {
         }
         let labels = s.labelCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return head + tail + "  [\(s.script)]" + (labels.isEmpty ? "" : "  " + labels)
+        let repaired = s.repairedTags > 0 ? "  (\(s.repairedTags) IOB2 tag\(s.repairedTags == 1 ? "" : "s") repaired)" : ""
+        return head + tail + "  [\(s.script)]" + (labels.isEmpty ? "" : "  " + labels) + repaired
     }
 }
 

@@ -67,15 +67,10 @@ struct Embed: ParsableCommand {
 
     /// Lines of a UTF-8 file; a final newline does not start another line.
     func readLines(_ path: String) throws -> [String] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FileError(path: path, "cannot read: \(error.localizedDescription)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw FileError(path: path, "not valid UTF-8") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
-        if lines.last == "" { lines.removeLast() }
+        // Bounded lines, regular files only (Platform's LineReader).
+        let reader = try LineReader(path: path)
+        var lines: [String] = []
+        while let line = try reader.next() { lines.append(line) }
         return lines
     }
 }

@@ -11,10 +11,13 @@ struct SpecLocationOptions: ParsableArguments {
     var dataRoot: String?
     @Option(help: "Folder of task specs.") var tasksDir = "tasks"
     @Option(help: "Folder of language specs.") var languagesDir = "languages"
+    @Flag(help: "Let task specs name data files by absolute paths or outside the data root.")
+    var allowOutsideDataRoot = false
 
     var locations: EvaluationPaths {
         var l = EvaluationPaths()
         l.dataRoot = dataRoot; l.tasksDirectory = tasksDir; l.languagesDirectory = languagesDir
+        l.allowOutsideDataRoot = allowOutsideDataRoot
         return l
     }
 }

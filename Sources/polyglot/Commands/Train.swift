@@ -59,6 +59,8 @@ struct Train: ParsableCommand {
 
     @Flag(help: "Start the run in an existing --output folder that holds other files (none of them is deleted or moved).")
     var force = false
+    @Flag(help: "Let task specs name data files by absolute paths or outside the data root.")
+    var allowOutsideDataRoot = false
 
     func validate() throws {
         if resume == nil && experiment == nil { throw ValidationError("give an experiment file, or --resume DIR") }
@@ -78,6 +80,7 @@ struct Train: ParsableCommand {
         options.dataRoot = dataRoot
         options.force = force
         options.allowChangedData = allowChangedData
+        options.allowOutsideDataRoot = allowOutsideDataRoot
         do {
             let summary: TrainingSummary
             if let resume {

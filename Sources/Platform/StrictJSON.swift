@@ -2,8 +2,10 @@ import Foundation
 
 /// A JSON value parsed without losing what Foundation's parser hides: duplicate object keys are
 /// reported (a safetensors header naming one tensor twice must be rejected, not silently resolved)
-/// and integers keep their exact value (byte offsets beyond 2^53 must not round).
-enum StrictJSON: Equatable {
+/// and integers keep their exact value (byte offsets beyond 2^53 must not round). Every JSON file
+/// Polyglot reads from a user goes through this parser (data files, tokenizer.json, config.json,
+/// sidecars, safetensors headers); a duplicate key is an error naming its key path.
+public enum StrictJSON: Equatable, Sendable {
     case object([(String, StrictJSON)])
     case array([StrictJSON])
     case string(String)
@@ -12,7 +14,7 @@ enum StrictJSON: Equatable {
     case bool(Bool)
     case null
 
-    static func == (a: StrictJSON, b: StrictJSON) -> Bool {
+    public static func == (a: StrictJSON, b: StrictJSON) -> Bool {
         switch (a, b) {
         case let (.object(x), .object(y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -26,16 +28,16 @@ enum StrictJSON: Equatable {
         }
     }
 
-    struct ParseError: Error, CustomStringConvertible {
-        let offset: Int
-        let message: String
-        var description: String { "byte \(offset): \(message)" }
+    public struct ParseError: Error, CustomStringConvertible {
+        public let offset: Int
+        public let message: String
+        public var description: String { "byte \(offset): \(message)" }
     }
 
     /// Parses one JSON value from UTF-8 bytes; trailing whitespace is allowed (safetensors pads its
     /// header with spaces), anything else after the value is an error. Nesting is capped so that a
     /// hostile header cannot exhaust the stack.
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws -> StrictJSON {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws -> StrictJSON {
         var p = Parser(bytes: bytes, maxDepth: maxDepth)
         p.skipWhitespace()
         let v = try p.value(depth: 0)
@@ -48,6 +50,8 @@ enum StrictJSON: Equatable {
         let bytes: UnsafeRawBufferPointer
         let maxDepth: Int
         var pos = 0
+        /// Keys and indices from the root to the value being parsed, for duplicate-key messages.
+        var path: [String] = []
 
         init(bytes: UnsafeRawBufferPointer, maxDepth: Int) { self.bytes = bytes; self.maxDepth = maxDepth }
 
@@ -83,12 +87,15 @@ enum StrictJSON: Equatable {
                     let keyStart = pos
                     let key = try string()
                     guard seen.insert(key).inserted else {
-                        throw ParseError(offset: keyStart, message: "duplicate key \"\(key)\"")
+                        let shown = StrictJSON.keyPath(path + [key])
+                        throw ParseError(offset: keyStart, message: "duplicate key \(shown)")
                     }
                     skipWhitespace()
                     try expect(":")
                     skipWhitespace()
+                    path.append(key)
                     members.append((key, try value(depth: depth + 1)))
+                    path.removeLast()
                     skipWhitespace()
                     guard pos < bytes.count else { throw fail("unexpected end of JSON in an object") }
                     if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -102,7 +109,9 @@ enum StrictJSON: Equatable {
                 if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
                 while true {
                     skipWhitespace()
+                    path.append("[\(items.count)]")
                     items.append(try value(depth: depth + 1))
+                    path.removeLast()
                     skipWhitespace()
                     guard pos < bytes.count else { throw fail("unexpected end of JSON in an array") }
                     if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -191,12 +200,92 @@ enum StrictJSON: Equatable {
                 while pos < bytes.count, (0x30...0x39).contains(bytes[pos]) { pos += 1 }
             }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
-            if isInteger {
-                guard let v = Int64(text) else { throw ParseError(offset: start, message: "integer \(text) out of range") }
-                return .integer(v)
-            }
-            guard let d = Double(text) else { throw ParseError(offset: start, message: "bad number \(text)") }
+            // An integer beyond Int64 is kept as a number (readers that need exact integers, such as
+            // safetensors offsets, reject a number where they expect an integer).
+            if isInteger, let v = Int64(text) { return .integer(v) }
+            guard let d = Double(text), d.isFinite else { throw ParseError(offset: start, message: "bad number \(excerpt(text))") }
             return .number(d)
+        }
+    }
+
+    /// `a.b[2]."key with spaces"`: keys as written (short excerpts), array indices in brackets.
+    static func keyPath(_ path: [String]) -> String {
+        var out = ""
+        for part in path {
+            if part.hasPrefix("[") { out += part; continue }
+            let shown = excerpt(part)
+            let plain = !part.isEmpty && part.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+            if !out.isEmpty { out += "." }
+            out += plain ? shown : "\"\(shown)\""
+        }
+        return out.isEmpty ? "(top level)" : out
+    }
+
+    /// Parses a whole JSON document, turning a syntax error or a duplicate key into a `FileError`
+    /// naming the file and the line (`line` offsets the count for a JSON Lines record).
+    public static func parse(_ bytes: some Collection<UInt8>, path: String, line firstLine: Int = 1) throws -> StrictJSON {
+        let array = Array(bytes)
+        do {
+            return try array.withUnsafeBytes { try parse($0) }
+        } catch let e as ParseError {
+            let upTo = array.prefix(min(e.offset, array.count))
+            let line = firstLine + upTo.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            throw FileError(path: path, line: line, "invalid JSON: \(e.message)")
+        }
+    }
+
+    /// Reads and parses a JSON file no larger than `InputLimits.jsonBytes` (regular files only).
+    public static func read(path: String, limit: Int = InputLimits.jsonBytes) throws -> StrictJSON {
+        try parse(try InputFile.read(path, limit: limit, what: "JSON file"), path: path)
+    }
+
+    /// The value as Foundation objects, as `JSONSerialization` gives them: `[String: Any]`, `[Any]`,
+    /// `String`, `NSNumber` (booleans as boolean NSNumbers), `NSNull`.
+    public var foundationValue: Any {
+        switch self {
+        case .object(let members):
+            var d: [String: Any] = [:]
+            d.reserveCapacity(members.count)
+            for (k, v) in members { d[k] = v.foundationValue }
+            return d
+        case .array(let items): return items.map(\.foundationValue)
+        case .string(let s): return s
+        case .integer(let i): return NSNumber(value: i)
+        case .number(let d): return NSNumber(value: d)
+        case .bool(let b): return NSNumber(value: b)
+        case .null: return NSNull()
+        }
+    }
+
+    /// Decodes a `Decodable` from JSON bytes after the strict parse has checked them (duplicate keys
+    /// are errors); a decoding failure names the file and the key path.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String,
+                                            decoder: JSONDecoder = JSONDecoder()) throws -> T {
+        _ = try parse(bytes, path: path)
+        do {
+            return try decoder.decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw FileError(path: path, describe(error))
+        }
+    }
+
+    /// Reads (bounded, regular files only) and decodes a JSON file.
+    public static func decode<T: Decodable>(_ type: T.Type, path: String, limit: Int = InputLimits.jsonBytes,
+                                            decoder: JSONDecoder = JSONDecoder()) throws -> T {
+        try decode(type, from: try InputFile.read(path, limit: limit, what: "JSON file"), path: path, decoder: decoder)
+    }
+
+    /// One line for a `DecodingError`: the key path and what was wrong.
+    public static func describe(_ error: DecodingError) -> String {
+        func key(_ path: [CodingKey]) -> String {
+            keyPath(path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue })
+        }
+        switch error {
+        case .keyNotFound(let k, let c): return "\(key(c.codingPath + [k])): missing required key"
+        case .typeMismatch(_, let c): return "\(key(c.codingPath)): \(c.debugDescription)"
+        case .valueNotFound(_, let c): return "\(key(c.codingPath)): expected a value, found null"
+        case .dataCorrupted(let c): return "\(key(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 }
