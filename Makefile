@@ -6,7 +6,7 @@ DATA_ROOT  ?= $(if $(POLYGLOT_DATA_ROOT),$(POLYGLOT_DATA_ROOT),$(abspath ../shar
 POLYGLOT    = $(BUILD_DIR)/$(CONFIG)/polyglot
 APT_PACKAGES = libicu-dev libopenblas-dev
 
-.PHONY: setup build demo test bench info clean
+.PHONY: setup build demo test bench info clean fuzz-build fuzz fuzz-ci
 
 # Installs the system libraries Polyglot links against, or names them when it cannot.
 setup:
@@ -34,3 +34,29 @@ info: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Fuzzing (libFuzzer with AddressSanitizer and LeakSanitizer): one executable, PolyglotFuzz, holds a
+# target per parser; it exists only with POLYGLOT_FUZZ=1 and builds in its own folder. The build is a
+# debug configuration optimised with -O, so Swift's overflow and bounds checks stay on (release
+# builds use -Ounchecked). C code (libyaml inside Yams, the ICU wrappers) is instrumented as well.
+FUZZ_BUILD_DIR ?= .build-fuzz
+FUZZ_WORK      ?= $(FUZZ_BUILD_DIR)/work
+FUZZ_SECONDS   ?= 60
+FUZZ_CI_SECONDS ?= 15
+FUZZ_TARGETS   ?= safetensors tokenizer conllu tsv csv jsonl squad iob2 task-yaml language-yaml experiment-yaml
+FUZZ_BIN        = $(FUZZ_BUILD_DIR)/debug/PolyglotFuzz
+
+fuzz-build: setup
+	POLYGLOT_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_BUILD_DIR) -c debug --product PolyglotFuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -O -Xswiftc -use-ld=lld \
+	  -Xcc -fsanitize=fuzzer-no-link,address
+
+# Each target for FUZZ_SECONDS (FUZZ_TARGETS=conllu for one); new inputs go to $(FUZZ_WORK)/corpus,
+# crashes to $(FUZZ_WORK)/crashes.
+fuzz: fuzz-build
+	bash Fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS) $(FUZZ_WORK) $(FUZZ_TARGETS)
+
+# CI: each target on the committed seed corpus for FUZZ_CI_SECONDS, from an empty work folder.
+fuzz-ci: fuzz-build
+	rm -rf $(FUZZ_BUILD_DIR)/ci-work
+	bash Fuzz/run.sh $(FUZZ_BIN) $(FUZZ_CI_SECONDS) $(FUZZ_BUILD_DIR)/ci-work $(FUZZ_TARGETS)

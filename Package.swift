@@ -88,3 +88,15 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Platform"], swiftSettings: common),
     ]
 )
+
+// Fuzz targets for every parser (`make fuzz`). They exist only when POLYGLOT_FUZZ=1 at build time:
+// the executable takes libFuzzer's driver as its entry point and links only with
+// `-sanitize=fuzzer`, so the ordinary build and `make test` must never see it.
+if ProcessInfo.processInfo.environment["POLYGLOT_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "PolyglotFuzz",
+        dependencies: ["Platform", "Text", "Models", "Data", "Training"],
+        path: "Fuzz/Sources/PolyglotFuzz",
+        swiftSettings: common
+    ))
+}
