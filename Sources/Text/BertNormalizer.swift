@@ -5,7 +5,7 @@ import Platform
 /// (spaces around CJK ideographs), strip_accents (NFD without nonspacing marks; defaults to
 /// `lowercase` when nil), lowercase (per-character full lowercase mapping).
 public struct BertNormalizer: TextNormalizer {
-    public struct Config: Codable, Equatable, Sendable {
+    public struct Config: Codable, Hashable, Sendable {
         public var cleanText: Bool
         public var handleChineseChars: Bool
         public var stripAccents: Bool?
@@ -21,12 +21,16 @@ public struct BertNormalizer: TextNormalizer {
 
     public let config: Config
     private let map: ScalarMap
+    private static let maps = NormalizerTables<Config, ScalarMap>()
 
     public init(_ config: Config) {
         self.config = config
-        let c = config
+        map = BertNormalizer.maps.value(for: config) { BertNormalizer.makeMap(config) }
+    }
+
+    private static func makeMap(_ c: Config) -> ScalarMap {
         let strip = c.stripAccents ?? c.lowercase
-        map = ScalarMap { s in
+        return ScalarMap { s in
             var seq: [UInt32] = [s]
             if c.cleanText {
                 if s == 0 || s == 0xFFFD || BertNormalizer.isControl(s) { return [] }

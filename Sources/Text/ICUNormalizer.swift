@@ -28,7 +28,7 @@ public struct ICUNormalizer: TextNormalizer {
         }
     }
 
-    public struct Config: Codable, Equatable, Sendable {
+    public struct Config: Codable, Hashable, Sendable {
         public var form: Form
         public var removeDefaultIgnorables: Bool
         public var lowercase: Bool
@@ -51,10 +51,15 @@ public struct ICUNormalizer: TextNormalizer {
     /// BMP facts: bit 0 quick check YES, bit 1 boundary before, bit 2 unchanged by `post`, bits 8-15 ccc.
     private let info: [UInt16]
 
+    private static let tables = NormalizerTables<Config, (post: ScalarMap, info: [UInt16])>()
+
     public init(_ config: Config) {
         self.config = config
-        let c = config
-        post = ScalarMap { s in
+        (post, info) = ICUNormalizer.tables.value(for: config) { ICUNormalizer.makeTables(config) }
+    }
+
+    private static func makeTables(_ c: Config) -> (post: ScalarMap, info: [UInt16]) {
+        let post = ScalarMap { s in
             var seq: [UInt32] = [s]
             if c.removeDefaultIgnorables && ICUNormalizer.isRemovableIgnorable(s) { return [] }
             if c.lowercase { seq = seq.flatMap { ScalarMap.lowercase($0) ?? [$0] } }
@@ -65,7 +70,7 @@ public struct ICUNormalizer: TextNormalizer {
         for s in 0..<UInt32(0x10000) where !(0xD800..<0xE000).contains(s) {
             table[Int(s)] = ICUNormalizer.facts(c.form, s, post)
         }
-        info = table
+        return (post, table)
     }
 
     private static func facts(_ form: Form, _ s: UInt32, _ post: ScalarMap) -> UInt16 {

@@ -1,7 +1,8 @@
+import Foundation
 import Platform
 
 /// A per-scalar rewrite (identity, removal or a replacement sequence), tabulated for the Basic
-/// Multilingual Plane once per normalizer so the hot loop does one array load per scalar; scalars
+/// Multilingual Plane once per normalizer configuration (`NormalizerTables`) so the hot loop does one array load per scalar; scalars
 /// above U+FFFF are computed on demand.
 final class ScalarMap: Sendable {
     /// 0 = unchanged, 1 = removed, 2 = replaced (see `replacements`).
@@ -62,5 +63,22 @@ final class ScalarMap: Sendable {
         let nfd = ((try? UnicodeNormalizer.normalize(scalar: s, form: .nfd)) ?? String(Character(s))).unicodeScalars
         let out = nfd.filter { UnicodeProperties.generalCategory($0) != 6 }.map(\.value)
         return out == [c] ? nil : out
+    }
+}
+
+/// Tables built once per process for each normalizer configuration: a table costs one rule call per
+/// BMP scalar (ICU calls each), and a process may load many tokenizers (every checkpoint an evaluation
+/// reads, every tokenizer.json a fuzz run parses) with a handful of distinct configurations among them.
+final class NormalizerTables<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: [Key: Value] = [:]
+
+    func value(for key: Key, _ make: () -> Value) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = built[key] { return value }
+        let value = make()
+        built[key] = value
+        return value
     }
 }

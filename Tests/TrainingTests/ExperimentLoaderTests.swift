@@ -64,6 +64,22 @@ import Testing
         #expect(text.contains("select: null"))
     }
 
+    @Test func resolvedYAMLKeepsEveryDigitOfAFloat() throws {
+        // Found by the experiment fuzz target: Yams writes a Double without an exponent to 15 significant
+        // digits, so these read back from a run's experiment.yaml as other values and a resumed run differed.
+        let e = try ExperimentLoader.decode(yaml: Self.minimal, file: "tiny.yaml",
+                                            overrides: ["optimization.lr=0.00092233720368547758081",
+                                                        "optimization.weight_decay=0.1234567890123456789",
+                                                        "optimization.eps=1e-05"])
+        #expect(e.optimization.lr == 0.00092233720368547758081)
+        let text = try ExperimentLoader.resolvedYAML(e)
+        let again = try ExperimentLoader.decode(yaml: text, file: "resolved.yaml")
+        #expect(again.optimization.lr == e.optimization.lr)
+        #expect(again.optimization.weightDecay == e.optimization.weightDecay)
+        #expect(again.optimization.eps == 1e-05)
+        #expect(again == e)
+    }
+
     @Test func unknownKeysAreErrorsNamingTheDottedKeyFileAndLine() {
         let yaml = Self.minimal + "\n  learning_rate: 0.1\n"
         let e = configError { _ = try ExperimentLoader.decode(yaml: yaml, file: "bad.yaml") }

@@ -88,7 +88,7 @@ func squad(_ bytes: UnsafeRawBufferPointer) {
     }
 }
 
-/// Column files as the task specs read them: UNER's `id word tag` strictly, the same leniently,
+/// Column files as the task specs read them: UNER's `id word tag` strictly, the same with repair,
 /// and words only with a WikiANN language prefix.
 func iob2(_ bytes: UnsafeRawBufferPointer) {
     let path = Scratch.write(bytes, as: "input.iob2")
@@ -97,7 +97,7 @@ func iob2(_ bytes: UnsafeRawBufferPointer) {
         for r in s.wordRanges { precondition(r.lowerBound >= 0 && r.upperBound <= count, "iob2: word range outside the text") }
     }
     try? IOBReader(path: path, wordColumn: 1, tagColumn: 2).forEach(check)
-    try? IOBReader(path: path, wordColumn: 1, tagColumn: 2, strictIOB2: false).forEach(check)
+    try? IOBReader(path: path, wordColumn: 1, tagColumn: 2, transitions: .repair).forEach(check)
     try? IOBReader(path: path, wordColumn: 0, tagColumn: nil, stripLanguagePrefix: true).forEach(check)
 }
 

@@ -37,7 +37,35 @@ public enum ExperimentLoader {
     /// The resolved experiment as YAML with every key spelt out (nulls included), in the defaults' order.
     public static func resolvedYAML(_ experiment: Experiment) throws -> String {
         let encoded = try Yams.compose(yaml: try YAMLEncoder().encode(experiment)) ?? Node([(Node, Node)]())
-        return try Yams.serialize(node: complete(encoded, schema: try defaultsNode(), path: []))
+        let json = JSONEncoder()
+        json.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let exact = try StrictJSON.parse(try json.encode(experiment), path: "experiment")
+        return try Yams.serialize(node: complete(exactFloats(encoded, exact), schema: try defaultsNode(), path: []))
+    }
+
+    /// `encoded` with every float written as Swift's shortest round-trip text. Yams writes a Double
+    /// without an exponent to 15 significant digits, so a value such as 0.00092233720368547758 would read
+    /// back from the run's `experiment.yaml` as another Double and a resumed run would train with it.
+    /// `exact` is the same experiment through JSONEncoder, whose numbers keep every digit.
+    static func exactFloats(_ encoded: Node, _ exact: StrictJSON) -> Node {
+        switch (encoded, exact) {
+        case let (.mapping(map), .object(pairs)):
+            let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+            let entries = map.map { key, value -> (Node, Node) in
+                guard let name = key.string, let v = values[name] else { return (key, value) }
+                return (key, exactFloats(value, v))
+            }
+            return Node(entries, map.tag, map.style)
+        case let (.sequence(items), .array(values)) where items.count == values.count:
+            return Node(zip(items, values).map { exactFloats($0, $1) }, items.tag, items.style)
+        case let (.scalar(scalar), .number(value)) where value.isFinite && Double(scalar.string) != nil:
+            var text = "\(value)"
+            // YAML reads 1e-05 as a float only with a dot in the mantissa.
+            if !text.contains("."), let e = text.firstIndex(of: "e") { text.insert(contentsOf: ".0", at: e) }
+            return Node(text, scalar.tag, scalar.style)
+        default:
+            return encoded
+        }
     }
 
     // MARK: - Node trees
