@@ -296,6 +296,22 @@ func finishesWithin(_ seconds: Double, _ body: @escaping @Sendable () throws -> 
         #expect(errorText { _ = try LanguageSpec.load(path: lang) } == "\(lang):2: code: duplicate key: given twice in the same mapping (the first would be ignored)")
     }
 
+    @Test func aliasesThatExpandBeyondTheNodeLimitAreRefused() throws {
+        let s = try ScratchData()
+        defer { s.remove() }
+        // 9 levels of ten aliases each: under 400 bytes, 10^9 nodes once expanded.
+        var yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let bomb = try s.spec("aliasbomb", "type: mlm\n" + yaml)
+        #expect(errorText { _ = try TaskSpec.load(path: bomb) }
+                == "\(bomb): has more than \(YAMLDocument.maxNodes) YAML nodes once its aliases are expanded; refused (a spec or experiment has a few hundred)")
+        // A few aliases (a list written once and reused) stay fine.
+        let reuse = try s.spec("aliasreuse", "type: mlm\nl0: &langs [en, de]\n")
+        #expect(errorText { _ = try YAMLDocument.compose(try YAMLDocument.read(path: reuse), origin: reuse) } == nil)
+    }
+
     @Test func enumErrorsListTheValidValues() throws {
         let s = try ScratchData()
         defer { s.remove() }

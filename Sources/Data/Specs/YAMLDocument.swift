@@ -21,13 +21,25 @@ public enum YAMLDocument {
         } catch let error as YamlError {
             throw syntaxError(error, origin: origin)
         }
-        if let node { try checkDuplicateKeys(node, path: [], origin: origin) }
+        if let node {
+            var budget = maxNodes
+            try checkDuplicateKeys(node, path: [], origin: origin, budget: &budget)
+        }
         return node
     }
 
+    /// Nodes a document may have once its aliases are expanded. A spec or an experiment has a few
+    /// hundred; aliases of aliases (`a: &a [x, x]`, `b: &b [*a, *a]`, …) grow exponentially within the
+    /// byte limit, and every later walk (decoding, defaults) would follow them.
+    public static let maxNodes = 100_000
+
     /// Throws at the first mapping that has a key twice, naming its dotted key path and the line
     /// where it is given again.
-    public static func checkDuplicateKeys(_ node: Node, path: [String], origin: String) throws {
+    public static func checkDuplicateKeys(_ node: Node, path: [String], origin: String, budget: inout Int) throws {
+        budget -= 1
+        guard budget >= 0 else {
+            throw FileError(path: origin, "has more than \(maxNodes) YAML nodes once its aliases are expanded; refused (a spec or experiment has a few hundred)")
+        }
         switch node {
         case .mapping(let mapping):
             var seen = Set<String>()
@@ -39,10 +51,10 @@ public enum YAMLDocument {
                     throw ConfigError(file: location, key: keyPath.map { excerpt($0) }.joined(separator: "."),
                                       "duplicate key: given twice in the same mapping (the first would be ignored)")
                 }
-                try checkDuplicateKeys(value, path: keyPath, origin: origin)
+                try checkDuplicateKeys(value, path: keyPath, origin: origin, budget: &budget)
             }
         case .sequence(let items):
-            for (i, item) in items.enumerated() { try checkDuplicateKeys(item, path: path + ["\(i)"], origin: origin) }
+            for (i, item) in items.enumerated() { try checkDuplicateKeys(item, path: path + ["\(i)"], origin: origin, budget: &budget) }
         case .scalar:
             break
         }
