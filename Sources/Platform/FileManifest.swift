@@ -144,15 +144,8 @@ public struct FileManifest: Codable, Equatable, Sendable {
 
     /// A one-line reason for a read or decoding error.
     public static func brief(_ error: Error) -> String {
-        if let e = error as? DecodingError {
-            switch e {
-            case .keyNotFound(let k, _): return "missing key \(k.stringValue)"
-            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-                let key = c.codingPath.map(\.stringValue).joined(separator: ".")
-                return (key.isEmpty ? "" : "key \(key): ") + c.debugDescription
-            @unknown default: return "\(e)"
-            }
-        }
+        if let e = error as? DecodingError { return StrictJSON.describe(e) }
+        if let e = error as? PolyglotError { return e.description }
         return (error as NSError).localizedDescription
     }
 }

@@ -44,16 +44,8 @@ public enum InputFile {
 
     /// What a non-regular file is, for messages; nil for a regular file.
     static func kindName(_ mode: mode_t) -> String? {
-        switch mode & S_IFMT {
-        case S_IFREG: return nil
-        case S_IFDIR: return "a folder"
-        case S_IFIFO: return "a FIFO (named pipe)"
-        case S_IFCHR: return "a character device"
-        case S_IFBLK: return "a block device"
-        case S_IFSOCK: return "a socket"
-        case S_IFLNK: return "a symbolic link"
-        default: return "not a regular file"
-        }
+        let kind = PathEntry(mode: mode)
+        return kind == .file ? nil : kind.noun
     }
 
     /// A read-only descriptor of the regular file at `path`. Opened non-blocking and checked again

@@ -14,7 +14,12 @@ public enum PathEntry: Equatable, Sendable {
             self = (errno == ENOENT || errno == ENOTDIR) ? .missing : .other
             return
         }
-        switch st.st_mode & S_IFMT {
+        self.init(mode: st.st_mode)
+    }
+
+    /// The kind a `stat`/`lstat` mode names.
+    public init(mode: mode_t) {
+        switch mode & S_IFMT {
         case S_IFREG: self = .file
         case S_IFDIR: self = .folder
         case S_IFLNK: self = .symbolicLink
@@ -33,7 +38,7 @@ public enum PathEntry: Equatable, Sendable {
         case .file: return "a regular file"
         case .folder: return "a folder"
         case .symbolicLink: return "a symbolic link"
-        case .fifo: return "a FIFO"
+        case .fifo: return "a FIFO (named pipe)"
         case .characterDevice: return "a character device"
         case .blockDevice: return "a block device"
         case .socket: return "a socket"

@@ -94,7 +94,7 @@ import Testing
             (export + [link.path], "\(link.path): is a symbolic link; Polyglot never writes through one, not even with --force (give the real path)"),
             (export + [device], "\(device): is a character device; Polyglot never replaces one, not even with --force"),
             (embed + [fileLink.path], "\(fileLink.path): is a symbolic link; Polyglot never writes through one, not even with --force (give the real path)"),
-            (embed + [fifo.path], "\(fifo.path): is a FIFO; Polyglot never replaces one, not even with --force"),
+            (embed + [fifo.path], "\(fifo.path): is a FIFO (named pipe); Polyglot never replaces one, not even with --force"),
             (embed + [device], "\(device): is a character device; Polyglot never replaces one, not even with --force"),
         ]
         for (arguments, message) in cases {

@@ -35,6 +35,19 @@ struct ScratchData {
         return path
     }
 
+    /// A one-tag CoNLL-U tagging task reading `file` as its English test split.
+    func conlluTagging(_ name: String, file: String) throws -> String {
+        try spec(name, """
+            type: tagging
+            format: conllu
+            labels: [{name: NOUN, description: "a noun"}]
+            metrics: [accuracy]
+            major_metric: accuracy
+            data:
+              en: {test: \(file)}
+            """)
+    }
+
     /// A two-label classification task over `data` (a YAML mapping of languages to splits).
     func classification(_ name: String, format: String = "tsv", data: String, extra: String = "") throws -> String {
         try spec(name, """
@@ -209,26 +222,10 @@ func finishesWithin(_ seconds: Double, _ body: @escaping @Sendable () throws -> 
         let jsonl = try TaskSpec.load(path: try s.classification("emptyjsonl", format: "jsonl", data: "en: {test: empty.jsonl}"))
         #expect(errorText { _ = try s.load(jsonl) }?.hasPrefix("\(root)/empty.jsonl: expected at least one example") == true)
         try s.file("empty.conllu", "# only a comment\n")
-        let conllu = try TaskSpec.load(path: try s.spec("emptyud", """
-            type: tagging
-            format: conllu
-            labels: [{name: NOUN, description: "a noun"}]
-            metrics: [accuracy]
-            major_metric: accuracy
-            data:
-              en: {test: empty.conllu}
-            """))
+        let conllu = try TaskSpec.load(path: try s.conlluTagging("emptyud", file: "empty.conllu"))
         #expect(errorText { _ = try s.load(conllu) }?.hasPrefix("\(root)/empty.conllu:1: expected word lines after the comments") == true)
         try s.file("nothing.conllu", "")
-        let nothing = try TaskSpec.load(path: try s.spec("nothingud", """
-            type: tagging
-            format: conllu
-            labels: [{name: NOUN, description: "a noun"}]
-            metrics: [accuracy]
-            major_metric: accuracy
-            data:
-              en: {test: nothing.conllu}
-            """))
+        let nothing = try TaskSpec.load(path: try s.conlluTagging("nothingud", file: "nothing.conllu"))
         #expect(errorText { _ = try s.load(nothing) }?.hasPrefix("\(root)/nothing.conllu: expected at least one example") == true)
         // A row whose text column is empty or blank.
         try s.file("blank.tsv", "text\tlabel\nhello\ta\n \tb\n")

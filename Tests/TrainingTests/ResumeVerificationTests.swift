@@ -280,15 +280,20 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Takes all but `leave` bytes of the file system's free space.
+    /// Takes all but `leave` bytes of the file system's free space. The training process writes
+    /// meanwhile, so a free size read first may be gone when it is taken: the filler grows in pieces
+    /// until nothing is left, then gives `leave` bytes back.
     static func fill(_ dir: URL, leaving leave: Int) throws {
-        var fs = statvfs()
-        guard statvfs(dir.path, &fs) == 0 else { throw FileError(path: dir.path, "statvfs failed") }
-        let free = Int(fs.f_bavail) * Int(fs.f_frsize)
         let fd = open(dir.appendingPathComponent("filler").path, O_WRONLY | O_CREAT, 0o644)
         guard fd >= 0 else { throw FileError(path: dir.path, "cannot create the filler") }
         defer { close(fd) }
-        guard posix_fallocate(fd, 0, off_t(free - leave)) == 0 else { throw FileError(path: dir.path, "cannot allocate the filler") }
+        var size: off_t = 0
+        for piece: off_t in [256 * 1024, 4096] {
+            while posix_fallocate(fd, size, piece) == 0 { size += piece }
+        }
+        guard size > off_t(leave), ftruncate(fd, size - off_t(leave)) == 0 else {
+            throw FileError(path: dir.path, "cannot allocate the filler")
+        }
     }
 
     @Test func diskFullWhileCheckpointingEndsWithOneLineAndResumesBitwise() throws {

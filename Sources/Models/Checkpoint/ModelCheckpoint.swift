@@ -102,20 +102,6 @@ public enum ModelCheckpoint {
     }
 
     static func decode<T: Decodable>(_ url: URL) throws -> T {
-        let data = try InputFile.readData(url.path, limit: InputLimits.jsonBytes, what: "JSON file")
-        _ = try StrictJSON.parse(data, path: url.path)
-        do { return try JSONDecoder().decode(T.self, from: data) } catch let e as DecodingError {
-            throw FileError(path: url.path, describe(e))
-        }
-    }
-
-    static func describe(_ e: DecodingError) -> String {
-        switch e {
-        case .keyNotFound(let k, let c): return "missing key \((c.codingPath + [k]).map(\.stringValue).joined(separator: "."))"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-            let key = c.codingPath.map(\.stringValue).joined(separator: ".")
-            return (key.isEmpty ? "" : "key \(key): ") + c.debugDescription
-        @unknown default: return "\(e)"
-        }
+        try StrictJSON.decode(T.self, path: url.path)
     }
 }
