@@ -1,6 +1,7 @@
 #include "cicu_text.h"
 #include <stdlib.h>
 #include <unicode/ubrk.h>
+#include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/utext.h>
 
@@ -90,4 +91,10 @@ int32_t cicu_text_wordbreak_utf8(void *iterator, const uint8_t *text, int32_t le
     utext_close(ut);
     *status = U_FAILURE(e) ? e : 0;
     return n <= capacity ? n : -n;
+}
+
+int32_t cicu_text_grapheme_info(int32_t codepoint) {
+    int32_t gcb = u_getIntPropertyValue((UChar32)codepoint, UCHAR_GRAPHEME_CLUSTER_BREAK);
+    int32_t pict = u_hasBinaryProperty((UChar32)codepoint, UCHAR_EXTENDED_PICTOGRAPHIC) ? 1 : 0;
+    return (gcb & 0xFF) | (pict << 8);
 }
