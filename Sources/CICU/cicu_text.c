@@ -98,3 +98,11 @@ int32_t cicu_text_grapheme_info(int32_t codepoint) {
     int32_t pict = u_hasBinaryProperty((UChar32)codepoint, UCHAR_EXTENDED_PICTOGRAPHIC) ? 1 : 0;
     return (gcb & 0xFF) | (pict << 8);
 }
+
+int32_t cicu_text_compose_pair(int32_t a, int32_t b) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = unorm2_getNFCInstance(&e);
+    if (U_FAILURE(e) || !n) return -1;
+    UChar32 c = unorm2_composePair(n, (UChar32)a, (UChar32)b);
+    return c < 0 ? -1 : (int32_t)c;
+}

@@ -108,4 +108,32 @@ import Testing
         #expect(matched == total, "\(total - matched) sentences differ, first: \(failures.joined(separator: "\n"))")
         #expect(total > 60_000)
     }
+
+    /// Throughput of the Precompiled stage alone on the SIB-200 training text (printed), with and
+    /// without offsets; both must write the same bytes.
+    @Test func precompiledThroughput() throws {
+        let stage = try Normalizers.make(StageJSON(StageSupport.e5PrecompiledJSON(), path: "normalizer"))
+        var lines: [String] = []
+        for lang in try FileManager.default.contentsOfDirectory(atPath: TestData.dataRoot.appendingPathComponent("sib200/annotated").path).sorted() {
+            lines += try TestData.sentences("sib200/annotated/\(lang)/train.tsv")
+        }
+        let bytes = lines.reduce(0) { $0 + $1.utf8.count }
+        for tracks in [false, true] {
+            var out = AlignedText(tracksSource: tracks)
+            var best = Double.infinity
+            var produced = 0
+            for _ in 0..<3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                produced = 0
+                for var line in lines {
+                    out.removeAll()
+                    line.withUTF8 { stage.normalize($0, base: 0, into: &out) }
+                    produced += out.count
+                }
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            print(String(format: "Precompiled (offsets: %@): %.1f MB/s over %.1f MB", tracks ? "yes" : "no", Double(bytes) / 1e6 / best, Double(bytes) / 1e6))
+            #expect(produced > bytes * 9 / 10)
+        }
+    }
 }

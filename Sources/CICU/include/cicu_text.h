@@ -31,4 +31,7 @@ int32_t cicu_text_wordbreak_utf8(void *iterator, const uint8_t *text, int32_t le
 // Grapheme cluster facts of one code point (UAX #29): bits 0-7 = the Grapheme_Cluster_Break value
 // (UGraphemeClusterBreak), bit 8 = Extended_Pictographic.
 int32_t cicu_text_grapheme_info(int32_t codepoint);
+
+// The primary composite of a and b (canonical composition, composition exclusions excluded), or -1.
+int32_t cicu_text_compose_pair(int32_t a, int32_t b);
 #endif
