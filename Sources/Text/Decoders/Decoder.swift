@@ -35,7 +35,8 @@ public struct SequenceDecoder: DecoderStage {
 /// The factory of decoders: one entry per stage type (a new stage is one new file and one line here).
 public enum Decoders {
     static let registry = StageRegistry<any DecoderStage>(kind: "decoder", [
-        SequenceDecoder.self,
+        SequenceDecoder.self, WordPieceDecoder.self, ReplaceDecoder.self, ByteFallbackDecoder.self, FuseDecoder.self, StripDecoder.self,
+        MetaspaceDecoder.self,
     ])
 
     public static func make(_ json: StageJSON) throws -> any DecoderStage { try registry.make(json) }
