@@ -106,3 +106,9 @@ int32_t cicu_text_compose_pair(int32_t a, int32_t b) {
     UChar32 c = unorm2_composePair(n, (UChar32)a, (UChar32)b);
     return c < 0 ? -1 : (int32_t)c;
 }
+
+int32_t cicu_text_char_age(int32_t codepoint) {
+    UVersionInfo v;
+    u_charAge((UChar32)codepoint, v);
+    return (int32_t)v[0] * 256 + (int32_t)v[1];
+}

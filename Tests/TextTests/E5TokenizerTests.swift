@@ -109,6 +109,55 @@ import Testing
         #expect(total > 60_000)
     }
 
+    /// The whole tokenizer: ids of every sentence (with <s> and </s>), per-file id counts and
+    /// digests, and the byte offsets of the first sentences of each file.
+    @Test func e5TokenizerMatchesHFOnEverySentence() throws {
+        let folder: URL
+        switch E5TokenizerTests.hfFolder {
+        case .success(let u): folder = u
+        case .failure(let e): print("skipped: \(e.message)"); return
+        }
+        let tok = try Tokenizer.load(from: folder.appendingPathComponent("tokenizer.json"))
+        let (_, files) = try E5TokenizerTests.golden()
+        var total = 0, matched = 0
+        var failures: [String] = []
+        for file in files {
+            let sentences = try TestData.sentences(file.path)
+            #expect(sentences.count == file.sentences, "\(file.path): sentence count")
+            guard sentences.count == file.sentences, file.idHashes.count == file.sentences * E5TokenizerTests.hashBytes else { continue }
+            let encodings = try tok.encodeBatch(sentences)
+            var whole = SHA256()
+            var count = 0
+            for (k, e) in encodings.enumerated() {
+                total += 1
+                var bytes: [UInt8] = []
+                for id in e.ids { bytes += E5TokenizerTests.le(id) }
+                whole.update(E5TokenizerTests.le(e.ids.count) + bytes)
+                count += e.ids.count
+                let want = Array(file.idHashes[(k * E5TokenizerTests.hashBytes)..<((k + 1) * E5TokenizerTests.hashBytes)])
+                if E5TokenizerTests.hash(bytes) == want { matched += 1 } else if failures.count < 20 {
+                    failures.append("\(file.path) sentence \(k + 1): \(sentences[k].prefix(80).debugDescription)")
+                }
+            }
+            #expect(count == file.ids, "\(file.path): id count")
+            #expect(whole.finalize().map { String(format: "%02x", $0) }.joined() == file.idsSHA256, "\(file.path): ids digest")
+            for d in file.detail {
+                let k = try d.int("index")
+                let e = encodings[k]
+                let ids = try d.list("ids").compactMap { v -> Int? in if case .integer(let i) = v { Int(i) } else { nil } }
+                #expect(e.ids == ids, "\(file.path) sentence \(k + 1): ids")
+                let offsets = try d.list("offsets").map { pair -> [Int] in
+                    guard case .array(let a) = pair else { return [] }
+                    return a.compactMap { if case .integer(let i) = $0 { Int(i) } else { nil } }
+                }
+                #expect(e.byteOffsets.map { [$0.lowerBound, $0.upperBound] } == offsets, "\(file.path) sentence \(k + 1): offsets")
+            }
+        }
+        print("e5 tokenizer: \(matched) of \(total) sentences match HF")
+        #expect(matched == total, "\(total - matched) sentences differ, first: \(failures.joined(separator: "\n"))")
+        #expect(total > 60_000)
+    }
+
     /// Throughput of the Precompiled stage alone on the SIB-200 training text (printed), with and
     /// without offsets; both must write the same bytes.
     @Test func precompiledThroughput() throws {

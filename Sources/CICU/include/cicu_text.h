@@ -34,4 +34,6 @@ int32_t cicu_text_grapheme_info(int32_t codepoint);
 
 // The primary composite of a and b (canonical composition, composition exclusions excluded), or -1.
 int32_t cicu_text_compose_pair(int32_t a, int32_t b);
+// The Unicode version that assigned the code point: major * 256 + minor (0 when unassigned).
+int32_t cicu_text_char_age(int32_t codepoint);
 #endif

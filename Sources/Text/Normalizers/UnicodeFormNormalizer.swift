@@ -8,7 +8,9 @@ import Platform
 /// characters), then for NFC/NFKC each composition folds the second character into the first
 /// (change of the composite = sum of both − 1). The stream then takes offsets positionally: a
 /// character that replaces takes the next original character's range, an insertion the range of
-/// the original character before it. Decompositions, classes and compositions come from ICU.
+/// the original character before it. Decompositions, classes and compositions come from ICU,
+/// limited to the characters HF's tables know: those assigned before Unicode 12.0 (HF leaves
+/// U+32FF ㋿ or U+1F16C 🅬, both of Unicode 12, as they are under NFKD).
 public struct UnicodeFormNormalizer: NormalizerStage {
     public static let typeNames = ["NFC", "NFD", "NFKC", "NFKD"]
     public let form: NormalizationForm
@@ -36,8 +38,12 @@ public struct UnicodeFormNormalizer: NormalizerStage {
     @inline(__always)
     private static func facts(_ c: UInt32) -> UInt16 { c < 0x10000 ? facts[Int(c)] : computeFacts(c) }
 
+    /// Characters of later Unicode versions are left alone, as HF's tables do not have them.
+    static let unicodeVersionLimit: Int32 = 12 * 256
+
     private static func decompose(_ c: UInt32, _ form: NormalizationForm) -> [UInt32]? {
-        guard c >= 0x80, let s = Unicode.Scalar(c), let d = try? UnicodeNormalizer.normalize(scalar: s, form: form) else { return nil }
+        guard c >= 0x80, cicu_text_char_age(Int32(bitPattern: c)) < unicodeVersionLimit, let s = Unicode.Scalar(c),
+              let d = try? UnicodeNormalizer.normalize(scalar: s, form: form) else { return nil }
         let out = d.unicodeScalars.map(\.value)
         return out == [c] ? nil : out
     }
