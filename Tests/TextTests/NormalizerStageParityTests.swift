@@ -44,7 +44,7 @@ enum StageSupport {
     }
 }
 
-@Suite struct NormalizerStageTests {
+@Suite struct NormalizerStageParityTests {
     struct Case { let text: String; let normalized: String; let offsets: [[Int]] }
 
     /// (stage JSON, cases) from Tests/Fixtures/text/normalizers/stages.json (HF `tokenizers`).
@@ -69,7 +69,7 @@ enum StageSupport {
 
     @Test func stagesMatchHF() throws {
         var checked = 0
-        for (json, cases) in try NormalizerStageTests.fixture() {
+        for (json, cases) in try NormalizerStageParityTests.fixture() {
             let stage = try Normalizers.make(StageJSON(json, path: "normalizer"))
             let name = (try? StageJSON(json, path: "").type()) ?? "?"
             for c in cases {
@@ -90,7 +90,7 @@ enum StageSupport {
     }
 
     @Test func stagesWriteBackTheirJSON() throws {
-        for (json, _) in try NormalizerStageTests.fixture() {
+        for (json, _) in try NormalizerStageParityTests.fixture() {
             let stage = try Normalizers.make(StageJSON(json, path: "normalizer"))
             #expect(stage.json == json)
         }
