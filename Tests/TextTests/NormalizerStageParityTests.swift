@@ -157,6 +157,18 @@ enum StageSupport {
         #expect(error(blob) == nil)
     }
 
+    /// Raw callers may pass a truncated UTF-8 sequence: the stage stops at the end of the buffer.
+    @Test func truncatedUTF8StaysInsideTheBuffer() throws {
+        let stage = try PrecompiledNormalizer(charsmap: try Base64.decode(try StageJSON(StageSupport.e5PrecompiledJSON(), path: "").string("precompiled_charsmap")))
+        for bytes: [UInt8] in [[0x61, 0xE2, 0x82], [0xF0, 0x9F], [0x61, 0xCC], [0xE2]] {
+            for tracks in [true, false] {
+                var out = AlignedText(tracksSource: tracks)
+                bytes.withUnsafeBufferPointer { stage.normalize($0, base: 0, into: &out) }
+                #expect(out.bytes == bytes)
+            }
+        }
+    }
+
     @Test func emptyBlobIsIdentity() throws {
         let n = try PrecompiledNormalizer(charsmap: [])
         #expect(StageSupport.run(n, "ﬁ\u{0}x").string == "ﬁ\u{0}x")

@@ -63,6 +63,8 @@ enum GraphemeClusters {
     @inline(__always)
     static func end(_ p: UnsafeBufferPointer<UInt8>, from i: Int, table: UnsafeBufferPointer<UInt8>) -> Int {
         let n = p.count
+        // Truncated UTF-8 (only a raw caller can pass it) ends the cluster at the end of the text.
+        if i + UTF8Coding.sequenceLength(p[i]) > n { return n }
         let (c0, l0) = UTF8Coding.decode(p, at: i)
         var j = i + l0
         if j >= n { return n }
@@ -75,6 +77,7 @@ enum GraphemeClusters {
         var emoji = prev & pictographic != 0 ? 1 : 0
         var regionals = prevKind == regional ? 1 : 0
         while j < n {
+            if j + UTF8Coding.sequenceLength(p[j]) > n { return n }
             let (c, l) = UTF8Coding.decode(p, at: j)
             let cur = property(c, table)
             let kind = cur & 0x0F

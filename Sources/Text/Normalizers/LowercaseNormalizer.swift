@@ -24,7 +24,6 @@ enum ScalarRewrite {
     static func apply(_ map: ScalarMap, _ input: UnsafeBufferPointer<UInt8>, base: Int, into out: inout AlignedText) {
         var i = 0
         let n = input.count
-        out.bytes.reserveCapacity(out.count + n)
         while i < n {
             let b = input[i]
             if b < 0x80 && map.isIdentity(UInt32(b)) {

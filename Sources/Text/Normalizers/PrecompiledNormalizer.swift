@@ -210,13 +210,10 @@ final class PrecompiledCharsMap: @unchecked Sendable {
             IdentityNormalizer().normalize(p, base: base, into: &out)
             return
         }
-        out.bytes.reserveCapacity(out.count + n + n / 4)
         if !out.tracksSource {
             normalizeBytes(p, into: &out.bytes)
             return
         }
-        out.sourceStart.reserveCapacity(out.count + n + n / 4)
-        out.sourceEnd.reserveCapacity(out.count + n + n / 4)
         var w = Alignment(p: p, base: base)
         var i = 0
         while i < n {
@@ -253,7 +250,7 @@ final class PrecompiledCharsMap: @unchecked Sendable {
             }
             var j = i
             while j < g {
-                let l = UTF8Coding.sequenceLength(p[j])
+                let l = min(UTF8Coding.sequenceLength(p[j]), g - j)
                 let r = lookup(p, from: j, to: j + l)
                 if r >= 0 { w.replace(rep: Int(r), chars: 1, map: self, into: &out) } else { w.keep(p, j, l, into: &out) }
                 j += l
@@ -265,7 +262,7 @@ final class PrecompiledCharsMap: @unchecked Sendable {
     /// Whether the ASCII byte at i-1 starts a cluster that goes on with the scalar at `next` (non-ASCII).
     @inline(__always)
     private func joinsASCII(_ b: UInt8, _ p: UnsafeBufferPointer<UInt8>, _ next: Int) -> Bool {
-        if b < 0x20 || b == 0x7F { return false }
+        if b < 0x20 || b == 0x7F || next + UTF8Coding.sequenceLength(p[next]) > p.count { return false }
         let (c, _) = UTF8Coding.decode(p, at: next)
         return GraphemeClusters.extendsAny(GraphemeClusters.property(c, graphemes))
     }
@@ -297,7 +294,7 @@ final class PrecompiledCharsMap: @unchecked Sendable {
             }
             var j = i
             while j < g {
-                let l = UTF8Coding.sequenceLength(p[j])
+                let l = min(UTF8Coding.sequenceLength(p[j]), g - j)
                 let r = lookup(p, from: j, to: j + l)
                 if r >= 0 {
                     appendReplacement(Int(r), to: &out)
