@@ -218,6 +218,17 @@ final class PrecompiledCharsMap: @unchecked Sendable {
         var i = 0
         while i < n {
             let b = p[i]
+            if b < 0x80 && w.consumed == i {
+                let j = asciiRun(p, from: i)
+                if j > i {
+                    out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<j]))
+                    for k in i..<j { out.sourceStart.append(Int32(base + k)); out.sourceEnd.append(Int32(base + k + 1)) }
+                    w.consumed = j
+                    w.last = .consuming
+                    i = j
+                    continue
+                }
+            }
             if b < 0x80 {
                 let next = i + 1
                 if next == n || (p[next] < 0x80 ? !(b == 0x0D && p[next] == 0x0A) : !joinsASCII(b, p, next)) {
@@ -259,6 +270,22 @@ final class PrecompiledCharsMap: @unchecked Sendable {
         }
     }
 
+    /// End of the run of ASCII bytes from `i` that no rule changes, each its own cluster (a run
+    /// stops before a carriage return, which may pair with a line feed, and gives back its last
+    /// byte when a non-ASCII scalar follows, which may extend it).
+    @inline(__always)
+    private func asciiRun(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
+        let n = p.count
+        var j = i
+        while j < n {
+            let c = p[j]
+            if c >= 0x80 || c == 0x0D || asciiRule[Int(c)] >= 0 { break }
+            j += 1
+        }
+        if j < n && j > i && p[j] >= 0x80 { j -= 1 }
+        return j
+    }
+
     /// Whether the ASCII byte at i-1 starts a cluster that goes on with the scalar at `next` (non-ASCII).
     @inline(__always)
     private func joinsASCII(_ b: UInt8, _ p: UnsafeBufferPointer<UInt8>, _ next: Int) -> Bool {
@@ -274,6 +301,12 @@ final class PrecompiledCharsMap: @unchecked Sendable {
         while i < n {
             let b = p[i]
             if b < 0x80 {
+                let j = asciiRun(p, from: i)
+                if j > i {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<j]))
+                    i = j
+                    continue
+                }
                 let next = i + 1
                 if next == n || (p[next] < 0x80 ? !(b == 0x0D && p[next] == 0x0A) : !joinsASCII(b, p, next)) {
                     let r = asciiRule[Int(b)]
