@@ -36,6 +36,15 @@ public struct SequenceDecoder: DecoderStage {
 public enum Decoders {
     static let registry = StageRegistry<any DecoderStage>(kind: "decoder", [
         SequenceDecoder.self,
+        MetaspaceDecoder.self,
+        ByteLevelDecoder.self,
+        WordPieceDecoder.self,
+        BPEDecoder.self,
+        ByteFallbackDecoder.self,
+        FuseDecoder.self,
+        StripDecoder.self,
+        ReplaceDecoder.self,
+        CTCDecoder.self,
     ])
 
     public static func make(_ json: StageJSON) throws -> any DecoderStage { try registry.make(json) }

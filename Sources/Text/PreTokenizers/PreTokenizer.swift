@@ -9,7 +9,8 @@ public struct WordSpan: Equatable, Sendable {
 /// A stage may rewrite the text (a whitespace marker replaces spaces); it replaces `text` with the
 /// rewritten text, still aligned to the original.
 public protocol PreTokenizer: Sendable {
-    /// `isFirstSegment` is false for text that follows a special token inside the same input.
+    /// `isFirstSegment`: the text starts where the input does (false for text that follows a special
+    /// token, and inside a `Sequence` for every word but one that starts at the input's start).
     func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws
 }
 
@@ -23,6 +24,8 @@ public final class PreTokenizerScratch {
     var sequenceText = AlignedText()
     var sequenceWord = AlignedText()
     var sequenceWords: [WordSpan] = []
+    /// ByteLevel's copy of the text with its prefix space.
+    var byteLevelInput: [UInt8] = []
     var breakers: [String: UTF8WordBreaker] = [:]
     var boundaries: [Int32] = Array(repeating: 0, count: 1024)
     var statuses: [Int32] = Array(repeating: 0, count: 1024)

@@ -1,0 +1,72 @@
+import Platform
+
+/// The `pattern` of HF's `Split` pre-tokenizer and `Replace` normalizer and decoder:
+/// `{"String": "…"}` (a literal, matched without a regular expression) or `{"Regex": "…"}`
+/// (compiled once, by ICU; see `ICURegex` for how its syntax differs from HF's Oniguruma).
+public struct StagePattern: Sendable {
+    public enum Kind: String, Sendable { case string = "String", regex = "Regex" }
+    public let kind: Kind
+    public let source: String
+    let literal: [UInt8]
+    let regex: ICURegex?
+
+    public init(string: String) {
+        kind = .string; source = string; literal = Array(string.utf8); regex = nil
+    }
+
+    public init(regex: String) throws {
+        kind = .regex; source = regex; literal = []
+        self.regex = try ICURegex(regex)
+    }
+
+    /// Reads the pattern object at `key` of a stage.
+    init(_ json: StageJSON, _ key: String = "pattern") throws {
+        let o = try json.object(key)
+        let kinds = o.members.map(\.0)
+        guard kinds.count == 1, let k = Kind(rawValue: kinds[0]) else {
+            throw json.fail(key, "expected {\"String\": …} or {\"Regex\": …}")
+        }
+        let s = try o.string(k.rawValue)
+        switch k {
+        case .string: self.init(string: s)
+        case .regex:
+            do { try self.init(regex: s) } catch let e as ICURegex.SyntaxError {
+                throw o.fail(k.rawValue, "\(e.message): \"\(excerpt(s))\"")
+            }
+        }
+    }
+
+    public var json: StrictJSON { .object([(kind.rawValue, .string(source))]) }
+
+    /// Calls `body(start, end)` with the byte range of each match in `text`, left to right, not
+    /// overlapping, as HF's Oniguruma finds them. A literal matches where its bytes occur (an empty
+    /// literal matches nowhere; HF would match it everywhere as an empty regular expression).
+    public func forEachMatch(in text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) throws -> Void) throws {
+        if let regex {
+            // Oniguruma (HF's engine) skips an empty match right where the previous match ended; ICU
+            // reports it.
+            var lastEnd = -1
+            try regex.matches(in: text) { s, e in
+                if s == e && e == lastEnd { return }
+                lastEnd = e
+                try body(s, e)
+            }
+            return
+        }
+        let m = literal.count
+        if m == 0 || text.count < m { return }
+        try literal.withUnsafeBufferPointer { lit in
+            let first = lit[0]
+            var i = 0
+            let last = text.count - m
+            while i <= last {
+                if text[i] == first {
+                    var k = 1
+                    while k < m && text[i + k] == lit[k] { k += 1 }
+                    if k == m { try body(i, i + m); i += m; continue }
+                }
+                i += 1
+            }
+        }
+    }
+}
