@@ -16,7 +16,57 @@ public struct StagePattern: Sendable {
 
     public init(regex: String) throws {
         kind = .regex; source = regex; literal = []
-        self.regex = try ICURegex(regex)
+        self.regex = try ICURegex(StagePattern.icuPattern(oniguruma: regex))
+    }
+
+    /// Oniguruma's meaning of the few constructs ICU reads otherwise: `\w` (Oniguruma's word
+    /// characters: Alphabetic, marks, decimal digits, connector punctuation, and the Latin-1 "² ³ ¹ ¼ ½ ¾";
+    /// ICU's also has ZWNJ and ZWJ), `\W`, `\h`/`\H` (hexadecimal digits), `[:punct:]` (punctuation
+    /// and symbols; ICU's is punctuation only) and the empty pattern (ICU refuses it).
+    static func icuPattern(oniguruma p: String) -> String {
+        if p.isEmpty { return "(?:)" }
+        let word = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\u00B2\\u00B3\\u00B9\\u00BC-\\u00BE"
+        let hex = "0-9a-fA-F"
+        var out = ""
+        var depth = 0
+        let s = Array(p.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            let c = s[i]
+            if c == "\\" && i + 1 < s.count {
+                let e = s[i + 1]
+                switch e {
+                case "w": out += depth > 0 ? word : "[\(word)]"
+                case "W": out += "[^\(word)]"
+                case "h": out += depth > 0 ? hex : "[\(hex)]"
+                case "H": out += "[^\(hex)]"
+                default: out.unicodeScalars.append(c); out.unicodeScalars.append(e)
+                }
+                i += 2
+                continue
+            }
+            if c == "[" {
+                if depth > 0, i + 8 < s.count, String(String.UnicodeScalarView(s[i..<(i + 9)])) == "[:punct:]" {
+                    out += "\\p{P}\\p{S}"
+                    i += 9
+                    continue
+                }
+                if depth > 0, i + 1 < s.count, s[i + 1] == ":" {
+                    // Another POSIX class: ICU reads it alike.
+                    var j = i + 2
+                    while j + 1 < s.count && !(s[j] == ":" && s[j + 1] == "]") { j += 1 }
+                    out.unicodeScalars.append(contentsOf: s[i..<min(j + 2, s.count)])
+                    i = j + 2
+                    continue
+                }
+                depth += 1
+            } else if c == "]" && depth > 0 {
+                depth -= 1
+            }
+            out.unicodeScalars.append(c)
+            i += 1
+        }
+        return out
     }
 
     /// Reads the pattern object at `key` of a stage.
@@ -42,6 +92,8 @@ public struct StagePattern: Sendable {
     /// overlapping, as HF's Oniguruma finds them. A literal matches where its bytes occur (an empty
     /// literal matches nowhere; HF would match it everywhere as an empty regular expression).
     public func forEachMatch(in text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) throws -> Void) throws {
+        // HF looks for no match in empty text (an empty match included).
+        if text.isEmpty { return }
         if let regex {
             // Oniguruma (HF's engine) skips an empty match right where the previous match ended; ICU
             // reports it.
