@@ -18,14 +18,18 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         self.splitWords = split
     }
 
-    /// `isFirstSegment`: the text starts where the input does (HF prepends for `first` only then).
+    /// `first` prepends, as HF does, only when the text's first character comes from the input's
+    /// first (HF's "original offset 0"): not after a special token, nor when a normalizer removed
+    /// what came first (leading spaces). Without alignment (`tracksSource` false) only
+    /// `isFirstSegment` tells.
     public func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws {
         if text.count == 0 { return }
         var out = scratch.takeSpare(tracking: text.tracksSource)
         let rep = replacement
         let m = rep.count
         let startsWithReplacement = text.bytes[0] == 0x20 || MetaspacePreTokenizer.hasPrefix(text.bytes, rep, at: 0)
-        let prepend = !startsWithReplacement && (prependScheme == .always || (prependScheme == .first && isFirstSegment))
+        let atOrigin = isFirstSegment && (!text.tracksSource || text.sourceStart[0] == 0)
+        let prepend = !startsWithReplacement && (prependScheme == .always || (prependScheme == .first && atOrigin))
         if prepend {
             // HF's prepend: the new character is aligned to the first one.
             var lo: Int32 = 0, hi: Int32 = 0
