@@ -290,3 +290,90 @@ enum StageFixtures {
         }
     }
 }
+
+@Suite struct SplitBehaviorStageTests {
+    /// HF's `NormalizedString::split` written as HF writes it (a fold over the whole list of pieces,
+    /// MergedWithNext from the end), the reference for the streaming `DelimiterSplitter`.
+    static func reference(_ pieces: [(Int, Int, Bool)], _ behavior: SplitDelimiterBehavior) -> [(Int, Int)] {
+        var acc: [(Int, Int, Bool)] = []  // (start, end, removed)
+        var previous = false
+        switch behavior {
+        case .isolated: acc = pieces.map { ($0.0, $0.1, false) }
+        case .removed: acc = pieces
+        case .contiguous:
+            for (s, e, m) in pieces {
+                if m == previous, let last = acc.last { acc[acc.count - 1] = (last.0, e, false) } else { acc.append((s, e, false)) }
+                previous = m
+            }
+        case .mergedWithPrevious:
+            for (s, e, m) in pieces {
+                if m && !previous, let last = acc.last { acc[acc.count - 1] = (last.0, e, false) } else { acc.append((s, e, false)) }
+                previous = m
+            }
+        case .mergedWithNext:
+            for (s, e, m) in pieces.reversed() {
+                if m && !previous, let last = acc.last { acc[acc.count - 1] = (s, last.1, false) } else { acc.append((s, e, false)) }
+                previous = m
+            }
+            acc.reverse()
+        }
+        return acc.filter { !$0.2 && $0.1 > $0.0 }.map { ($0.0, $0.1) }
+    }
+
+    @Test func streamingEqualsHFFold() throws {
+        var rng = SystemRandomNumberGenerator()
+        var checked = 0
+        for _ in 0..<3000 {
+            // Random matches (some empty) over a text of n bytes, as a pattern gives them.
+            let n = Int.random(in: 0...12, using: &rng)
+            var matches: [(Int, Int)] = []
+            var p = 0
+            while p <= n {
+                let s = p + Int.random(in: 0...2, using: &rng)
+                if s > n { break }
+                let e = min(n, s + Int.random(in: 0...2, using: &rng))
+                if let last = matches.last, last == (s, e) { p = s + 1; continue }
+                matches.append((s, e))
+                p = e == s ? s + 1 : e
+            }
+            var pieces: [(Int, Int, Bool)] = []
+            var previous = 0
+            for (s, e) in matches {
+                if s > previous { pieces.append((previous, s, false)) }
+                pieces.append((s, e, true))
+                previous = e
+            }
+            if previous < n { pieces.append((previous, n, false)) }
+            for behavior in SplitDelimiterBehavior.allCases {
+                for invert in [false, true] {
+                    let flipped = pieces.map { ($0.0, $0.1, $0.2 != invert) }
+                    var splitter = DelimiterSplitter(behavior)
+                    var words: [WordSpan] = []
+                    try splitter.split(count: n, invert: invert, into: &words) { emit in
+                        for (s, e) in matches { try emit(s, e) }
+                    }
+                    let got = words.map { (Int($0.start), Int($0.end)) }
+                    let want = SplitBehaviorStageTests.reference(flipped, behavior)
+                    #expect(got.count == want.count && zip(got, want).allSatisfy { $0 == $1 }, "\(behavior) invert \(invert) \(matches) in \(n): \(got) vs \(want)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 30000)
+    }
+
+    /// ByteLevel then its decoder gives the text back, whatever the script.
+    @Test func byteLevelRoundTrip() throws {
+        let pre = ByteLevelPreTokenizer(addPrefixSpace: false)
+        let dec = ByteLevelDecoder()
+        var texts = ["", " ", "a\u{0}b\u{7F}\u{AD}c", "👩\u{200D}👩\u{200D}👧 x", "\t\n\r\n"]
+        for lang in ["arb_Arab", "hin_Deva", "jpn_Jpan", "tha_Thai", "zho_Hans", "kor_Hang"] {
+            texts += try TestData.sentences("sib200/annotated/\(lang)/test.tsv").prefix(5)
+        }
+        for text in texts {
+            let pieces = try PreTokenizerStageTests.pieces(pre, text).map(\.0)
+            #expect(pieces.allSatisfy { $0.unicodeScalars.allSatisfy { ByteLevelAlphabet.byte(of: $0.value) != nil } })
+            #expect(Array(dec.decode(pieces).utf8) == Array(text.utf8), "\(text.debugDescription)")
+        }
+    }
+}
