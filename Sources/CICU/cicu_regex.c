@@ -16,6 +16,10 @@ static cicu_regex *wrap(URegularExpression *re) {
     UText initial = UTEXT_INITIALIZER;
     r->re = re;
     r->text = initial;
+    // No cap on the backtracking stack (0 = it grows on the heap as needed): a search then fails
+    // only when memory does, never half-way through a long text.
+    UErrorCode e = U_ZERO_ERROR;
+    uregex_setStackLimit(re, 0, &e);
     return r;
 }
 

@@ -193,6 +193,15 @@ enum StageFixtures {
         #expect(failures.isEmpty, "\(failures.count) differences, first: \(failures.prefix(6).joined(separator: "\n"))")
     }
 
+    /// A match longer than ICU's default backtracking stack allows (8 MB) still completes.
+    @Test func longMatchesDoNotOverflow() throws {
+        let n = ReplaceNormalizer(pattern: try StagePattern(regex: "(a|b)+"), content: "x")
+        var out = AlignedText(tracksSource: false)
+        var text = String(repeating: "ab", count: 300_000) + " c"
+        text.withUTF8 { n.normalize($0, base: 0, into: &out) }
+        #expect(out.string == "x c")
+    }
+
     /// XLM-R's space collapse runs without ICU; it must agree with the regex engine on every text.
     @Test func spaceRunFastPathAgreesWithRegex() throws {
         let fast = ReplaceNormalizer(pattern: try StagePattern(regex: " {2,}"), content: " ")

@@ -10,6 +10,7 @@
 // Compiles `pattern` (UTF-16). flags are ICU's URegexpFlag bits (8 = UREGEX_MULTILINE). On a
 // syntax error, `errorOffset` receives the UTF-16 offset of the error in the pattern (-1 if unknown).
 void *cicu_regex_open(const cicu_uchar *pattern, int32_t length, uint32_t flags, int32_t *errorOffset, int32_t *status);
+// Matchers have no cap on their backtracking stack (it grows on the heap).
 // A new matcher sharing the compiled pattern (safe to call while other clones match).
 void *cicu_regex_clone(void *regex, int32_t *status);
 void cicu_regex_close(void *regex);

@@ -29,7 +29,7 @@ public struct ReplaceDecoder: DecoderStage {
                         previous = e
                     }
                 } catch {
-                    // ICU failed mid-search (not on valid UTF-8 with a compiled pattern): the rest as is.
+                    // ICU fails mid-search only when out of memory (matchers have no stack cap): the rest as is.
                 }
                 out += p[previous...]
                 return String(decoding: out, as: UTF8.self)

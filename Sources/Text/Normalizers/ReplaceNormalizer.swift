@@ -83,7 +83,7 @@ public struct ReplaceNormalizer: NormalizerStage {
                 previous = e
             }
         } catch {
-            // ICU failed mid-search (it cannot on valid UTF-8 and a compiled pattern): the rest is kept as is.
+            // ICU fails mid-search only when out of memory (matchers have no stack cap): the rest is kept as is.
         }
         copy(previous, n)
     }
