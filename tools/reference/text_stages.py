@@ -76,7 +76,7 @@ def pre_tokenizers():
         (pt.Whitespace(), True), (pt.WhitespaceSplit(), False), (pt.BertPreTokenizer(), False),
         (pt.Punctuation(), False), (pt.Punctuation("removed"), False), (pt.Punctuation("merged_with_previous"), False),
         (pt.Punctuation("merged_with_next"), False), (pt.Punctuation("contiguous"), False),
-        (pt.Digits(individual_digits=False), True), (pt.Digits(individual_digits=True), False),
+        (pt.Digits(individual_digits=False), False), (pt.Digits(individual_digits=True), False),
         (pt.UnicodeScripts(), True),
         (pt.Metaspace(), False), (pt.Metaspace(prepend_scheme="first"), False), (pt.Metaspace(prepend_scheme="never"), False),
         (pt.Metaspace(prepend_scheme="always", split=False), False), (pt.Metaspace(replacement="_", prepend_scheme="always"), False),
@@ -88,11 +88,15 @@ def pre_tokenizers():
         (pt.Split(Regex(r"[\p{P}\p{S}]"), "merged_with_previous"), False),
         # Llama 3 / GPT-4 style pattern (lookahead, case-insensitive group, possessive-free).
         (pt.Split(Regex(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"), "isolated"), True),
+        # GPT-4o's (o200k) pattern: letter-case classes, possessive-free, "/" after symbols.
+        (pt.Split(Regex(r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"), "isolated"), True),
+        # BLOOM's pattern: a negated class holding a nested class.
+        (pt.Split(Regex(" ?[^(\\s|[.,!?…。，、।۔،])]+"), "isolated"), True),
         (pt.Sequence([pt.WhitespaceSplit(), pt.Metaspace(prepend_scheme="first")]), False),
         (pt.Sequence([pt.Split(Regex(r"\s+"), "removed"), pt.Metaspace(prepend_scheme="first")]), False),
         (pt.Sequence([pt.WhitespaceSplit(), pt.ByteLevel(add_prefix_space=True)]), False),
         (pt.Sequence([pt.Punctuation(), pt.Digits(individual_digits=True), pt.Metaspace()]), False),
-        (pt.Sequence([pt.Split(Regex(r"\p{N}{1,3}"), "isolated"), pt.ByteLevel(add_prefix_space=False)]), True),
+        (pt.Sequence([pt.Split(Regex(r"\p{N}{1,3}"), "isolated"), pt.ByteLevel(add_prefix_space=False)]), False),
     ]
     cases = []
     for stage, with_data in stages:
