@@ -7,11 +7,12 @@ import Foundation
 /// grows to the number of threads that search at the same time.
 ///
 /// Syntax is ICU's, which HF `tokenizers`' Oniguruma patterns share for everything real
-/// tokenizer.json files use (classes, `\p{…}`, `\s`/`\w`/`\d` as Unicode classes, lookahead,
-/// counted repetition). `^` and `$` match at line breaks (Oniguruma's Ruby syntax does so by
-/// default); known differences: ICU's line breaks also include U+0085, U+2028 and U+2029 and "\r\n",
-/// Oniguruma's only "\n"; Oniguruma-only constructs (`\h`, `\K`, absent operators, `(?~…)`,
-/// subexpression calls `\g<…>`) fail to compile here.
+/// tokenizer.json files use (classes, `\p{…}`, `\s`/`\d` as Unicode classes, lookahead, counted
+/// and possessive repetition, inline flags). Lines are as in Oniguruma's Ruby syntax: `^` and `$`
+/// match at every "\n" (and only there), and `.` matches anything but "\n". Known differences:
+/// the inline flag `(?m)` is ICU's multi-line flag (Ruby's "dot matches newline" is `(?s)` here);
+/// Oniguruma-only constructs (`\K`, absent operators `(?~…)`, subexpression calls `\g<…>`) fail
+/// to compile. See `StagePattern` for the classes it rewrites.
 public final class ICURegex: @unchecked Sendable {
     public let pattern: String
     private let compiled: OpaquePointer
@@ -31,7 +32,7 @@ public final class ICURegex: @unchecked Sendable {
         var status: Int32 = 0
         var offset: Int32 = -1
         let re = units.withUnsafeBufferPointer { p in
-            cicu_regex_open(p.baseAddress, Int32(p.count), 8 /* UREGEX_MULTILINE */, &offset, &status)
+            cicu_regex_open(p.baseAddress, Int32(p.count), 8 | 1 /* UREGEX_MULTILINE | UREGEX_UNIX_LINES */, &offset, &status)
         }
         guard status <= 0, let re else {
             let name = String(cString: cicu_error_name(status))

@@ -24,7 +24,7 @@ EDGE = [
     "a--b...c!!!d??e", "tab\tseparated\tvalues", "mixed中文and English123数字",
     "Привет, мир! Γειά σου Κόσμε", "שלום עולם", "مرحبا بالعالم", "नमस्ते दुनिया",
     "안녕하세요 세계", "snake_case and CamelCase", "a\u00A0b\u2003c\u3000d", "\u2581already\u2581marked",
-    "_under_scores_", "word\u200Bjoined", "ends with space ", "  ", "x",
+    "_under_scores_", "word\u200Bjoined", "ends with space ", "  ", "x", "cr\ronly\u2028ls\u0085nel\n",
 ]
 
 DATA = []  # (rel, index, text)
@@ -115,7 +115,8 @@ def normalizers():
         nm.Replace(Regex(" {2,}"), " "), nm.Replace(Regex(" +"), "\u2581"), nm.Replace(" ", "\u2581"),
         nm.Replace("ab", "xyz"), nm.Replace("an", ""), nm.Replace(Regex(r"\s+"), " "), nm.Replace(Regex(r"\p{N}"), "0"),
         nm.Replace(Regex("b*"), "X"), nm.Replace(Regex("^"), "<"), nm.Replace(Regex("[\u3002\uff0c]"), "."),
-        nm.Replace(Regex(r"(\w)(\w)"), "$2$1"),
+        nm.Replace(Regex(r"(\w)(\w)"), "$2$1"), nm.Replace(Regex("$"), "|"), nm.Replace(Regex(r"^."), "x"),
+        nm.Replace(Regex(r"\s\Z"), "_"),
         nm.Sequence([nm.Replace(Regex(" {2,}"), " "), nm.Replace(" ", "\u2581")]),
     ]
     cases = []
@@ -125,7 +126,7 @@ def normalizers():
         t.pre_tokenizer = pt.Split(Regex(r"[\s\S]"), "isolated")
         entries = texts(stage is stages[0])
         if stage is not stages[0]:
-            entries = entries[:24]
+            entries = entries[:24] + entries[len(EDGE) - 1:len(EDGE)]
         results = []
         for e in entries:
             x = text_of(e)

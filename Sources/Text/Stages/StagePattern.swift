@@ -22,7 +22,8 @@ public struct StagePattern: Sendable {
     /// Oniguruma's meaning of the few constructs ICU reads otherwise: `\w` (Oniguruma's word
     /// characters: Alphabetic, marks, decimal digits, connector punctuation, and the Latin-1 "² ³ ¹ ¼ ½ ¾";
     /// ICU's also has ZWNJ and ZWJ), `\W`, `\h`/`\H` (hexadecimal digits), `[:punct:]` (punctuation
-    /// and symbols; ICU's is punctuation only) and the empty pattern (ICU refuses it).
+    /// and symbols; ICU's is punctuation only), `^` (never at the end of the text) and the empty
+    /// pattern (ICU refuses it).
     static func icuPattern(oniguruma p: String) -> String {
         if p.isEmpty { return "(?:)" }
         let word = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\u00B2\\u00B3\\u00B9\\u00BC-\\u00BE"
@@ -43,6 +44,12 @@ public struct StagePattern: Sendable {
                 default: out.unicodeScalars.append(c); out.unicodeScalars.append(e)
                 }
                 i += 2
+                continue
+            }
+            if c == "^" && depth == 0 {
+                // Oniguruma's line start is never the end of the text (after a final "\n"); ICU's is.
+                out += "(?:^(?!\\z))"
+                i += 1
                 continue
             }
             if c == "[" {
