@@ -82,8 +82,8 @@ def pre_tokenizers():
         (pt.Metaspace(prepend_scheme="always", split=False), False), (pt.Metaspace(replacement="_", prepend_scheme="always"), False),
         (pt.Split(" ", "removed"), False), (pt.Split(" ", "isolated"), False), (pt.Split(" ", "merged_with_previous"), False),
         (pt.Split(" ", "merged_with_next"), False), (pt.Split(" ", "contiguous"), False), (pt.Split("an", "isolated", invert=True), False),
-        (pt.Split(Regex(r"\s+"), "removed"), False), (pt.Split(Regex(r"\w+|[^\w\s]+"), "removed", invert=True), False),
-        (pt.Split(Regex(r"\p{N}{1,3}"), "isolated"), False), (pt.Split(Regex(r"\d"), "contiguous"), False),
+        (pt.Split(Regex(r"\w+|[^\w\s]+"), "removed", invert=True), False),
+        (pt.Split(Regex(r"\p{N}{1,3}"), "isolated"), False),
         (pt.Split(Regex(r"b*"), "merged_with_next"), False), (pt.Split(Regex(r"b*"), "merged_with_previous"), False),
         (pt.Split(Regex(r"[\p{P}\p{S}]"), "merged_with_previous"), False),
         # Llama 3 / GPT-4 style pattern (lookahead, case-insensitive group, possessive-free).
