@@ -123,6 +123,23 @@ enum StageFixtures {
         #expect(u.sourceRange(of: 0..<3) == 0..<1)
     }
 
+    /// Without alignment `first` cannot see that a normalizer removed the text's start, so the
+    /// stage asks for alignment; the ids-only path must then keep it (same words either way).
+    @Test func metaspaceFirstAsksForAlignment() throws {
+        let first = try #require(try PreTokenizers.make(.stage("Sequence", [("pretokenizers", .array([
+            .stage("Metaspace", [("replacement", .string("\u{2581}")), ("prepend_scheme", .string("first")), ("split", .bool(true))]),
+        ]))]), path: "pre_tokenizer"))
+        #expect(first.needsSourceAlignment)
+        #expect(!MetaspacePreTokenizer(prependScheme: .always).needsSourceAlignment)
+        #expect(!ByteLevelPreTokenizer().needsSourceAlignment)
+        // "  ab" with its two spaces removed by a normalizer: "ab" aligned to 2..<4.
+        var t = AlignedText()
+        t.append(0x61, from: 2, to: 3); t.append(0x62, from: 3, to: 4)
+        var words: [WordSpan] = []
+        try first.split(&t, words: &words, isFirstSegment: true, scratch: PreTokenizerScratch())
+        #expect(t.string == "ab")
+    }
+
     /// One compiled pattern used from many threads at once (each borrows its own ICU matcher).
     @Test func regexSplitIsThreadSafe() throws {
         let stage = try #require(try PreTokenizers.make(

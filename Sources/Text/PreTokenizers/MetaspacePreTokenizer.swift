@@ -115,6 +115,8 @@ extension MetaspacePreTokenizer: PreTokenizerStage {
 
     var replacementString: String { String(decoding: replacement, as: UTF8.self) }
 
+    public var needsSourceAlignment: Bool { prependScheme == .first }
+
     public var json: StrictJSON {
         .stage("Metaspace", [("replacement", .string(replacementString)), ("prepend_scheme", .string(prependScheme.rawValue)),
                              ("split", .bool(splitWords))])

@@ -15,7 +15,16 @@ public protocol PreTokenizer: Sendable {
 }
 
 /// A pre-tokenizer of tokenizer.json: a `PreTokenizer` read and written as its JSON object.
-public protocol PreTokenizerStage: PreTokenizer, TokenizerStage {}
+public protocol PreTokenizerStage: PreTokenizer, TokenizerStage {
+    /// True when the words depend on where the text came from in the original, so the text must
+    /// carry its alignment even when no offsets are wanted (Metaspace's `first` scheme asks whether
+    /// the text's first character is the input's first).
+    var needsSourceAlignment: Bool { get }
+}
+
+extension PreTokenizerStage {
+    public var needsSourceAlignment: Bool { false }
+}
 
 /// Per-thread buffers and ICU iterators the pre-tokenizers reuse between calls.
 public final class PreTokenizerScratch {

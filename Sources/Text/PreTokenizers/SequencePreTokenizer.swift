@@ -14,6 +14,8 @@ public struct SequencePreTokenizer: PreTokenizerStage {
 
     public var json: StrictJSON { .stage("Sequence", [("pretokenizers", .array(stages.map(\.json)))]) }
 
+    public var needsSourceAlignment: Bool { stages.contains { $0.needsSourceAlignment } }
+
     public func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws {
         guard let first = stages.first else {
             if text.count > 0 { words.append(WordSpan(start: 0, end: Int32(text.count))) }
