@@ -27,19 +27,14 @@ public enum SplitDelimiterBehavior: String, CaseIterable, Sendable {
 /// most one piece back, so no list of pieces is built.
 struct DelimiterSplitter {
     let behavior: SplitDelimiterBehavior
-    /// Offset added to every word (the text's position in the buffer the words index).
-    let base: Int32
     private var held: (start: Int, end: Int)? = nil
     private var previousMatch = false
 
-    init(_ behavior: SplitDelimiterBehavior, base: Int = 0) {
-        self.behavior = behavior
-        self.base = Int32(base)
-    }
+    init(_ behavior: SplitDelimiterBehavior) { self.behavior = behavior }
 
     @inline(__always)
     private func emit(_ s: Int, _ e: Int, _ words: inout [WordSpan]) {
-        if e > s { words.append(WordSpan(start: Int32(s) + base, end: Int32(e) + base)) }
+        if e > s { words.append(WordSpan(start: Int32(s), end: Int32(e))) }
     }
 
     /// The next piece: bytes `start..<end`, a delimiter when `match`.
