@@ -314,6 +314,20 @@ enum StageFixtures {
             }
             #expect(differ.isEmpty, "\(name): \(differ.count) code points differ: \(differ.prefix(40))")
         }
+        // UnicodeScripts: whether each code point stays with the one before it.
+        let joined = set("sameScriptAsPrevious")
+        #expect(joined.count > 100)
+        var differ: [String] = []
+        let any = Int32(-1)
+        for r in domain {
+            for c in r where c > 0 && contains(domain, c - 1) {
+                let a = UnicodeScriptsPreTokenizer.compute(c - 1), b = UnicodeScriptsPreTokenizer.compute(c)
+                // Two that fit any script make no word at all (HF drops text before the first script).
+                let same = a == any && b == any ? false : (a == b || a == any || b == any)
+                if same != contains(joined, c) { differ.append(String(c, radix: 16, uppercase: true)) }
+            }
+        }
+        #expect(differ.isEmpty, "scripts: \(differ.count) code points differ: \(differ.prefix(40))")
     }
 }
 

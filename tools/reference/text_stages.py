@@ -126,7 +126,7 @@ def normalizers():
         t.pre_tokenizer = pt.Split(Regex(r"[\s\S]"), "isolated")
         entries = texts(stage is stages[0])
         if stage is not stages[0]:
-            entries = entries[:24] + entries[len(EDGE) - 1:len(EDGE)]
+            entries = entries[:20] + entries[len(EDGE) - 1:len(EDGE)]
         results = []
         for e in entries:
             x = text_of(e)
@@ -220,7 +220,8 @@ def classes():
     Unicode version, which ICU's and Oniguruma's newer versions keep."""
     ws, wss, bl = pt.Whitespace(), pt.WhitespaceSplit(), pt.ByteLevel(add_prefix_space=False, use_regex=True)
     digits, punct = pt.Digits(individual_digits=True), pt.Punctuation("removed")
-    domain, word, space, letter, number, numeric, punc = [], [], [], [], [], [], []
+    scripts = pt.UnicodeScripts()
+    domain, word, space, letter, number, numeric, punc, joined = [], [], [], [], [], [], [], []
     for c in range(0x110000):
         if 0xD800 <= c < 0xE000: continue
         ch = chr(c)
@@ -233,8 +234,11 @@ def classes():
         if len(bl.pre_tokenize_str("1" + ch)) == 1: number.append(c)
         if len(digits.pre_tokenize_str("a" + ch + "a")) == 3: numeric.append(c)
         if len(punct.pre_tokenize_str("a" + ch + "a")) == 2: punc.append(c)
+        # UnicodeScripts keeps c with the code point before it (same script, or one of them fits any).
+        if c > 0 and not (0xD800 <= c - 1 < 0xE000) and len(scripts.pre_tokenize_str(chr(c - 1) + ch)) == 1: joined.append(c)
     return {"unicode": unicodedata.unidata_version, "domain": ranges(domain), "word": ranges(word), "space": ranges(space),
-            "letter": ranges(letter), "number": ranges(number), "numeric": ranges(numeric), "punctuation": ranges(punc)}
+            "letter": ranges(letter), "number": ranges(number), "numeric": ranges(numeric), "punctuation": ranges(punc),
+            "sameScriptAsPrevious": ranges(joined)}
 
 def main():
     load_data()

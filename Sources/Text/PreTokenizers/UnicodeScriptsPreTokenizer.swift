@@ -2,7 +2,7 @@ import Platform
 
 /// HF's `UnicodeScripts` pre-tokenizer: splits where the script changes (SentencePiece's rule:
 /// Hiragana, Katakana and U+30FC count as Han). A space belongs to any script (it never starts a
-/// word, and a leading one is dropped, as HF does); so do unassigned characters.
+/// word, and a leading one is dropped, as HF does); so do characters HF's Unicode 9.0 table lacks.
 public struct UnicodeScriptsPreTokenizer: PreTokenizerStage {
     public static let typeNames = ["UnicodeScripts"]
     public init() {}
@@ -13,14 +13,21 @@ public struct UnicodeScriptsPreTokenizer: PreTokenizerStage {
     private static let hiragana = Script(iso15924: "Hira")?.code ?? 20
     private static let katakana = Script(iso15924: "Kana")?.code ?? 22
     private static let unknown = Script(iso15924: "Zzzz")?.code ?? 103
+    private static let devanagari = Script(iso15924: "Deva")?.code ?? 10
     /// "Any": fits every script.
     private static let any: Int32 = -1
 
-    /// The script of `c` with HF's adjustments (ICU's script codes; `any` for a space and unassigned).
+    /// The script of `c` with HF's adjustments (ICU's script codes; `any` for a space and for what
+    /// HF's script table lacks: it is Unicode 9.0's, so later characters fit any script).
     static func compute(_ c: UInt32) -> Int32 {
         if c == 0x20 { return any }
         if c == 0x30FC { return han }
         guard let s = Unicode.Scalar(c) else { return any }
+        let age = UnicodeProperties.age(s)
+        if age == 0 || age > 900 { return any }
+        // Scripts Unicode changed since 9.0 (found by the classes test against HF).
+        if c == 0x589 || c == 0x61C { return Script.common.code }
+        if c == 0x953 || c == 0x954 { return devanagari }
         let code = Script(of: s).code
         if code == hiragana || code == katakana { return han }
         if code == unknown { return any }
