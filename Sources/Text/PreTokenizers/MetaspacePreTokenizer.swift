@@ -95,11 +95,6 @@ extension MetaspacePreTokenizer: PreTokenizerStage {
     /// HF, `add_prefix_space: false` means `never` and contradicts any other declared scheme
     /// (HF also refuses it alone; Polyglot reads it as `never`).
     static func readCommon(_ json: StageJSON) throws -> (Unicode.Scalar, PrependScheme) {
-        let r = try json.string("replacement")
-        let scalars = r.unicodeScalars
-        guard scalars.count == 1, let replacement = scalars.first else {
-            throw json.fail("replacement", "expected one character, got \"\(excerpt(r))\"")
-        }
         var scheme = PrependScheme.always
         if json.has("prepend_scheme") {
             scheme = PrependScheme(rawValue: try json.choice("prepend_scheme", PrependScheme.allCases.map(\.rawValue))) ?? .always
@@ -109,6 +104,11 @@ extension MetaspacePreTokenizer: PreTokenizerStage {
                 throw json.fail("add_prefix_space", "false contradicts prepend_scheme \"\(scheme.rawValue)\"")
             }
             scheme = .never
+        }
+        let r = try json.string("replacement")
+        let scalars = r.unicodeScalars
+        guard scalars.count == 1, let replacement = scalars.first else {
+            throw json.fail("replacement", "expected one character, got \"\(excerpt(r))\"")
         }
         return (replacement, scheme)
     }
