@@ -46,6 +46,12 @@ public enum Normalizers {
         SequenceNormalizer.self,
         BertNormalizer.self,
         ReplaceNormalizer.self,
+        PrecompiledNormalizer.self,
+        UnicodeFormNormalizer.self,
+        LowercaseNormalizer.self,
+        StripNormalizer.self,
+        StripAccentsNormalizer.self,
+        PrependNormalizer.self,
     ])
 
     /// The normalizer a tokenizer.json object describes; an unknown `type` is an error naming its path.
