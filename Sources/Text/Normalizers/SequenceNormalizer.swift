@@ -45,6 +45,7 @@ public enum Normalizers {
     static let registry = StageRegistry<any NormalizerStage>(kind: "normalizer", [
         SequenceNormalizer.self,
         BertNormalizer.self,
+        ReplaceNormalizer.self,
         PrecompiledNormalizer.self,
         UnicodeFormNormalizer.self,
         LowercaseNormalizer.self,
