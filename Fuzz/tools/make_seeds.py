@@ -79,6 +79,12 @@ roberta["truncation"] = None
 roberta["post_processor"] = {"type": "RobertaProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2], "trim_offsets": True, "add_prefix_space": False}
 put("tokenizer", "wordpiece-untyped.json", json.dumps(roberta, ensure_ascii=False))
 put("tokenizer", "no-model.json", '{"model": {"type": "Other"}, "pre_tokenizer": null}')
+# The hand-built family fixtures exercise every other stage (Split, Punctuation, Digits, UnicodeScripts, ByteLevel,
+# Replace, Prepend, Strip, the decoders, added-token options, truncation and padding); RoBERTa's is byte-level.
+families = os.path.join(FIX, "text", "families")
+for name in sorted(os.listdir(families)):
+    if name.endswith(".tokenizer.json") and (name.startswith("handmade_") or name == "roberta.tokenizer.json"):
+        copy("tokenizer", name.replace(".tokenizer", ""), os.path.join(families, name))
 
 # CoNLL-U, TSV/CSV, JSONL, SQuAD, IOB2: the reader fixtures plus a few edge cases.
 files = os.path.join("Tests", "Fixtures", "data", "files")
