@@ -46,18 +46,18 @@ public enum ModelDirectory {
             return config.embeddingMaxLength ?? config.encoder.maxPositions
         case .huggingFace:
             let hf = try HFBertConfig.load(dir.appendingPathComponent(HFImport.configFile))
-            return try HFImport.sentenceTransformersDefaults(dir).1 ?? hf.usablePositions
+            return try SentenceTransformersFolder.read(dir)?.maxSeqLength ?? hf.usablePositions
         }
     }
 }
 
 extension SentenceEmbedder {
-    /// Tokenizes (with special tokens, truncated to `maxLength`) and embeds texts.
-    public func embed(texts: [String], tokenizer: Tokenizer, maxLength: Int, model: MultiTaskModel) throws -> [[Float]] {
+    /// Tokenizes `prompt + text` (with special tokens, truncated to `maxLength`) and embeds the texts.
+    public func embed(texts: [String], tokenizer: Tokenizer, maxLength: Int, model: MultiTaskModel, prompt: String = "") throws -> [[Float]] {
         var tok = tokenizer
         tok.maxLength = Swift.min(maxLength, model.encoder.maxLength)
         let state = EncoderState()
-        let ids = try texts.map { try tok.encode($0, state: state).ids.map(Int32.init) }
+        let ids = try texts.map { try tok.encode(prompt + $0, state: state).ids.map(Int32.init) }
         return try embed(ids, with: model.encoder, padID: Int32(model.config.padTokenId))
     }
 }
