@@ -42,7 +42,8 @@ public enum HFImport {
         if family == .distilbert { config.sinusoidalPositions = hf.sinusoidalPositions }
         config.sentenceTransformers = try SentenceTransformersFolder.read(dir)
         let length = Swift.min(maxLength ?? config.encoder.maxPositions, config.encoder.maxPositions)
-        let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: seed)
+        // Drawn below only for what the file does not provide (a large vocabulary is millions of draws).
+        let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: seed, initialize: false)
         let store = model.store
         let hasMLM = heads.contains { $0.kind == .mlm }
         // The one sequence-level head an HF classifier can fill (BertForSequenceClassification's pooler +
@@ -103,6 +104,7 @@ public enum HFImport {
             }
         }
         guard error.isEmpty else { throw error }
+        for e in store.entries where !targets.contains(e.name) { store.initialize(e) }
         try WeightLoading.apply(assignments, file: file, store: store)
         // Kept so that an export without a classification head writes the checkpoint's own pooler back.
         for (name, e) in pooler where e.dtype.isFloatingPoint {
