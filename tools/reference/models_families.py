@@ -5,7 +5,8 @@ and the check that Polyglot's exports load back in transformers.
            sinusoidal_pos_embds=True), every weight drawn at a scale where a wrong mapping shows (LayerNorm
            weights around 1, biases and matrices far from zero), saves each as a Hugging Face folder under
            Tests/Fixtures/models/families/<name>/ (config.json, model.safetensors, tokenizer.json: a tiny
-           WordPiece vocabulary, enough for `polyglot export`), and writes
+           WordPiece vocabulary, Unigram for XLM-R as its tokenizer class expects; enough for `polyglot export`
+           and for sentence-transformers to load the export), and writes
            Tests/Fixtures/models/families/golden.json: per model a padded batch of fixed ids (three rows of
            12, 9 and 5 tokens; BERT also with token types), its attention mask and the last hidden states.
   check    exports every fixture model with `polyglot export --sentence-transformers --normalize` (or checks the
@@ -80,8 +81,19 @@ def randomize(model, seed, keep_positions):
                 p.copy_(scale * torch.randn(p.shape, generator=g))
 
 
-def tiny_tokenizer(path, roberta):
+def tiny_tokenizer(path, roberta, unigram=False):
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    if unigram:
+        # XLM-R's kind: SentencePiece Unigram over Metaspace ("▁"), <s> … </s>.
+        specials = ["<s>", "<pad>", "</s>", "<unk>"]
+        letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+        pieces = [(p, 0.0) for p in specials] + [("▁", -2.0)] + [("▁" + c, -3.0) for c in letters] + [(c, -4.0) for c in letters]
+        assert len(pieces) <= VOCAB
+        tok = Tokenizer(models.Unigram(pieces, unk_id=3))
+        tok.pre_tokenizer = pre_tokenizers.Metaspace()
+        tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+        tok.save(path)
+        return
     specials = ["<s>", "<pad>", "</s>", "<unk>"] if roberta else ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
     pieces = specials + [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["##" + chr(c) for c in range(ord("a"), ord("z") + 1)]
     vocab = {p: i for i, p in enumerate(pieces)}
@@ -125,7 +137,7 @@ def golden(args):
         model.eval()
         folder = os.path.join(FIXTURES, name)
         model.save_pretrained(folder)
-        tiny_tokenizer(os.path.join(folder, "tokenizer.json"), roberta=pad == 1)
+        tiny_tokenizer(os.path.join(folder, "tokenizer.json"), roberta=pad == 1, unigram=name == "xlm-roberta")
         ids, mask, types = batch(pad, token_types=name == "bert")
         h = hidden(model, ids, mask, types)
         out["models"][name] = {
