@@ -289,3 +289,82 @@ public enum StrictJSON: Equatable, Sendable {
         }
     }
 }
+
+// MARK: Writing
+
+extension StrictJSON {
+    /// The value as JSON text: members in their order (so a vocabulary object keeps id order), numbers
+    /// in the shortest form that reads back as the same double, strings escaped as JSON requires
+    /// (everything else, "/" and non-ASCII included, written as is). `indent` > 0 pretty-prints.
+    public func serialized(indent: Int = 0) -> [UInt8] {
+        var out: [UInt8] = []
+        write(into: &out, indent: indent, level: 0)
+        return out
+    }
+
+    private func write(into out: inout [UInt8], indent: Int, level: Int) {
+        func newline(_ l: Int) {
+            guard indent > 0 else { return }
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: indent * l))
+        }
+        switch self {
+        case .null: out += Array("null".utf8)
+        case .bool(let b): out += Array((b ? "true" : "false").utf8)
+        case .integer(let i): out += Array(String(i).utf8)
+        case .number(let d):
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
+                // Integral doubles keep a ".0" so they read back as floats.
+                out += Array(String(Int64(d)).utf8) + Array(".0".utf8)
+            } else {
+                out += Array((d.isFinite ? "\(d)" : "null").utf8)
+            }
+        case .string(let s): StrictJSON.writeString(s, into: &out)
+        case .array(let items):
+            out.append(0x5B)
+            for (i, v) in items.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                newline(level + 1)
+                v.write(into: &out, indent: indent, level: level + 1)
+            }
+            if !items.isEmpty { newline(level) }
+            out.append(0x5D)
+        case .object(let members):
+            out.append(0x7B)
+            for (i, (k, v)) in members.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                newline(level + 1)
+                StrictJSON.writeString(k, into: &out)
+                out.append(0x3A)
+                if indent > 0 { out.append(0x20) }
+                v.write(into: &out, indent: indent, level: level + 1)
+            }
+            if !members.isEmpty { newline(level) }
+            out.append(0x7D)
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// The member `key` of an object (nil for other values or a missing key).
+    public subscript(key: String) -> StrictJSON? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.0 == key }?.1
+    }
+}

@@ -13,6 +13,18 @@ public struct AlignedText: Sendable {
 
     public init(tracksSource: Bool = true) { self.tracksSource = tracksSource }
 
+    /// Appends another aligned text (its ranges already index the original).
+    public mutating func append(contentsOf other: AlignedText) {
+        bytes += other.bytes
+        if tracksSource {
+            if other.tracksSource {
+                sourceStart += other.sourceStart; sourceEnd += other.sourceEnd
+            } else {
+                sourceStart += repeatElement(0, count: other.count); sourceEnd += repeatElement(0, count: other.count)
+            }
+        }
+    }
+
     public var count: Int { bytes.count }
 
     public mutating func removeAll() {

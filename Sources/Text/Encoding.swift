@@ -4,8 +4,11 @@ public struct Encoding: Equatable, Sendable {
     public var pieces: [String] = []
     /// 0 for the first sequence, 1 for the second (as the post-processor's template says).
     public var typeIDs: [Int] = []
-    /// True for tokens the post-processor added ([CLS], [SEP], <s>, </s>) and special tokens in the text.
+    /// True for tokens the post-processor added ([CLS], [SEP], <s>, </s>) and padding (as in HF, an
+    /// added token matched in the text is not marked).
     public var specialTokensMask: [Bool] = []
+    /// 1 for tokens, 0 for padding.
+    public var attentionMask: [Int] = []
     /// Index of the word (pre-token, or entry of `encode(words:)`) the token belongs to; nil for special tokens.
     public var wordIndex: [Int?] = []
     /// Which input sequence (0 or 1) the token comes from; nil for added special tokens.
@@ -31,16 +34,16 @@ public struct Encoding: Equatable, Sendable {
 
     mutating func append(_ other: Encoding) {
         ids += other.ids; pieces += other.pieces; typeIDs += other.typeIDs
-        specialTokensMask += other.specialTokensMask; wordIndex += other.wordIndex; sequenceIndex += other.sequenceIndex
+        specialTokensMask += other.specialTokensMask; attentionMask += other.attentionMask; wordIndex += other.wordIndex; sequenceIndex += other.sequenceIndex
         byteOffsets += other.byteOffsets; utf16Offsets += other.utf16Offsets; scalarOffsets += other.scalarOffsets
     }
 
-    mutating func truncate(to n: Int) {
+    /// Keeps the first `n` tokens, or the last `n` with `fromLeft`.
+    mutating func truncate(to n: Int, fromLeft: Bool = false) {
         guard count > n else { return }
-        let k = max(0, n)
-        ids.removeLast(count - k); pieces.removeLast(pieces.count - k); typeIDs.removeLast(typeIDs.count - k)
-        specialTokensMask.removeLast(specialTokensMask.count - k); wordIndex.removeLast(wordIndex.count - k)
-        sequenceIndex.removeLast(sequenceIndex.count - k); byteOffsets.removeLast(byteOffsets.count - k)
-        utf16Offsets.removeLast(utf16Offsets.count - k); scalarOffsets.removeLast(scalarOffsets.count - k)
+        let drop = count - max(0, n)
+        func cut<T>(_ a: inout [T]) { if fromLeft { a.removeFirst(min(drop, a.count)) } else { a.removeLast(min(drop, a.count)) } }
+        cut(&ids); cut(&pieces); cut(&typeIDs); cut(&specialTokensMask); cut(&attentionMask); cut(&wordIndex); cut(&sequenceIndex)
+        cut(&byteOffsets); cut(&utf16Offsets); cut(&scalarOffsets)
     }
 }

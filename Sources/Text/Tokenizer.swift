@@ -1,40 +1,108 @@
 import Foundation
 import Platform
 
-/// A special (added) token: matched verbatim in raw text before normalization, never split.
-public struct SpecialToken: Codable, Equatable, Sendable {
+/// An added token of tokenizer.json: matched in the text before the model (raw text, or normalized
+/// text when `normalized`), never split. `special` tokens are skipped by `decode` unless asked;
+/// `lstrip`/`rstrip` take the white space on that side into the match; a `singleWord` token matches
+/// only between word boundaries.
+public struct AddedToken: Equatable, Sendable {
     public var content: String
     public var id: Int
-    public init(content: String, id: Int) { self.content = content; self.id = id }
-}
+    public var special: Bool
+    public var normalized: Bool
+    public var lstrip: Bool
+    public var rstrip: Bool
+    public var singleWord: Bool
 
-/// Which normalizer a tokenizer uses (what tokenizer.json stores).
-public enum NormalizerSpec: Codable, Equatable, Sendable {
-    case none
-    case bert(BertNormalizer.Config)
-    case icu(ICUNormalizer.Config)
+    public init(content: String, id: Int, special: Bool = true, normalized: Bool? = nil, lstrip: Bool = false, rstrip: Bool = false,
+                singleWord: Bool = false) {
+        self.content = content; self.id = id; self.special = special
+        // HF's default: special tokens match the raw text, other added tokens the normalized text.
+        self.normalized = normalized ?? !special
+        self.lstrip = lstrip; self.rstrip = rstrip; self.singleWord = singleWord
+    }
 
-    func make() -> any TextNormalizer {
-        switch self {
-        case .none: IdentityNormalizer()
-        case let .bert(c): BertNormalizer(c)
-        case let .icu(c): ICUNormalizer(c)
-        }
+    init(json: StageJSON) throws {
+        let special = try json.bool("special", default: false)
+        self.init(content: try json.string("content"), id: try json.int("id"), special: special,
+                  normalized: try json.optionalBool("normalized"), lstrip: try json.bool("lstrip", default: false),
+                  rstrip: try json.bool("rstrip", default: false), singleWord: try json.bool("single_word", default: false))
+    }
+
+    var json: StrictJSON {
+        .object([("id", .int(id)), ("content", .string(content)), ("single_word", .bool(singleWord)), ("lstrip", .bool(lstrip)),
+                 ("rstrip", .bool(rstrip)), ("normalized", .bool(normalized)), ("special", .bool(special))])
     }
 }
 
-/// Which pre-tokenizer a tokenizer uses.
-public enum PreTokenizerSpec: Codable, Equatable, Sendable {
-    case bert
-    case metaspace(prependScheme: MetaspacePreTokenizer.PrependScheme, split: Bool)
-    case icu(ICUWordPreTokenizer.Config)
+/// The former name of a special added token.
+public typealias SpecialToken = AddedToken
 
-    func make() throws -> any PreTokenizer {
-        switch self {
-        case .bert: BertPreTokenizer()
-        case let .metaspace(p, s): MetaspacePreTokenizer(prependScheme: p, split: s)
-        case let .icu(c): try ICUWordPreTokenizer(c)
+/// HF's `truncation` section: at most `maxLength` tokens, special tokens included.
+public struct Truncation: Equatable, Sendable {
+    public enum Direction: String, Sendable, CaseIterable { case right = "Right", left = "Left" }
+    public enum Strategy: String, Sendable, CaseIterable { case longestFirst = "LongestFirst", onlyFirst = "OnlyFirst", onlySecond = "OnlySecond" }
+    public var maxLength: Int
+    public var direction: Direction = .right
+    public var strategy: Strategy = .longestFirst
+    /// Kept for HF's overflowing windows; Polyglot's encode returns no overflow.
+    public var stride: Int = 0
+
+    public init(maxLength: Int, direction: Direction = .right, strategy: Strategy = .longestFirst, stride: Int = 0) {
+        self.maxLength = maxLength; self.direction = direction; self.strategy = strategy; self.stride = stride
+    }
+
+    init(json: StageJSON) throws {
+        maxLength = try json.int("max_length")
+        guard maxLength >= 0 else { throw json.fail("max_length", "must be ≥ 0") }
+        direction = Direction(rawValue: try json.choice("direction", Direction.allCases.map(\.rawValue), default: "Right")) ?? .right
+        strategy = Strategy(rawValue: try json.choice("strategy", Strategy.allCases.map(\.rawValue), default: "LongestFirst")) ?? .longestFirst
+        stride = try json.int("stride", default: 0)
+    }
+
+    var json: StrictJSON {
+        .object([("direction", .string(direction.rawValue)), ("max_length", .int(maxLength)), ("strategy", .string(strategy.rawValue)),
+                 ("stride", .int(stride))])
+    }
+}
+
+/// HF's `padding` section: pad a batch to its longest encoding or to a fixed length (rounded up to a
+/// multiple), with the pad token's id and type id, on the right or the left.
+public struct Padding: Equatable, Sendable {
+    public enum Direction: String, Sendable, CaseIterable { case right = "Right", left = "Left" }
+    /// nil: the longest encoding of the batch.
+    public var fixedLength: Int?
+    public var direction: Direction = .right
+    public var multipleOf: Int?
+    public var padID: Int = 0
+    public var padTypeID: Int = 0
+    public var padToken: String = "[PAD]"
+
+    public init(fixedLength: Int? = nil, direction: Direction = .right, multipleOf: Int? = nil, padID: Int, padTypeID: Int = 0, padToken: String) {
+        self.fixedLength = fixedLength; self.direction = direction; self.multipleOf = multipleOf
+        self.padID = padID; self.padTypeID = padTypeID; self.padToken = padToken
+    }
+
+    init(json: StageJSON) throws {
+        switch json["strategy"] {
+        case .string("BatchLongest")?, nil: fixedLength = nil
+        case .object(let m)? where m.count == 1 && m[0].0 == "Fixed":
+            guard case .integer(let n) = m[0].1, n >= 0, let v = Int(exactly: n) else { throw json.fail("strategy.Fixed", "expected a length") }
+            fixedLength = v
+        default: throw json.fail("strategy", "expected \"BatchLongest\" or {\"Fixed\": length}")
         }
+        direction = Direction(rawValue: try json.choice("direction", Direction.allCases.map(\.rawValue), default: "Right")) ?? .right
+        multipleOf = try json.optionalInt("pad_to_multiple_of")
+        if let m = multipleOf, m <= 0 { throw json.fail("pad_to_multiple_of", "must be > 0") }
+        padID = try json.int("pad_id", default: 0)
+        padTypeID = try json.int("pad_type_id", default: 0)
+        padToken = try json.string("pad_token", default: "[PAD]")
+    }
+
+    var json: StrictJSON {
+        .object([("strategy", fixedLength.map { .object([("Fixed", .int($0))]) } ?? .string("BatchLongest")),
+                 ("direction", .string(direction.rawValue)), ("pad_to_multiple_of", multipleOf.map { .int($0) } ?? .null),
+                 ("pad_id", .int(padID)), ("pad_type_id", .int(padTypeID)), ("pad_token", .string(padToken))])
     }
 }
 
@@ -74,6 +142,9 @@ public final class EncoderState {
     var text = AlignedText()
     var words: [WordSpan] = []
     var tokens = TokenBuffer()
+    /// The normalizer's spare buffer, and the normalized text while normalized added tokens split it.
+    var spare = AlignedText()
+    var normalizedCopy = AlignedText()
     var cache: ByteSpanTable
     var cacheStart: [Int32] = []
     var cacheIDs: [Int32] = []
@@ -93,64 +164,67 @@ struct RawTokens {
     var starts: [Int32] = []
     var ends: [Int32] = []
     var words: [Int32] = []
-    var special: [Bool] = []
 }
 
 /// Normalizer → pre-tokenizer → subword model → post-processor, with offsets into the original text
-/// at every step. A value type whose stages are immutable: share it between threads, giving each
-/// thread its own `EncoderState` (the batch functions do).
+/// at every step; the stages are those of tokenizer.json, each built by its kind's factory. A value
+/// type whose stages are immutable: share it between threads, giving each thread its own
+/// `EncoderState` (the batch functions do).
 public struct Tokenizer: Sendable {
-    public let normalizerSpec: NormalizerSpec
-    public let preTokenizerSpec: PreTokenizerSpec
+    public let normalizer: (any NormalizerStage)?
+    public let preTokenizer: (any PreTokenizerStage)?
     public let modelKind: SubwordModelKind
-    public let postProcessor: TemplatePostProcessor?
-    public let decoder: PieceDecoder
-    public let specialTokens: [SpecialToken]
-    /// Truncate encodings to this many tokens (special tokens included); nil = never.
-    public var maxLength: Int?
+    public let postProcessor: (any PostProcessorStage)?
+    public let decoder: (any DecoderStage)?
+    public let addedTokens: [AddedToken]
+    /// The file's `truncation` (applied by `encode`) and `padding` (applied by `pad`).
+    public var truncation: Truncation?
+    public var padding: Padding?
 
-    let normalizer: any TextNormalizer
-    let preTokenizer: any PreTokenizer
+    let normalizing: any TextNormalizer
+    let splitting: (any PreTokenizer)?
     let model: any SubwordModel
-    private let specialFirstBytes: [Bool]
-    private let specialBytes: [([UInt8], Int32)]
+    private let matcher: AddedTokenMatcher
     private let specialSet: Set<Int>
 
-    public init(normalizer: NormalizerSpec, preTokenizer: PreTokenizerSpec, model: SubwordModelKind,
-                postProcessor: TemplatePostProcessor?, decoder: PieceDecoder, specialTokens: [SpecialToken], maxLength: Int? = nil) throws {
-        normalizerSpec = normalizer
-        preTokenizerSpec = preTokenizer
+    public init(normalizer: (any NormalizerStage)?, preTokenizer: (any PreTokenizerStage)?, model: SubwordModelKind,
+                postProcessor: (any PostProcessorStage)?, decoder: (any DecoderStage)?, addedTokens: [AddedToken],
+                truncation: Truncation? = nil, padding: Padding? = nil) throws {
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
         modelKind = model
         self.postProcessor = postProcessor
         self.decoder = decoder
-        self.specialTokens = specialTokens
-        self.maxLength = maxLength
-        self.normalizer = normalizer.make()
-        self.preTokenizer = try preTokenizer.make()
+        self.addedTokens = addedTokens
+        self.truncation = truncation
+        self.padding = padding
+        normalizing = normalizer ?? IdentityNormalizer()
+        splitting = preTokenizer
         self.model = model.model
-        var first = [Bool](repeating: false, count: 256)
-        var bytes: [([UInt8], Int32)] = []
-        for t in specialTokens {
-            guard t.id >= 0 && t.id < model.model.vocabulary.count else {
-                throw TokenizerError("special token \"\(excerpt(t.content))\" has id \(t.id), outside the vocabulary (size \(model.model.vocabulary.count))")
+        let size = model.model.vocabulary.count
+        for t in addedTokens {
+            guard t.id >= 0 && t.id < size else {
+                throw TokenizerError("added token \"\(excerpt(t.content))\" has id \(t.id), outside the vocabulary (size \(size))")
             }
-            let u = Array(t.content.utf8)
-            if u.isEmpty { throw TokenizerError("special token with id \(t.id) is empty") }
-            first[Int(u[0])] = true
-            bytes.append((u, Int32(t.id)))
+            if t.content.isEmpty { throw TokenizerError("added token with id \(t.id) is empty") }
         }
-        // Longest first, so "<s>" never shadows a longer token that starts the same way.
-        specialBytes = bytes.sorted { $0.0.count > $1.0.count }
-        specialFirstBytes = first
-        specialSet = Set(specialTokens.map(\.id))
+        matcher = AddedTokenMatcher(addedTokens)
+        specialSet = Set(addedTokens.filter(\.special).map(\.id))
         if let pp = postProcessor {
-            for item in pp.single + pp.pair {
-                if case let .special(s, _) = item, self.model.vocabulary.id(for: s) == nil {
-                    throw TokenizerError("post-processor token \"\(excerpt(s))\" is not in the vocabulary")
-                }
+            for t in pp.insertedTokens where t.id < 0 || t.id >= size {
+                throw TokenizerError("post-processor token \"\(excerpt(t.content))\" has id \(t.id), outside the vocabulary (size \(size))")
             }
         }
     }
+
+    /// Truncate encodings to this many tokens (special tokens included); nil = never.
+    public var maxLength: Int? {
+        get { truncation?.maxLength }
+        set { truncation = newValue.map { Truncation(maxLength: $0) } }
+    }
+
+    /// The special added tokens.
+    public var specialTokens: [AddedToken] { addedTokens.filter(\.special) }
 
     // MARK: Vocabulary
 
@@ -174,32 +248,20 @@ public struct Tokenizer: Sendable {
 
     // MARK: Encoding
 
-    /// Encodes one text, adding the post-processor's special tokens unless told not to.
+    /// Encodes one text: the file's truncation, then the post-processor's special tokens unless told not to.
     public func encode(_ text: String, addSpecialTokens: Bool = true, state: EncoderState? = nil) throws -> Encoding {
         let st = state ?? EncoderState()
-        let raw = try rawTokens(text, state: st, wordBase: 0)
-        var seq = finish(raw, text: text, sequence: 0)
-        if let maxLength {
-            let budget = maxLength - (addSpecialTokens ? (postProcessor?.addedCount(pair: false) ?? 0) : 0)
-            seq.truncate(to: budget)
-        }
-        return addSpecialTokens ? applyTemplate([seq], pair: false) : seq
+        let seq = finish(try rawTokens(text, state: st, wordBase: 0), text: text, sequence: 0)
+        return try postProcess([seq], addSpecialTokens: addSpecialTokens)
     }
 
-    /// Encodes a sentence pair; type ids and the separator come from the post-processor's template.
-    /// With `maxLength`, the longer sequence loses tokens first.
+    /// Encodes a sentence pair; type ids and the separator come from the post-processor. With
+    /// truncation, its strategy decides which sequence loses tokens (LongestFirst: the longer one).
     public func encode(pair first: String, _ second: String, addSpecialTokens: Bool = true, state: EncoderState? = nil) throws -> Encoding {
         let st = state ?? EncoderState()
-        var a = finish(try rawTokens(first, state: st, wordBase: 0), text: first, sequence: 0)
-        var b = finish(try rawTokens(second, state: st, wordBase: 0), text: second, sequence: 1)
-        if let maxLength {
-            let budget = maxLength - (addSpecialTokens ? (postProcessor?.addedCount(pair: true) ?? 0) : 0)
-            while a.count + b.count > max(0, budget) {
-                if a.count >= b.count { a.truncate(to: a.count - 1) } else { b.truncate(to: b.count - 1) }
-            }
-        }
-        if !addSpecialTokens { a.append(b); return a }
-        return applyTemplate([a, b], pair: true)
+        let a = finish(try rawTokens(first, state: st, wordBase: 0), text: first, sequence: 0)
+        let b = finish(try rawTokens(second, state: st, wordBase: 0), text: second, sequence: 1)
+        return try postProcess([a, b], addSpecialTokens: addSpecialTokens)
     }
 
     /// Encodes pre-split words (tagging tasks): every token's `wordIndex` is the index of its word,
@@ -213,16 +275,67 @@ public struct Tokenizer: Sendable {
             var r = try rawTokens(word, state: st, wordBase: 0, firstSegment: w == 0)
             for k in 0..<r.ids.count {
                 r.starts[k] += Int32(base); r.ends[k] += Int32(base)
-                r.words[k] = r.special[k] ? -1 : Int32(w)
+                r.words[k] = Int32(w)
             }
-            raw.ids += r.ids; raw.starts += r.starts; raw.ends += r.ends; raw.words += r.words; raw.special += r.special
+            raw.ids += r.ids; raw.starts += r.starts; raw.ends += r.ends; raw.words += r.words
             base += word.utf8.count + 1
         }
-        var seq = finish(raw, text: joined, sequence: 0)
-        if let maxLength {
-            seq.truncate(to: maxLength - (addSpecialTokens ? (postProcessor?.addedCount(pair: false) ?? 0) : 0))
+        return try postProcess([finish(raw, text: joined, sequence: 0)], addSpecialTokens: addSpecialTokens)
+    }
+
+    /// Truncation, then the post-processor, then one encoding.
+    func postProcess(_ sequences: [Encoding], addSpecialTokens: Bool) throws -> Encoding {
+        var seqs = sequences
+        if let t = truncation {
+            let added = addSpecialTokens ? (postProcessor?.addedTokens(pair: seqs.count > 1) ?? 0) : 0
+            try Tokenizer.truncate(&seqs, t, budget: max(0, t.maxLength - added))
         }
-        return addSpecialTokens ? applyTemplate([seq], pair: false) : seq
+        let parts = postProcessor?.process(seqs, addSpecialTokens: addSpecialTokens) ?? seqs
+        guard var out = parts.first else { return Encoding() }
+        for p in parts.dropFirst() { out.append(p) }
+        return out
+    }
+
+    /// HF's truncation of one sequence or a pair to `budget` tokens.
+    static func truncate(_ seqs: inout [Encoding], _ t: Truncation, budget: Int) throws {
+        let left = t.direction == .left
+        if seqs.count == 1 { seqs[0].truncate(to: budget, fromLeft: left); return }
+        let total = seqs[0].count + seqs[1].count
+        guard total > budget else { return }
+        switch t.strategy {
+        case .longestFirst:
+            var n0 = seqs[0].count, n1 = seqs[1].count
+            while n0 + n1 > budget { if n0 >= n1 { n0 -= 1 } else { n1 -= 1 } }
+            seqs[0].truncate(to: n0, fromLeft: left); seqs[1].truncate(to: n1, fromLeft: left)
+        case .onlyFirst, .onlySecond:
+            let k = t.strategy == .onlyFirst ? 0 : 1
+            let excess = total - budget
+            guard seqs[k].count > excess else {
+                throw TokenizerError("truncation: the \(k == 0 ? "first" : "second") sequence (\(seqs[k].count) tokens) is too short to remove \(excess) tokens (strategy \(t.strategy.rawValue))")
+            }
+            seqs[k].truncate(to: seqs[k].count - excess, fromLeft: left)
+        }
+    }
+
+    /// The file's padding applied to a batch (HF pads in `encode_batch` when the file has `padding`).
+    /// Pad tokens have attention 0, special-token mask 1, no word and empty offsets.
+    public func pad(_ encodings: [Encoding]) -> [Encoding] {
+        guard let p = padding else { return encodings }
+        var target = p.fixedLength ?? (encodings.map(\.count).max() ?? 0)
+        if let m = p.multipleOf, target % m != 0 { target += m - target % m }
+        return encodings.map { e in
+            guard e.count < target else { return e }
+            var pad = Encoding()
+            for _ in 0..<(target - e.count) {
+                var one = Encoding.special(p.padToken, id: p.padID, typeID: p.padTypeID)
+                one.attentionMask = [0]
+                pad.append(one)
+            }
+            if p.direction == .left { pad.append(e); return pad }
+            var out = e
+            out.append(pad)
+            return out
+        }
     }
 
     /// Encodes many texts across the thread pool, one `EncoderState` per worker.
@@ -267,7 +380,8 @@ public struct Tokenizer: Sendable {
 
     // MARK: Decoding
 
-    /// Text from ids; special tokens are skipped unless told otherwise. Unknown ids are an error.
+    /// Text from ids through the file's decoder (pieces joined by spaces when it has none, as HF does);
+    /// special added tokens are skipped unless told otherwise. Unknown ids are an error.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) throws -> String {
         var pieces: [String] = []
         pieces.reserveCapacity(ids.count)
@@ -276,79 +390,95 @@ public struct Tokenizer: Sendable {
             if skipSpecialTokens && specialSet.contains(id) { continue }
             pieces.append(p)
         }
+        guard let decoder else { return pieces.joined(separator: " ") }
         return decoder.decode(pieces)
     }
 
-    /// The text the tokenizer actually encodes: `text` normalized and pre-tokenized, with the
-    /// whitespace marker turned back into spaces as `decode` does. For lossless tokenizers
-    /// `decode(encode(x).ids) == normalizedText(x)`.
+    /// The text the tokenizer actually encodes: `text` normalized and pre-tokenized, words passed through
+    /// the decoder as pieces would be (so the whitespace marker turns back into spaces). For lossless
+    /// tokenizers `decode(encode(x).ids) == normalizedText(x)`.
     public func normalizedText(_ text: String) throws -> String {
         let st = EncoderState()
         var pieces: [String] = []
         try forEachSegment(text, state: st, firstSegment: true) { segment in
             switch segment {
-            case let .special(id): pieces.append(model.vocabulary.pieces[Int(id)])
+            case let .added(id, _, _): pieces.append(model.vocabulary.pieces[Int(id)])
             case .text:
                 for w in st.words {
                     pieces.append(String(decoding: st.text.bytes[Int(w.start)..<Int(w.end)], as: UTF8.self))
                 }
             }
         }
-        switch decoder {
-        case .metaspace: return decoder.decode(pieces)
-        case .wordPiece: return pieces.joined(separator: " ")
-        }
+        guard let decoder else { return pieces.joined(separator: " ") }
+        return decoder.decode(pieces)
     }
 
     // MARK: Internals
 
-    enum Segment { case special(Int32), text }
+    enum Segment {
+        /// An added token matched in the text, with its original byte range.
+        case added(Int32, Int32, Int32)
+        /// Normalized and pre-tokenized text, in `state.text` and `state.words`.
+        case text
+    }
 
-    /// Splits raw text at special tokens; for each text segment runs normalizer and pre-tokenizer
-    /// (leaving the result in `state.text` and `state.words`) and calls `body`.
+    /// Splits raw text at added tokens (then normalized text at normalized ones); for each text segment
+    /// runs normalizer and pre-tokenizer (leaving the result in `state.text` and `state.words`) and
+    /// calls `body`, for each added token calls `body` with its id and original range.
     func forEachSegment(_ text: String, state: EncoderState, firstSegment: Bool, tracking: Bool = true, _ body: (Segment) throws -> Void) throws {
         var text = text
         state.text.tracksSource = tracking
         try text.withUTF8 { p in
-            var segStart = 0
-            var i = 0
             var segmentIndex = firstSegment ? 0 : 1
-            let n = p.count
-            func runText(_ a: Int, _ b: Int) throws {
-                if a >= b { return }
-                state.text.removeAll()
-                state.text.tracksSource = tracking
+            func pretokenize() throws {
                 state.words.removeAll(keepingCapacity: true)
-                normalizer.normalize(UnsafeBufferPointer(rebasing: p[a..<b]), base: a, into: &state.text)
-                try preTokenizer.split(&state.text, words: &state.words, isFirstSegment: segmentIndex == 0, scratch: state.pre)
+                if let splitting {
+                    try splitting.split(&state.text, words: &state.words, isFirstSegment: segmentIndex == 0, scratch: state.pre)
+                } else if state.text.count > 0 {
+                    state.words.append(WordSpan(start: 0, end: Int32(state.text.count)))
+                }
                 segmentIndex += 1
                 try body(.text)
             }
-            if !specialBytes.isEmpty {
-                while i < n {
-                    if specialFirstBytes[Int(p[i])] {
-                        var matched: ([UInt8], Int32)?
-                        for s in specialBytes where s.0.count <= n - i {
-                            var ok = true
-                            for k in 0..<s.0.count where p[i + k] != s.0[k] { ok = false; break }
-                            if ok { matched = s; break }
-                        }
-                        if let m = matched {
-                            try runText(segStart, i)
-                            state.text.removeAll()
-                            state.text.tracksSource = tracking
-                            state.text.append(0, from: Int32(i), to: Int32(i + m.0.count))
-                            try body(.special(m.1))
-                            i += m.0.count
-                            segStart = i
-                            segmentIndex += 1
-                            continue
-                        }
+            func runText(_ a: Int, _ b: Int) throws {
+                if a >= b { return }
+                state.text.removeAll()
+                state.text.tracksSource = tracking || matcher.hasNormalized
+                normalizing.normalize(UnsafeBufferPointer(rebasing: p[a..<b]), base: a, into: &state.text, spare: &state.spare)
+                guard matcher.hasNormalized else { try pretokenize(); return }
+                // Added tokens that match the normalized text split it further.
+                var full = AlignedText()
+                swap(&full, &state.normalizedCopy)
+                defer { swap(&full, &state.normalizedCopy) }
+                swap(&full, &state.text)
+                try full.bytes.withUnsafeBufferPointer { q in
+                    var from = 0
+                    while let m = matcher.next(in: q, from: from, normalized: true) {
+                        if m.start > from { try gap(from, m.start) }
+                        let r = full.sourceRange(of: m.start..<m.end)
+                        try body(.added(m.id, Int32(r.lowerBound), Int32(r.upperBound)))
+                        segmentIndex += 1
+                        from = m.end
                     }
-                    i += 1
+                    if from < q.count { try gap(from, q.count) }
+                }
+                func gap(_ s: Int, _ e: Int) throws {
+                    state.text.removeAll()
+                    state.text.tracksSource = true
+                    state.text.bytes += full.bytes[s..<e]
+                    state.text.sourceStart += full.sourceStart[s..<e]; state.text.sourceEnd += full.sourceEnd[s..<e]
+                    try pretokenize()
                 }
             }
-            try runText(segStart, n)
+            guard matcher.hasRaw else { try runText(0, p.count); return }
+            var from = 0
+            while let m = matcher.next(in: p, from: from, normalized: false) {
+                try runText(from, m.start)
+                try body(.added(m.id, Int32(m.start), Int32(m.end)))
+                segmentIndex += 1
+                from = m.end
+            }
+            try runText(from, p.count)
         }
     }
 
@@ -357,9 +487,10 @@ public struct Tokenizer: Sendable {
         var wordIndex = Int32(wordBase)
         try forEachSegment(text, state: state, firstSegment: firstSegment) { segment in
             switch segment {
-            case let .special(id):
-                raw.ids.append(id); raw.starts.append(state.text.sourceStart[0]); raw.ends.append(state.text.sourceEnd[0])
-                raw.words.append(-1); raw.special.append(true)
+            case let .added(id, start, end):
+                // HF counts an added token in the text as a word of its own, not as a special token.
+                raw.ids.append(id); raw.starts.append(start); raw.ends.append(end)
+                raw.words.append(wordIndex); wordIndex += 1
             case .text:
                 state.text.bytes.withUnsafeBufferPointer { bytes in
                     for w in state.words {
@@ -370,7 +501,7 @@ public struct Tokenizer: Sendable {
                         for k in 0..<state.tokens.count {
                             let r = state.text.sourceRange(of: (ws + Int(state.tokens.starts[k]))..<(ws + Int(state.tokens.ends[k])))
                             raw.ids.append(state.tokens.ids[k]); raw.starts.append(Int32(r.lowerBound)); raw.ends.append(Int32(r.upperBound))
-                            raw.words.append(wordIndex); raw.special.append(false)
+                            raw.words.append(wordIndex)
                         }
                         wordIndex += 1
                     }
@@ -404,7 +535,7 @@ public struct Tokenizer: Sendable {
         let modelScratch = state.model
         try forEachSegment(text, state: state, firstSegment: true, tracking: false) { segment in
             switch segment {
-            case let .special(id): out.append(id)
+            case let .added(id, _, _): out.append(id)
             case .text:
                 out.reserveCapacity(out.count + 2 * state.words.count)
                 state.text.bytes.withUnsafeBufferPointer { bytes in
@@ -447,8 +578,10 @@ public struct Tokenizer: Sendable {
         let n = raw.ids.count
         e.ids = raw.ids.map { Int($0) }
         e.pieces = raw.ids.map { model.vocabulary.pieces[Int($0)] }
-        e.typeIDs = Array(repeating: 0, count: n)
-        e.specialTokensMask = raw.special
+        // A pair's second sequence has type id 1 until a post-processor says otherwise (as in HF).
+        e.typeIDs = Array(repeating: sequence, count: n)
+        e.specialTokensMask = Array(repeating: false, count: n)
+        e.attentionMask = Array(repeating: 1, count: n)
         e.wordIndex = raw.words.map { $0 < 0 ? nil : Int($0) }
         e.sequenceIndex = Array(repeating: sequence, count: n)
         let table = OffsetTable(text)
@@ -460,30 +593,6 @@ public struct Tokenizer: Sendable {
             e.scalarOffsets.append(table.scalar(a)..<table.scalar(b))
         }
         return e
-    }
-
-    func applyTemplate(_ sequences: [Encoding], pair: Bool) -> Encoding {
-        guard let pp = postProcessor else {
-            var out = Encoding()
-            for s in sequences { out.append(s) }
-            return out
-        }
-        var out = Encoding()
-        for item in pair ? pp.pair : pp.single {
-            switch item {
-            case let .special(content, typeID):
-                let id = model.vocabulary.id(for: content)!
-                out.ids.append(id); out.pieces.append(content); out.typeIDs.append(typeID)
-                out.specialTokensMask.append(true); out.wordIndex.append(nil); out.sequenceIndex.append(nil)
-                out.byteOffsets.append(0..<0); out.utf16Offsets.append(0..<0); out.scalarOffsets.append(0..<0)
-            case let .sequence(which, typeID):
-                guard which < sequences.count else { continue }
-                var s = sequences[which]
-                s.typeIDs = Array(repeating: typeID, count: s.count)
-                out.append(s)
-            }
-        }
-        return out
     }
 }
 

@@ -126,7 +126,7 @@ public struct TokenizerTrainer {
         }
         let weights = TokenizerTrainer.languageWeights(corpora.mapValues(\.count), alpha: config.alpha)
         let (normSpec, preSpec) = try pipeline()
-        let words = try countWords(corpora, weights: weights, normalizer: normSpec.make(), preTokenizer: try preSpec.make())
+        let words = try countWords(corpora, weights: weights, normalizer: normSpec.make() ?? IdentityNormalizer(), preTokenizer: try preSpec.make())
         if words.table.count == 0 { throw TokenizerError("training corpus is empty after normalization: no words") }
         let budget = config.vocabSize - config.specialTokens.count - (config.byteFallback ? 256 : 0)
         note("\(words.table.count) distinct words")
@@ -154,12 +154,13 @@ public struct TokenizerTrainer {
 
     /// Special tokens as added tokens and the RoBERTa-style template around the trained model.
     func assemble(model: SubwordModelKind, normalizer: NormalizerSpec, preTokenizer: PreTokenizerSpec) throws -> Tokenizer {
-        let specials = config.specialTokens.enumerated().map { SpecialToken(content: $1, id: $0) }
-        let cls = config.specialTokens.contains("<s>") ? "<s>" : nil
-        let sep = config.specialTokens.contains("</s>") ? "</s>" : nil
-        let post = (cls != nil && sep != nil) ? TemplatePostProcessor.roberta(cls: cls!, sep: sep!) : nil
-        return try Tokenizer(normalizer: normalizer, preTokenizer: preTokenizer, model: model, postProcessor: post,
-                             decoder: .metaspace(dropFirstSpace: true), specialTokens: specials)
+        let specials = config.specialTokens.enumerated().map { AddedToken(content: $1, id: $0) }
+        var post: TemplateProcessing?
+        if let cls = config.specialTokens.firstIndex(of: "<s>"), let sep = config.specialTokens.firstIndex(of: "</s>") {
+            post = TemplateProcessing.roberta(cls: ("<s>", cls), sep: ("</s>", sep))
+        }
+        return try Tokenizer(normalizer: normalizer.make(), preTokenizer: try preTokenizer.make(), model: model, postProcessor: post,
+                             decoder: try Decoders.make(StageJSON(HFTokenizerJSON.metaspaceDecoder, path: "decoder")), addedTokens: specials)
     }
 
     /// Vocabulary layout: special tokens, the 256 byte pieces (with byte fallback), the alphabet, then

@@ -88,8 +88,8 @@ import Testing
 
     @Test func icuWordUnigramIsLossless() throws {
         let base = try UnigramParityTests.fixtureTokenizer()
-        let t = try Tokenizer(normalizer: base.normalizerSpec, preTokenizer: .icu(ICUWordPreTokenizer.Config(locale: "", splitDigits: true)),
-                              model: base.modelKind, postProcessor: base.postProcessor, decoder: base.decoder, specialTokens: base.specialTokens)
+        let t = try Tokenizer(normalizer: base.normalizer, preTokenizer: try ICUWordPreTokenizer(ICUWordPreTokenizer.Config(locale: "", splitDigits: true)),
+                              model: base.modelKind, postProcessor: base.postProcessor, decoder: base.decoder, addedTokens: base.addedTokens)
         let all = try Self.allSentences()
         // Every 4th sentence keeps the run short; every language is still covered.
         let sentences = all.enumerated().filter { $0.offset % 4 == 0 }.map(\.element) + Self.extra.map { ("extra", $0) }

@@ -13,9 +13,16 @@ public protocol PreTokenizer: Sendable {
     func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws
 }
 
+/// A pre-tokenizer of tokenizer.json: a `PreTokenizer` read and written as its JSON object.
+public protocol PreTokenizerStage: PreTokenizer, TokenizerStage {}
+
 /// Per-thread buffers and ICU iterators the pre-tokenizers reuse between calls.
 public final class PreTokenizerScratch {
     var spare = AlignedText()
+    /// A `Sequence`'s buffers: the text being rebuilt, one word's text, its words.
+    var sequenceText = AlignedText()
+    var sequenceWord = AlignedText()
+    var sequenceWords: [WordSpan] = []
     var breakers: [String: UTF8WordBreaker] = [:]
     var boundaries: [Int32] = Array(repeating: 0, count: 1024)
     var statuses: [Int32] = Array(repeating: 0, count: 1024)

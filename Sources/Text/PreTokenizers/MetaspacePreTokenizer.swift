@@ -1,3 +1,5 @@
+import Platform
+
 /// HF's Metaspace pre-tokenizer (SentencePiece's convention): every ' ' becomes "▁", a "▁" is
 /// prepended (always, first segment only, or never) and the text is split before each "▁", so
 /// every word but possibly the first starts with the marker and decoding is lossless.
@@ -49,5 +51,27 @@ public struct MetaspacePreTokenizer: PreTokenizer {
             i += 1
         }
         if start < n { words.append(WordSpan(start: Int32(start), end: Int32(n))) }
+    }
+}
+
+extension MetaspacePreTokenizer: PreTokenizerStage {
+    public static let typeNames = ["Metaspace"]
+
+    /// The current form (`prepend_scheme`, `split`) and the older one (`add_prefix_space`).
+    public init(json: StageJSON) throws {
+        let replacement = try json.string("replacement", default: "\u{2581}")
+        guard replacement == "\u{2581}" else { throw json.fail("replacement", "only \"\u{2581}\" is supported") }
+        var scheme = PrependScheme.always
+        if json.has("prepend_scheme") {
+            scheme = PrependScheme(rawValue: try json.choice("prepend_scheme", PrependScheme.allCases.map(\.rawValue))) ?? .always
+        } else if let a = try json.optionalBool("add_prefix_space") {
+            scheme = a ? .always : .never
+        }
+        self.init(prependScheme: scheme, split: try json.bool("split", default: true))
+    }
+
+    public var json: StrictJSON {
+        .stage("Metaspace", [("replacement", .string("\u{2581}")), ("prepend_scheme", .string(prependScheme.rawValue)),
+                             ("split", .bool(splitWords))])
     }
 }

@@ -80,3 +80,19 @@ public struct BertNormalizer: TextNormalizer {
         }
     }
 }
+
+extension BertNormalizer: NormalizerStage {
+    public static let typeNames = ["BertNormalizer"]
+
+    public init(json: StageJSON) throws {
+        self.init(Config(cleanText: try json.bool("clean_text", default: true),
+                         handleChineseChars: try json.bool("handle_chinese_chars", default: true),
+                         stripAccents: try json.optionalBool("strip_accents"),
+                         lowercase: try json.bool("lowercase", default: true)))
+    }
+
+    public var json: StrictJSON {
+        .stage("BertNormalizer", [("clean_text", .bool(config.cleanText)), ("handle_chinese_chars", .bool(config.handleChineseChars)),
+                                  ("strip_accents", .optional(config.stripAccents)), ("lowercase", .bool(config.lowercase))])
+    }
+}

@@ -45,3 +45,9 @@ public struct BertPreTokenizer: PreTokenizer {
         }
     }
 }
+
+extension BertPreTokenizer: PreTokenizerStage {
+    public static let typeNames = ["BertPreTokenizer"]
+    public init(json: StageJSON) throws { self.init() }
+    public var json: StrictJSON { .stage("BertPreTokenizer") }
+}

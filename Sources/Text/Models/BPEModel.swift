@@ -12,13 +12,22 @@ public struct BPEModel: SubwordModel {
     public let unkID: Int32?
     public let byteFallback: Bool
     public let fuseUnknown: Bool
+    /// Prepended to every symbol but a word's first (HF's `continuing_subword_prefix`, "##" in BERT-style BPE).
+    public let continuingSubwordPrefix: String?
+    /// Appended to a word's last symbol (`end_of_word_suffix`, "</w>" in the original BPE).
+    public let endOfWordSuffix: String?
+    /// A word that is itself a piece is that piece, merges are not applied (`ignore_merges`).
+    public let ignoreMerges: Bool
+    private let prefixBytes: [UInt8]
+    private let suffixBytes: [UInt8]
     let byteIDs: [Int32]?
     /// (left << 32 | right) → (rank << 32 | merged id).
     let mergeTable: [UInt64: UInt64]
 
     /// `merges` name pieces; each pair and its concatenation must be in the vocabulary. Errors name
     /// the offending merge by index.
-    public init(vocabulary: Vocabulary, merges: [(String, String)], unkToken: String?, byteFallback: Bool, fuseUnknown: Bool) throws {
+    public init(vocabulary: Vocabulary, merges: [(String, String)], unkToken: String?, byteFallback: Bool, fuseUnknown: Bool,
+                continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil, ignoreMerges: Bool = false) throws {
         var unk: Int32?
         if let unkToken {
             guard let u = vocabulary.id(for: unkToken) else {
@@ -32,8 +41,11 @@ public struct BPEModel: SubwordModel {
         for (rank, m) in merges.enumerated() {
             guard let a = vocabulary.id(for: m.0) else { throw TokenizerError("merges[\(rank)]: piece \"\(excerpt(m.0))\" is not in the vocabulary") }
             guard let b = vocabulary.id(for: m.1) else { throw TokenizerError("merges[\(rank)]: piece \"\(excerpt(m.1))\" is not in the vocabulary") }
-            guard let c = vocabulary.id(for: m.0 + m.1) else {
-                throw TokenizerError("merges[\(rank)]: merged piece \"\(excerpt(m.0 + m.1))\" is not in the vocabulary")
+            // With a continuation prefix the right piece loses it in the merge ("a" + "##b" = "ab").
+            var right = m.1
+            if let p = continuingSubwordPrefix, !p.isEmpty, right.hasPrefix(p) { right = String(right.utf8.dropFirst(p.utf8.count))! }
+            guard let c = vocabulary.id(for: m.0 + right) else {
+                throw TokenizerError("merges[\(rank)]: merged piece \"\(excerpt(m.0 + right))\" is not in the vocabulary")
             }
             ids.append((Int32(a), Int32(b)))
             let key = UInt64(a) << 32 | UInt64(b)
@@ -46,12 +58,21 @@ public struct BPEModel: SubwordModel {
         self.unkID = unk
         self.fuseUnknown = fuseUnknown
         self.byteFallback = byteFallback
+        self.continuingSubwordPrefix = continuingSubwordPrefix
+        self.endOfWordSuffix = endOfWordSuffix
+        self.ignoreMerges = ignoreMerges
+        prefixBytes = Array((continuingSubwordPrefix ?? "").utf8)
+        suffixBytes = Array((endOfWordSuffix ?? "").utf8)
         // Per byte, -1 when its piece is missing: HF falls back to bytes only when every byte of the
         // character has a piece, otherwise the character is unknown.
         byteIDs = byteFallback ? (0..<256).map { Int32(vocabulary.id(for: byteFallbackPiece(UInt8($0))) ?? -1) } : nil
     }
 
     public func encode(_ word: UnsafeBufferPointer<UInt8>, into out: inout TokenBuffer, scratch: ModelScratch) {
+        if ignoreMerges, let base = word.baseAddress {
+            let id = vocabulary.id(base, word.count)
+            if id >= 0 { out.append(Int32(id), 0, word.count); return }
+        }
         let mark = out.count
         appendCharacters(word, into: &out)
         mergeSymbols(from: mark, in: &out, scratch: scratch)
@@ -71,9 +92,21 @@ public struct BPEModel: SubwordModel {
         let mark = out.count
         // Initial symbols.
         var pos = 0
+        let affixed = !prefixBytes.isEmpty || !suffixBytes.isEmpty
+        var symbol: [UInt8] = []
         while pos < n {
             let len = min(n - pos, UTF8Coding.sequenceLength(word[pos]))
-            let id = vocabulary.id(base + pos, len)
+            var id: Int
+            if affixed {
+                // The symbol as the vocabulary spells it: prefix unless first, suffix when last.
+                symbol.removeAll(keepingCapacity: true)
+                if pos > 0 { symbol += prefixBytes }
+                symbol += UnsafeBufferPointer(rebasing: word[pos..<(pos + len)])
+                if pos + len == n { symbol += suffixBytes }
+                id = symbol.withUnsafeBufferPointer { vocabulary.id($0.baseAddress!, $0.count) }
+            } else {
+                id = vocabulary.id(base + pos, len)
+            }
             if id >= 0 {
                 out.append(Int32(id), pos, pos + len)
             } else if let byteIDs, (0..<len).allSatisfy({ byteIDs[Int(word[pos + $0])] >= 0 }) {
