@@ -10,6 +10,10 @@ Writes Tests/Fixtures/models/e5_golden.json (texts, ids, sources) and Tests/Fixt
 (little-endian float32, [sentence, {plain, query}, 384]).
 
 Run: python3 tools/reference/models_e5.py [--shared ../shared] [--hf DIR (an existing to_hf.py output)]
+
+With --check-embed BINARY it writes nothing: it runs `BINARY embed` on the fixture's sentences (the folder's
+defaults, then --prompt "query: ") and prints the max |Δ| against the committed vectors per data set (exit 1 above
+1e-4). This needs a Polyglot that reads e5's tokenizer.json (its Precompiled normalizer).
 """
 import argparse
 import glob
@@ -67,7 +71,10 @@ def main():
     ap.add_argument("--shared", default=os.path.join(root, "..", "shared"))
     ap.add_argument("--hf", help="an existing folder written by to_hf.py (default: convert into a temporary folder)")
     ap.add_argument("--out", default=os.path.join(root, "Tests", "Fixtures", "models", "e5_golden"))
+    ap.add_argument("--check-embed", metavar="BINARY", help="compare `BINARY embed` with the committed fixture instead")
     args = ap.parse_args()
+    if args.check_embed:
+        return check_embed(args)
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory(prefix="models-e5-") as tmp:
         folder = args.hf
@@ -103,6 +110,32 @@ def main():
     vectors.tofile(args.out + ".f32")
     tokens = sum(len(r["ids"]) + len(r["query_ids"]) for r in rows)
     print(f"wrote {args.out}.json/.f32: {len(rows)} sentences ({tokens} tokens with and without the prompt), modules {modules}")
+
+
+def check_embed(args):
+    fixture = json.load(open(args.out + ".json", encoding="utf-8"))
+    rows = fixture["sentences"]
+    golden = np.fromfile(args.out + ".f32", dtype="<f4").reshape(len(rows), 2, fixture["dim"])
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="models-e5-check-") as tmp:
+        folder = args.hf
+        if folder is None:
+            folder = os.path.join(tmp, "e5")
+            subprocess.run([sys.executable, os.path.join(args.shared, "models", "multilingual-e5-small-q4", "to_hf.py"), folder], check=True)
+        text = os.path.join(tmp, "in.txt")
+        with open(text, "w", encoding="utf-8") as f:
+            f.write("".join(r["text"] + "\n" for r in rows))
+        for variant, extra in [(0, []), (1, ["--prompt", fixture["prompt"]])]:
+            out = os.path.join(tmp, f"out{variant}.tsv")
+            subprocess.run([args.check_embed, "embed", "--model", folder, "--input", text, "--output", out] + extra, check=True)
+            got = np.loadtxt(out, dtype=np.float64, delimiter="\t", ndmin=2)
+            diff = np.abs(got - golden[:, variant, :]).max(axis=1)
+            for name in ["sib200", "pud", "tatoeba"]:
+                sel = [i for i, r in enumerate(rows) if r["source"].startswith(name + "/")]
+                worst = float(diff[sel].max())
+                ok &= worst <= 1e-4
+                print(f"{'query' if variant else 'plain'} {name}: max |Δ| {worst:.2e} over {len(sel)} sentences")
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
