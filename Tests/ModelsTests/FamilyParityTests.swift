@@ -152,6 +152,28 @@ extension EngineBackedTests {
         #expect(try Self.maxDiff(again, Self.golden("bert")) < 1e-4)
     }
 
+    /// A [CLS] classification head on RoBERTa / XLM-R is written as …ForSequenceClassification (`roberta.*`,
+    /// `classifier.dense`, `classifier.out_proj`, no pooler) and read back into the same head.
+    @Test(arguments: ["roberta", "xlm-roberta"]) func robertaClassificationHeadRoundTrip(_ name: String) throws {
+        let spec = HeadSpec(name: "topic", kind: .sequenceClassification, labels: ["a", "b", "c"], pooling: .cls)
+        let (model, report) = try HFImport.load(directory: Self.folder(name), heads: [spec], maxBatch: 1, maxLength: 8, seed: 5)
+        #expect(report.initialized.sorted() == ["heads.topic.dense.bias", "heads.topic.dense.weight", "heads.topic.proj.bias", "heads.topic.proj.weight"])
+        let tmp = try TestPaths.temporaryDirectory("roberta-head")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let out = tmp.appendingPathComponent("cls")
+        try HFExport.write(model, tokenizerJSON: Data("{}".utf8), classificationHead: "topic", to: out)
+        let file = try SafetensorsFile(url: out.appendingPathComponent("model.safetensors"))
+        #expect(file.names.contains("roberta.encoder.layer.1.output.dense.weight"))
+        #expect(file.entry("classifier.dense.weight")?.shape == [32, 32] && file.entry("classifier.out_proj.weight")?.shape == [3, 32])
+        #expect(!file.names.contains { $0.contains("pooler") })
+        let config = try HFBertConfig.load(out.appendingPathComponent("config.json"))
+        #expect(config.architectures == [name == "roberta" ? "RobertaForSequenceClassification" : "XLMRobertaForSequenceClassification"])
+        #expect(config.id2label == ["0": "a", "1": "b", "2": "c"])
+        let (again, r2) = try HFImport.load(directory: out, heads: [spec], maxBatch: 1, maxLength: 8, seed: 9)
+        #expect(r2.initialized.isEmpty)
+        for n in model.store.names { #expect(try again.store.get(n) == model.store.get(n), "\(n)") }
+    }
+
     // MARK: - Errors name the tensor
 
     /// Copies a fixture with its tensors passed through `edit` (nil drops one).
