@@ -10,12 +10,13 @@ import Text
 public struct RetrievalSettings: Codable, Equatable, Sendable {
     /// Encoder layer to pool (nil: the last; 0: the embeddings).
     public var layer: Int?
-    public var pooling: Pooling
+    /// nil: the model's sentence-transformers pooling, else mean.
+    public var pooling: Pooling?
     /// Text prepended to every sentence (sentence-transformers' prompt), or the name of one of the model's
     /// prompts; neither: the model's default prompt, if it has one.
     public var prompt: String?
     public var promptName: String?
-    public init(layer: Int? = nil, pooling: Pooling = .mean, prompt: String? = nil, promptName: String? = nil) {
+    public init(layer: Int? = nil, pooling: Pooling? = nil, prompt: String? = nil, promptName: String? = nil) {
         self.layer = layer; self.pooling = pooling; self.prompt = prompt; self.promptName = promptName
     }
 
@@ -33,7 +34,7 @@ public enum RetrievalEvaluator {
             }
             sources.append(s); targets.append(t)
         }
-        let embedder = SentenceEmbedder(pooling: settings.pooling, normalize: true, layer: settings.layer, batchSize: batchSize)
+        let embedder = SentenceEmbedder(pooling: settings.pooling ?? model.config.embeddingPooling ?? .mean, normalize: true, layer: settings.layer, batchSize: batchSize)
         // sentence-transformers' max_seq_length, when the model came with one.
         let length = Swift.min(model.encoder.maxLength, model.config.embeddingMaxLength ?? .max)
         let prompt = try settings.prompt(for: model)
