@@ -177,7 +177,8 @@ public struct Tokenizer: Sendable {
     public let postProcessor: (any PostProcessorStage)?
     public let decoder: (any DecoderStage)?
     public let addedTokens: [AddedToken]
-    /// The file's `truncation` (applied by `encode`) and `padding` (applied by `pad`).
+    /// The file's `truncation` and `padding`, applied as HF applies them: `encode` truncates and pads to a
+    /// fixed length, `encodeBatch` pads to the batch's longest. Callers that batch themselves clear both.
     public var truncation: Truncation?
     public var padding: Padding?
 
@@ -217,10 +218,12 @@ public struct Tokenizer: Sendable {
         }
     }
 
-    /// Truncate encodings to this many tokens (special tokens included); nil = never.
+    /// Truncate encodings to this many tokens (special tokens included, from the right, longest first);
+    /// nil = never. Setting it also turns the file's padding off: it is what code that builds its own
+    /// batches (models, evaluators) sets.
     public var maxLength: Int? {
         get { truncation?.maxLength }
-        set { truncation = newValue.map { Truncation(maxLength: $0) } }
+        set { truncation = newValue.map { Truncation(maxLength: $0) }; padding = nil }
     }
 
     /// The special added tokens.
@@ -293,6 +296,8 @@ public struct Tokenizer: Sendable {
         let parts = postProcessor?.process(seqs, addSpecialTokens: addSpecialTokens) ?? seqs
         guard var out = parts.first else { return Encoding() }
         for p in parts.dropFirst() { out.append(p) }
+        // A fixed padding length applies to every encoding (the longest of a batch of one is itself).
+        if padding?.fixedLength != nil { out = pad([out])[0] }
         return out
     }
 
@@ -338,9 +343,12 @@ public struct Tokenizer: Sendable {
         }
     }
 
-    /// Encodes many texts across the thread pool, one `EncoderState` per worker.
-    public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true) throws -> [Encoding] {
-        try mapInParallel(texts, empty: Encoding()) { text, state in try encode(text, addSpecialTokens: addSpecialTokens, state: state) }
+    /// Encodes many texts across the thread pool, one `EncoderState` per worker, then applies the
+    /// file's padding to the batch (as HF's `encode_batch` does).
+    /// With `padBatch` false each text is padded only as `encode` pads it (a fixed length).
+    public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, padBatch: Bool = true) throws -> [Encoding] {
+        let encodings = try mapInParallel(texts, empty: Encoding()) { text, state in try encode(text, addSpecialTokens: addSpecialTokens, state: state) }
+        return padBatch ? pad(encodings) : encodings
     }
 
     /// Ids only, without special tokens, offsets or pieces: the fast path for corpora and benchmarks.

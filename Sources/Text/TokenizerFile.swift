@@ -206,8 +206,9 @@ extension ICUNormalizer: NormalizerStage {
         if let (p1, c1) = replace(i), p1 == " {2,}", c1 == " ", let (p2, c2) = replace(i + 1), p2 == HFTokenizerJSON.edgeSpacesRegex, c2.isEmpty {
             c.collapseSpaces = true; i += 2
         }
-        // Only when the whole list is in that shape.
-        guard i == list.count else { return nil }
+        // Only the whole list, and only what Polyglot itself writes (one of its Replace patterns is there):
+        // HF's own NFC/Lowercase/… stages align offsets as HF does, which one fused pass does not.
+        guard i == list.count, c.removeDefaultIgnorables || c.collapseSpaces else { return nil }
         return c
     }
 

@@ -131,8 +131,7 @@ struct FamilyGolden: Decodable {
         if let d = first("word ids", e.wordIndex, r.words.map { $0 < 0 ? nil : $0 }) { return d }
         let seq = r.seq ?? (0..<n).map { special.contains($0) ? -1 : 0 }
         if let d = first("sequence ids", e.sequenceIndex, seq.map { $0 < 0 ? nil : $0 }) { return d }
-        // Encoding has no attention mask: every token is real (no padding).
-        if let d = first("attention mask", Array(repeating: 1, count: e.count), r.attention ?? Array(repeating: 1, count: n)) { return d }
+        if let d = first("attention mask", e.attentionMask, r.attention ?? Array(repeating: 1, count: n)) { return d }
         // Offsets in the other units must describe the same spans as the scalar ones.
         if e.byteOffsets.count != e.count || e.utf16Offsets.count != e.count { return "offset arrays of \(e.byteOffsets.count)/\(e.utf16Offsets.count) entries for \(e.count) tokens" }
         return nil

@@ -129,7 +129,10 @@ import Testing
 
 @Suite struct EncodingAPITests {
     @Test func wordsCarryWordIndex() throws {
-        let t = try TestData.miniLM()
+        var t = try TestData.miniLM()
+        // MiniLM's file pads every encoding to 128 (as HF does with it); these checks look at the tokens.
+        #expect(t.padding?.fixedLength == 128)
+        t.padding = nil
         let e = try t.encode(words: ["Unaffable", "people", "!"])
         #expect(e.ids.first == 101 && e.ids.last == 102)
         let inner = e.wordIndex.compactMap { $0 }
@@ -178,10 +181,33 @@ import Testing
         #expect(wordLevel.contains("model.type") && wordLevel.contains("WordLevel"))
         let badVocab = load("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", \"x\"]]}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")
         #expect(badVocab.contains("model.vocab[0]"))
-        let badNorm = load("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"<unk>\", 0.0]]}, \"normalizer\": {\"type\": \"Precompiled\"}, \"pre_tokenizer\": {\"type\": \"Metaspace\"}}")
-        #expect(badNorm.contains("normalizer") && badNorm.contains("Precompiled"))
         let missing = load("{}")
         #expect(missing.contains("model"))
+        // Every stage kind: an unknown type or a bad key is named by its JSON path.
+        let model = "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0]]}"
+        func stage(_ json: String) -> String { load("{" + model + ", " + json + "}") }
+        let cases: [(String, [String])] = [
+            ("\"normalizer\": {\"type\": \"FancyNorm\"}", ["normalizer.type", "FancyNorm", "supported:"]),
+            ("\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"BertNormalizer\"}, {\"type\": \"Nope\"}]}", ["normalizer.normalizers[1].type", "Nope"]),
+            ("\"normalizer\": {\"type\": \"BertNormalizer\", \"lowercase\": \"yes\"}", ["normalizer.lowercase", "true or false"]),
+            ("\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Metaspace\", \"prepend_scheme\": \"sometimes\"}]}", ["pre_tokenizer.pretokenizers[0].prepend_scheme", "sometimes"]),
+            ("\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}}], \"pair\": [], \"special_tokens\": {}}", ["post_processor.single[0]", "<s>"]),
+            ("\"post_processor\": {\"type\": \"BertProcessing\", \"sep\": [\"</s>\"], \"cls\": [\"<s>\", 0]}", ["post_processor.sep", "[token, id]"]),
+            ("\"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Fuse\"}, {\"type\": \"Mystery\"}]}", ["decoder.decoders[1].type", "Mystery"]),
+            ("\"added_tokens\": [{\"id\": 0, \"content\": \"<unk>\"}, {\"id\": \"one\", \"content\": \"x\"}]", ["added_tokens[1].id", "integer"]),
+            ("\"added_tokens\": [{\"id\": 7, \"content\": \"<x>\"}]", ["added token", "outside the vocabulary"]),
+            ("\"truncation\": {\"max_length\": 8, \"direction\": \"Up\"}", ["truncation.direction", "Up"]),
+            ("\"padding\": {\"strategy\": {\"Fixed\": \"long\"}}", ["padding.strategy.Fixed"]),
+            ("\"extra\": 1", ["extra", "unknown top-level key"]),
+        ]
+        for (json, needles) in cases {
+            let message = stage(json)
+            #expect(message.contains(dir.path) && needles.allSatisfy { message.contains($0) }, "\(json) → \(message)")
+        }
+        let duplicate = load("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0], [\"a\", -2.0]]}}")
+        #expect(duplicate.contains("model.vocab") && duplicate.contains("appears twice"), "\(duplicate)")
+        let badMerge = load("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}, \"merges\": [\"a b\"]}}")
+        #expect(badMerge.contains("model.merges[0]") && badMerge.contains("ab"), "\(badMerge)")
     }
 
     @Test func emptyCorpusIsAnError() throws {

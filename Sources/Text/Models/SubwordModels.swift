@@ -113,10 +113,11 @@ extension BPEModel {
         for (i, m) in list.enumerated() {
             switch m {
             case .string(let s):
-                // The older form "left right"; pieces cannot contain the space.
-                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                // The older form "left right"; pieces cannot contain the space. Split on the byte: a space
+                // before a combining mark is one Character.
+                let parts = s.utf8.split(separator: 0x20, omittingEmptySubsequences: false)
                 guard parts.count == 2 else { throw json.fail("merges[\(i)]", "expected \"left right\", got \"\(excerpt(s))\"") }
-                merges.append((String(parts[0]), String(parts[1])))
+                merges.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self)))
             case .array(let pair):
                 guard pair.count == 2, case .string(let a) = pair[0], case .string(let b) = pair[1] else { fallthrough }
                 merges.append((a, b))

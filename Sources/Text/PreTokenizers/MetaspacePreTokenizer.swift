@@ -19,8 +19,9 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         let startsWithSpace = text.bytes[0] == 0x20 || startsWithMarker(text.bytes, at: 0)
         let prepend = !startsWithSpace && (prependScheme == .always || (prependScheme == .first && isFirstSegment))
         if prepend {
-            let p = text.start(0)
-            for b in metaspaceMarker { out.append(b, from: p, to: p) }
+            // Aligned to the first character, as HF's prepend aligns it.
+            let a = text.start(0), b = text.end(0)
+            for m in metaspaceMarker { out.append(m, from: a, to: b) }
         }
         if text.tracksSource {
             for i in 0..<text.count {

@@ -119,12 +119,16 @@ struct TokenizerEncode: ParsableCommand {
     @Option(help: "ids (space-separated), pieces, or json.") var format: Format = .ids
     @Flag(help: "Do not add the post-processor's special tokens.") var noSpecialTokens = false
     @Option(help: "Invalid UTF-8 in the input: reject or replace.") var invalidUtf8: InvalidUTF8Policy = .reject
+    @Flag(help: ArgumentHelp("Ignore the file's truncation and padding sections.",
+                             discussion: "By default both apply to each line as HF's encode applies them: truncation to max_length, and padding when its strategy is a fixed length (pad tokens have attention 0). With this flag neither applies."))
+    var ignoreTruncationAndPadding = false
 
     func run() throws {
         do {
-            let tok = try Tokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            var tok = try Tokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            if ignoreTruncationAndPadding { tok.truncation = nil; tok.padding = nil }
             let lines = try input.map { try readTextLines($0, policy: invalidUtf8) } ?? readStdinLines(policy: invalidUtf8)
-            let encodings = try tok.encodeBatch(lines, addSpecialTokens: !noSpecialTokens)
+            let encodings = try tok.encodeBatch(lines, addSpecialTokens: !noSpecialTokens, padBatch: false)
             var out = ""
             for e in encodings {
                 switch format {
@@ -132,6 +136,7 @@ struct TokenizerEncode: ParsableCommand {
                 case .pieces: out += e.pieces.joined(separator: " ")
                 case .json:
                     var o: [String: Any] = ["ids": e.ids, "pieces": e.pieces, "type_ids": e.typeIDs,
+                                            "special_tokens_mask": e.specialTokensMask.map { $0 ? 1 : 0 }, "attention_mask": e.attentionMask,
                                             "word_index": e.wordIndex.map { $0.map { $0 as Any } ?? NSNull() }]
                     if offsets {
                         o["offsets"] = e.byteOffsets.map { [$0.lowerBound, $0.upperBound] }
