@@ -14,7 +14,8 @@ and the check that Polyglot's exports load back in transformers.
            unexpected and mismatched keys must be empty; the class must be the family's) and with
            sentence-transformers, compares hidden states on the golden batch (real tokens) and the
            sentence-transformers vectors with the mean-pooled, normalized golden states, and writes
-           Tests/Fixtures/models/families/export_record.json. Exits 1 above 1e-5.
+           Tests/Fixtures/models/families/export_record.json; then runs `polyglot embed` on an exported folder with
+           prompts (the default one, --prompt-name, --prompt '') against `SentenceTransformer.encode`. Exits 1 above 1e-5.
 
 Run from the checkout:
   python3 tools/reference/models_families.py golden
@@ -203,10 +204,41 @@ def check(args):
             record["models"][name] = entry
             print(f"{name}: {entry['class']} hidden max|Δ| {diff:.2e}, sentence-transformers max|Δ| {st_diff:.2e}, "
                   f"missing {entry['missing_keys']}, unexpected {entry['unexpected_keys']} -> {'ok' if good else 'FAIL'}")
+        if not args.exported:
+            record["embed_prompts"] = embed_prompts(args, tmp, st_class=SentenceTransformer)
+            ok &= record["embed_prompts"]["ok"]
     if args.record:
         with open(os.path.join(FIXTURES, "export_record.json"), "w") as f:
             json.dump(record, f, indent=1)
     sys.exit(0 if ok else 1)
+
+
+def embed_prompts(args, tmp, st_class):
+    """`polyglot embed` on a Polyglot-exported sentence-transformers folder with prompts (default "query") against
+    `SentenceTransformer.encode` with the same prompt choices."""
+    import shutil
+    source = os.path.join(tmp, "prompted")
+    shutil.copytree(os.path.join(FIXTURES, "bert"), source)
+    with open(os.path.join(source, "config_sentence_transformers.json"), "w") as f:
+        json.dump({"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": "query"}, f)
+    folder = os.path.join(tmp, "prompted-export")
+    subprocess.run([args.polyglot, "export", "--model", source, "--output", folder, "--sentence-transformers", "--normalize"], check=True)
+    texts = ["hello world", "the cat sat on the mat", "abc"]
+    text = os.path.join(tmp, "texts.txt")
+    with open(text, "w") as f:
+        f.write("".join(t + "\n" for t in texts))
+    st = st_class(folder, device="cpu")
+    out = {}
+    for label, flags, kw in [("default prompt", [], {}), ("--prompt-name passage", ["--prompt-name", "passage"], {"prompt_name": "passage"}),
+                             ("--prompt ''", ["--prompt", ""], {"prompt": ""})]:
+        path = os.path.join(tmp, "embed.tsv")
+        subprocess.run([args.polyglot, "embed", "--model", folder, "--input", text, "--output", path, "--force"] + flags, check=True)
+        got = np.loadtxt(path, delimiter="\t", ndmin=2)
+        want = st.encode(texts, **kw)
+        out[label] = float(np.abs(got - want).max())
+        print(f"embed {label}: max|Δ| against sentence-transformers {out[label]:.2e}")
+    out["ok"] = all(v <= 1e-5 for v in out.values())
+    return out
 
 
 def main():
