@@ -17,6 +17,23 @@ public struct SentenceTransformersSettings: Equatable, Sendable {
         self.pooling = pooling; self.normalize = normalize; self.maxSeqLength = maxSeqLength
         self.prompts = prompts; self.defaultPromptName = defaultPromptName
     }
+
+    /// The prompt prepended to every text before tokenization, as sentence-transformers does: `text` when
+    /// given, else the prompt `name` names, else the default prompt, else none ("").
+    public func prompt(text: String?, name: String?) throws -> String {
+        if let text {
+            guard name == nil else { throw ConfigError(key: "prompt", "give a prompt text or a prompt name, not both") }
+            return text
+        }
+        if let name {
+            guard let p = prompts[name] else {
+                let have = prompts.isEmpty ? "the model has no prompts" : "the model has: " + prompts.keys.sorted().joined(separator: ", ")
+                throw ConfigError(key: "prompt_name", "no prompt named \"\(name)\" (\(have))")
+            }
+            return p
+        }
+        return defaultPromptName.flatMap { prompts[$0] } ?? ""
+    }
 }
 
 /// Reads and writes the sentence-transformers files of a model folder. Reading is strict: a module

@@ -59,22 +59,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// The prompt prepended to every text before tokenization, as sentence-transformers does: `text` when
-    /// given, else the prompt `name` names, else the folder's default prompt, else none ("").
+    /// The prompt prepended to every text before tokenization (`SentenceTransformersSettings.prompt`).
     public func prompt(text: String?, name: String?) throws -> String {
-        if let text {
-            guard name == nil else { throw ConfigError(key: "prompt", "give a prompt text or a prompt name, not both") }
-            return text
-        }
-        let prompts = embeddingPrompts ?? [:]
-        if let name {
-            guard let p = prompts[name] else {
-                let have = prompts.isEmpty ? "the model has no prompts" : "the model has: " + prompts.keys.sorted().joined(separator: ", ")
-                throw ConfigError(key: "prompt_name", "no prompt named \"\(name)\" (\(have))")
-            }
-            return p
-        }
-        return embeddingDefaultPrompt.flatMap { prompts[$0] } ?? ""
+        try (sentenceTransformers ?? SentenceTransformersSettings(pooling: nil)).prompt(text: text, name: name)
     }
 
     public func validate(file: String? = nil) throws {

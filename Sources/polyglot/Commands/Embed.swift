@@ -48,17 +48,23 @@ struct Embed: ParsableCommand {
                 inputs.append(CommandInput(dir.appendingPathComponent(name).path, flag: "--model"))
             }
             try OutputPolicy.checkFile(output, force: force, inputs: inputs)
-            let length = try maxLength ?? ModelDirectory.defaultEmbeddingLength(dir)
+            let (positions, settings) = try ModelDirectory.embeddingDefaults(dir)
+            let length = Swift.min(maxLength ?? settings?.maxSeqLength ?? positions, positions)
             guard length >= 2 else { throw ValidationError("--max-length must be at least 2") }
+            let prefix = try (settings ?? SentenceTransformersSettings(pooling: nil)).prompt(text: prompt, name: promptName)
             let texts = try readLines(input)
-            let (m, tokenizer, _) = try ModelDirectory.load(dir, maxBatch: batchSize, maxLength: length)
+            // Tokenized first, so that the encoder is sized for the longest input, not for every position.
+            let (tokenizer, _) = try ModelDirectory.loadTokenizer(dir)
+            let ids = try SentenceEmbedder.tokenize(texts, tokenizer: tokenizer, maxLength: length, prompt: prefix)
+            let longest = Swift.max(1, ids.map(\.count).max() ?? 1)
+            let m = try ModelDirectory.loadModel(dir, maxBatch: Swift.min(batchSize, Swift.max(1, ids.count)), maxLength: longest,
+                                                 tokenizer: tokenizer)
             if let layer, !(0...m.config.encoder.numLayers).contains(layer) {
                 throw ConfigError.layerOutOfRange(layer, layers: m.config.encoder.numLayers)
             }
-            let prefix = try m.config.prompt(text: prompt, name: promptName)
             let embedder = SentenceEmbedder(pooling: chosenPooling ?? m.config.embeddingPooling ?? .mean,
                                             normalize: normalize ?? m.config.embeddingNormalize ?? false, layer: layer, batchSize: batchSize)
-            let vectors = try embedder.embed(texts: texts, tokenizer: tokenizer, maxLength: length, model: m, prompt: prefix)
+            let vectors = try embedder.embed(ids, with: m.encoder, padID: Int32(m.config.padTokenId))
             var out = ""
             out.reserveCapacity(vectors.count * m.config.encoder.hiddenSize * 12)
             for v in vectors {
