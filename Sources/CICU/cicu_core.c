@@ -133,6 +133,11 @@ int32_t cicu_is_whitespace(int32_t codepoint) { return u_isUWhiteSpace((UChar32)
 int32_t cicu_is_punctuation(int32_t codepoint) { return u_ispunct((UChar32)codepoint) ? 1 : 0; }
 int32_t cicu_is_digit(int32_t codepoint) { return u_charType((UChar32)codepoint) == U_DECIMAL_DIGIT_NUMBER ? 1 : 0; }
 int32_t cicu_is_alphabetic(int32_t codepoint) { return u_isUAlphabetic((UChar32)codepoint) ? 1 : 0; }
+int32_t cicu_char_age(int32_t codepoint) {
+    UVersionInfo v;
+    u_charAge((UChar32)codepoint, v);
+    return (int32_t)v[0] * 100 + (int32_t)v[1];
+}
 int32_t cicu_to_lower(int32_t codepoint) { return u_tolower((UChar32)codepoint); }
 int32_t cicu_to_upper(int32_t codepoint) { return u_toupper((UChar32)codepoint); }
 int32_t cicu_str_to_lower(const char *locale, const cicu_uchar *text, int32_t length, cicu_uchar *out, int32_t capacity, int32_t *status) {

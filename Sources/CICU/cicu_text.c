@@ -1,6 +1,7 @@
 #include "cicu_text.h"
 #include <stdlib.h>
 #include <unicode/ubrk.h>
+#include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/utext.h>
 
@@ -90,4 +91,24 @@ int32_t cicu_text_wordbreak_utf8(void *iterator, const uint8_t *text, int32_t le
     utext_close(ut);
     *status = U_FAILURE(e) ? e : 0;
     return n <= capacity ? n : -n;
+}
+
+int32_t cicu_text_grapheme_info(int32_t codepoint) {
+    int32_t gcb = u_getIntPropertyValue((UChar32)codepoint, UCHAR_GRAPHEME_CLUSTER_BREAK);
+    int32_t pict = u_hasBinaryProperty((UChar32)codepoint, UCHAR_EXTENDED_PICTOGRAPHIC) ? 1 : 0;
+    return (gcb & 0xFF) | (pict << 8);
+}
+
+int32_t cicu_text_compose_pair(int32_t a, int32_t b) {
+    UErrorCode e = U_ZERO_ERROR;
+    const UNormalizer2 *n = unorm2_getNFCInstance(&e);
+    if (U_FAILURE(e) || !n) return -1;
+    UChar32 c = unorm2_composePair(n, (UChar32)a, (UChar32)b);
+    return c < 0 ? -1 : (int32_t)c;
+}
+
+int32_t cicu_text_char_age(int32_t codepoint) {
+    UVersionInfo v;
+    u_charAge((UChar32)codepoint, v);
+    return (int32_t)v[0] * 256 + (int32_t)v[1];
 }

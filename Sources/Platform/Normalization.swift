@@ -50,6 +50,8 @@ public enum UnicodeProperties {
     public static func isPunctuation(_ s: Unicode.Scalar) -> Bool { cicu_is_punctuation(Int32(s.value)) == 1 }
     public static func isDecimalDigit(_ s: Unicode.Scalar) -> Bool { cicu_is_digit(Int32(s.value)) == 1 }
     public static func isAlphabetic(_ s: Unicode.Scalar) -> Bool { cicu_is_alphabetic(Int32(s.value)) == 1 }
+    /// The Unicode version that assigned the scalar, as major * 100 + minor (900 for 9.0; 0 when unassigned).
+    public static func age(_ s: Unicode.Scalar) -> Int { Int(cicu_char_age(Int32(s.value))) }
     /// ICU's UCharCategory value.
     public static func generalCategory(_ s: Unicode.Scalar) -> Int { Int(cicu_general_category(Int32(s.value))) }
     public static func lowercased(_ s: Unicode.Scalar) -> Unicode.Scalar {

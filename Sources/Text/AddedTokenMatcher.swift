@@ -9,16 +9,20 @@ struct AddedTokenMatcher: Sendable {
         let id: Int32
         let lstrip: Bool, rstrip: Bool, singleWord: Bool
     }
+    /// `start..<end`: the match with the white space it strips (HF's offsets of the token).
     struct Match { let start: Int, end: Int, id: Int32 }
 
     /// Longest first, per kind; `first` marks bytes some token starts with.
     private let raw: [Entry], normalized: [Entry]
     private let rawFirst: [Bool], normalizedFirst: [Bool]
 
-    init(_ tokens: [AddedToken]) {
+    /// `normalize` gives the text normalized tokens are searched for (HF normalizes their content first).
+    init(_ tokens: [AddedToken], normalize: ([UInt8]) -> [UInt8]) {
         func entries(_ normalized: Bool) -> [Entry] {
             tokens.filter { $0.normalized == normalized }
-                .map { Entry(bytes: Array($0.content.utf8), id: Int32($0.id), lstrip: $0.lstrip, rstrip: $0.rstrip, singleWord: $0.singleWord) }
+                .map { Entry(bytes: normalized ? normalize(Array($0.content.utf8)) : Array($0.content.utf8), id: Int32($0.id),
+                             lstrip: $0.lstrip, rstrip: $0.rstrip, singleWord: $0.singleWord) }
+                .filter { !$0.bytes.isEmpty }
                 .sorted { $0.bytes.count > $1.bytes.count }
         }
         raw = entries(false); normalized = entries(true)

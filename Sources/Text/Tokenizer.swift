@@ -164,6 +164,8 @@ struct RawTokens {
     var starts: [Int32] = []
     var ends: [Int32] = []
     var words: [Int32] = []
+    /// Added tokens matched in the text: their piece is the matched text, stripped white space included (as HF's tokens).
+    var added: [Bool] = []
 }
 
 /// Normalizer → pre-tokenizer → subword model → post-processor, with offsets into the original text
@@ -187,6 +189,9 @@ public struct Tokenizer: Sendable {
     let model: any SubwordModel
     private let matcher: AddedTokenMatcher
     private let specialSet: Set<Int>
+    /// Added tokens whose ids lie past the model's vocabulary (HF's `add_tokens` appends them there).
+    private let addedBeyondModel: [Int: String]
+    private let addedByContent: [String: Int]
 
     public init(normalizer: (any NormalizerStage)?, preTokenizer: (any PreTokenizerStage)?, model: SubwordModelKind,
                 postProcessor: (any PostProcessorStage)?, decoder: (any DecoderStage)?, addedTokens: [AddedToken],
@@ -202,20 +207,44 @@ public struct Tokenizer: Sendable {
         normalizing = normalizer ?? IdentityNormalizer()
         splitting = preTokenizer
         self.model = model.model
-        let size = model.model.vocabulary.count
+        let modelSize = model.model.vocabulary.count
+        var beyond: [Int: String] = [:], byContent: [String: Int] = [:]
         for t in addedTokens {
-            guard t.id >= 0 && t.id < size else {
-                throw TokenizerError("added token \"\(excerpt(t.content))\" has id \(t.id), outside the vocabulary (size \(size))")
-            }
             if t.content.isEmpty { throw TokenizerError("added token with id \(t.id) is empty") }
+            guard t.id >= 0 else { throw TokenizerError("added token \"\(excerpt(t.content))\" has a negative id \(t.id)") }
+            // A normalized token's piece is its normalized content (what HF decodes it to).
+            let piece = t.normalized ? String(decoding: Tokenizer.normalized(Array(t.content.utf8), normalizer ?? IdentityNormalizer()), as: UTF8.self) : t.content
+            if t.id >= modelSize {
+                if let other = beyond[t.id], other != piece {
+                    throw TokenizerError("added tokens \"\(excerpt(other))\" and \"\(excerpt(piece))\" share id \(t.id)")
+                }
+                beyond[t.id] = piece
+            }
+            byContent[t.content] = t.id
+            byContent[piece] = t.id
         }
-        matcher = AddedTokenMatcher(addedTokens)
+        // HF numbers added tokens after the model's pieces without gaps; a gap would leave ids without a piece.
+        let size = modelSize + beyond.count
+        for id in beyond.keys where id >= size {
+            throw TokenizerError("added token \"\(excerpt(beyond[id] ?? ""))\" has id \(id), outside the vocabulary (size \(size): \(modelSize) model pieces and \(beyond.count) added tokens after them)")
+        }
+        addedBeyondModel = beyond
+        addedByContent = byContent
+        let norm: any TextNormalizer = normalizer ?? IdentityNormalizer()
+        matcher = AddedTokenMatcher(addedTokens, normalize: { (content: [UInt8]) -> [UInt8] in Tokenizer.normalized(content, norm) })
         specialSet = Set(addedTokens.filter(\.special).map(\.id))
         if let pp = postProcessor {
             for t in pp.insertedTokens where t.id < 0 || t.id >= size {
                 throw TokenizerError("post-processor token \"\(excerpt(t.content))\" has id \(t.id), outside the vocabulary (size \(size))")
             }
         }
+    }
+
+    /// `bytes` through a normalizer (no alignment).
+    static func normalized(_ bytes: [UInt8], _ normalizer: any TextNormalizer) -> [UInt8] {
+        var out = AlignedText(tracksSource: false)
+        bytes.withUnsafeBufferPointer { normalizer.normalize($0, base: 0, into: &out) }
+        return out.bytes
     }
 
     /// Truncate encodings to this many tokens (special tokens included, from the right, longest first);
@@ -231,10 +260,12 @@ public struct Tokenizer: Sendable {
 
     // MARK: Vocabulary
 
-    public var vocabSize: Int { model.vocabulary.count }
-    public func id(for piece: String) -> Int? { model.vocabulary.id(for: piece) }
+    /// The model's pieces and the added tokens numbered after them.
+    public var vocabSize: Int { model.vocabulary.count + addedBeyondModel.count }
+    public func id(for piece: String) -> Int? { addedByContent[piece] ?? model.vocabulary.id(for: piece) }
     public func piece(for id: Int) -> String? {
-        id >= 0 && id < model.vocabulary.count ? model.vocabulary.pieces[id] : nil
+        if id >= 0 && id < model.vocabulary.count { return model.vocabulary.pieces[id] }
+        return addedBeyondModel[id]
     }
 
     public var specialTokenIDs: SpecialTokenIDs {
@@ -280,7 +311,7 @@ public struct Tokenizer: Sendable {
                 r.starts[k] += Int32(base); r.ends[k] += Int32(base)
                 r.words[k] = Int32(w)
             }
-            raw.ids += r.ids; raw.starts += r.starts; raw.ends += r.ends; raw.words += r.words
+            raw.ids += r.ids; raw.starts += r.starts; raw.ends += r.ends; raw.words += r.words; raw.added += r.added
             base += word.utf8.count + 1
         }
         return try postProcess([finish(raw, text: joined, sequence: 0)], addSpecialTokens: addSpecialTokens)
@@ -309,8 +340,14 @@ public struct Tokenizer: Sendable {
         guard total > budget else { return }
         switch t.strategy {
         case .longestFirst:
-            var n0 = seqs[0].count, n1 = seqs[1].count
-            while n0 + n1 > budget { if n0 >= n1 { n0 -= 1 } else { n1 -= 1 } }
+            // HF's rule: the shorter sequence is kept whole when the longer can absorb the cut; otherwise
+            // the shorter gets half the budget and the longer the rest.
+            var short = seqs[0].count, long = seqs[1].count
+            let swapped = short > long
+            if swapped { swap(&short, &long) }
+            long = short > budget ? short : max(short, budget - short)
+            if short + long > budget { short = budget / 2; long = short + budget % 2 }
+            let (n0, n1) = swapped ? (long, short) : (short, long)
             seqs[0].truncate(to: n0, fromLeft: left); seqs[1].truncate(to: n1, fromLeft: left)
         case .onlyFirst, .onlySecond:
             let k = t.strategy == .onlyFirst ? 0 : 1
@@ -410,7 +447,7 @@ public struct Tokenizer: Sendable {
         var pieces: [String] = []
         try forEachSegment(text, state: st, firstSegment: true) { segment in
             switch segment {
-            case let .added(id, _, _): pieces.append(model.vocabulary.pieces[Int(id)])
+            case let .added(id, _, _): pieces.append(piece(for: Int(id)) ?? "")
             case .text:
                 for w in st.words {
                     pieces.append(String(decoding: st.text.bytes[Int(w.start)..<Int(w.end)], as: UTF8.self))
@@ -498,7 +535,7 @@ public struct Tokenizer: Sendable {
             case let .added(id, start, end):
                 // HF counts an added token in the text as a word of its own, not as a special token.
                 raw.ids.append(id); raw.starts.append(start); raw.ends.append(end)
-                raw.words.append(wordIndex); wordIndex += 1
+                raw.words.append(wordIndex); wordIndex += 1; raw.added.append(true)
             case .text:
                 state.text.bytes.withUnsafeBufferPointer { bytes in
                     for w in state.words {
@@ -509,7 +546,7 @@ public struct Tokenizer: Sendable {
                         for k in 0..<state.tokens.count {
                             let r = state.text.sourceRange(of: (ws + Int(state.tokens.starts[k]))..<(ws + Int(state.tokens.ends[k])))
                             raw.ids.append(state.tokens.ids[k]); raw.starts.append(Int32(r.lowerBound)); raw.ends.append(Int32(r.upperBound))
-                            raw.words.append(wordIndex)
+                            raw.words.append(wordIndex); raw.added.append(false)
                         }
                         wordIndex += 1
                     }
@@ -541,7 +578,8 @@ public struct Tokenizer: Sendable {
         }
         let limit = state.cacheLimit
         let modelScratch = state.model
-        try forEachSegment(text, state: state, firstSegment: true, tracking: false) { segment in
+        // Metaspace's `first` needs to know where the text's first character came from.
+        try forEachSegment(text, state: state, firstSegment: true, tracking: preTokenizer?.needsSourceAlignment ?? false) { segment in
             switch segment {
             case let .added(id, _, _): out.append(id)
             case .text:
@@ -585,7 +623,13 @@ public struct Tokenizer: Sendable {
         var e = Encoding()
         let n = raw.ids.count
         e.ids = raw.ids.map { Int($0) }
-        e.pieces = raw.ids.map { model.vocabulary.pieces[Int($0)] }
+        let textBytes = Array(text.utf8)
+        e.pieces = (0..<n).map { k in
+            if raw.added[k], raw.starts[k] >= 0, raw.ends[k] <= textBytes.count, raw.starts[k] < raw.ends[k] {
+                return String(decoding: textBytes[Int(raw.starts[k])..<Int(raw.ends[k])], as: UTF8.self)
+            }
+            return piece(for: Int(raw.ids[k])) ?? ""
+        }
         // A pair's second sequence has type id 1 until a post-processor says otherwise (as in HF).
         e.typeIDs = Array(repeating: sequence, count: n)
         e.specialTokensMask = Array(repeating: false, count: n)

@@ -65,7 +65,7 @@ import Testing
                 // The token's text, normalized, is what the original span normalizes to.
                 let piece = e.pieces[k]
                 if byteOfFallbackPiece(piece) == nil {
-                    let pieceText = piece.replacingOccurrences("\u{2581}", with: " ").trimmingSpaces
+                    let pieceText = piece.replacingOccurrences(of: "\u{2581}", with: " ").trimmingSpaces
                     let spanText = try t.normalizedText(viaBytes).trimmingSpaces
                     // A span is at least the piece: normalization is aligned per independent chunk
                     // (a base letter with its marks), so a piece may point at a whole chunk.

@@ -55,6 +55,7 @@ int32_t cicu_is_whitespace(int32_t codepoint);                     // u_isUWhite
 int32_t cicu_is_punctuation(int32_t codepoint);                    // u_ispunct
 int32_t cicu_is_digit(int32_t codepoint);                          // general category Nd
 int32_t cicu_is_alphabetic(int32_t codepoint);
+int32_t cicu_char_age(int32_t codepoint);                          // Unicode version that assigned it, major*100+minor (0 if unassigned)
 int32_t cicu_to_lower(int32_t codepoint);
 int32_t cicu_to_upper(int32_t codepoint);
 // Full (context-free) lowercasing of a string, as String.lowercased() does without locale rules.

@@ -27,4 +27,13 @@ void cicu_text_wordbreak_close(void *iterator);
 // statuses[i]. Returns the number of boundaries, or minus the number needed when capacity is short.
 int32_t cicu_text_wordbreak_utf8(void *iterator, const uint8_t *text, int32_t length,
                                  int32_t *boundaries, int32_t *statuses, int32_t capacity, int32_t *status);
+
+// Grapheme cluster facts of one code point (UAX #29): bits 0-7 = the Grapheme_Cluster_Break value
+// (UGraphemeClusterBreak), bit 8 = Extended_Pictographic.
+int32_t cicu_text_grapheme_info(int32_t codepoint);
+
+// The primary composite of a and b (canonical composition, composition exclusions excluded), or -1.
+int32_t cicu_text_compose_pair(int32_t a, int32_t b);
+// The Unicode version that assigned the code point: major * 256 + minor (0 when unassigned).
+int32_t cicu_text_char_age(int32_t codepoint);
 #endif

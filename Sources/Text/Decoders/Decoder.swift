@@ -35,8 +35,16 @@ public struct SequenceDecoder: DecoderStage {
 /// The factory of decoders: one entry per stage type (a new stage is one new file and one line here).
 public enum Decoders {
     static let registry = StageRegistry<any DecoderStage>(kind: "decoder", [
-        SequenceDecoder.self, WordPieceDecoder.self, ReplaceDecoder.self, ByteFallbackDecoder.self, FuseDecoder.self, StripDecoder.self,
+        SequenceDecoder.self,
         MetaspaceDecoder.self,
+        ByteLevelDecoder.self,
+        WordPieceDecoder.self,
+        BPEDecoder.self,
+        ByteFallbackDecoder.self,
+        FuseDecoder.self,
+        StripDecoder.self,
+        ReplaceDecoder.self,
+        CTCDecoder.self,
     ])
 
     public static func make(_ json: StageJSON) throws -> any DecoderStage { try registry.make(json) }

@@ -45,6 +45,13 @@ public enum Normalizers {
     static let registry = StageRegistry<any NormalizerStage>(kind: "normalizer", [
         SequenceNormalizer.self,
         BertNormalizer.self,
+        ReplaceNormalizer.self,
+        PrecompiledNormalizer.self,
+        UnicodeFormNormalizer.self,
+        LowercaseNormalizer.self,
+        StripNormalizer.self,
+        StripAccentsNormalizer.self,
+        PrependNormalizer.self,
     ])
 
     /// The normalizer a tokenizer.json object describes; an unknown `type` is an error naming its path.

@@ -170,7 +170,8 @@ public struct RobertaProcessing: PostProcessorStage {
         var e = encodings
         if trimOffsets { for i in e.indices { e[i].trimByteLevelOffsets(addPrefixSpace: addPrefixSpace) } }
         guard addSpecialTokens else { return e }
-        // HF keeps the second sequence's own type ids here (1 for a pair), special tokens get 0.
+        // One token type: everything is type 0 (RoBERTa has a single token-type row).
+        for i in e.indices { e[i].typeIDs = Array(repeating: 0, count: e[i].count) }
         var out: [Encoding] = [.special(cls.0, id: cls.1, typeID: 0), e[0], .special(sep.0, id: sep.1, typeID: 0)]
         if e.count > 1 {
             out += [.special(sep.0, id: sep.1, typeID: 0), e[1], .special(sep.0, id: sep.1, typeID: 0)]
@@ -188,71 +189,5 @@ extension PostProcessors {
             throw json.fail(k, "expected [token, id]")
         }
         return (s, id)
-    }
-}
-
-/// How `decode` turns pieces back into text.
-public enum PieceDecoder: Codable, Equatable, Sendable {
-    /// BERT: pieces joined by spaces, continuation prefix glued on, optional clean-up of spaces
-    /// before punctuation and contractions (HF's WordPiece decoder).
-    case wordPiece(prefix: String, cleanup: Bool)
-    /// SentencePiece: byte pieces back to bytes, "▁" back to spaces, the first space dropped when
-    /// the pre-tokenizer prepends one.
-    case metaspace(dropFirstSpace: Bool)
-
-    func decode(_ pieces: [String]) -> String {
-        switch self {
-        case let .wordPiece(prefix, cleanup):
-            var out = ""
-            for (i, p) in pieces.enumerated() {
-                var t = p
-                if i != 0 {
-                    if t.hasPrefix(prefix) { t.removeFirst(prefix.count) } else { t = " " + t }
-                }
-                if cleanup { t = PieceDecoder.cleanup(t) }
-                out += t
-            }
-            return out
-        case let .metaspace(dropFirstSpace):
-            var bytes: [UInt8] = []
-            for p in pieces {
-                if let b = byteOfFallbackPiece(p) { bytes.append(b); continue }
-                for b in p.utf8 { bytes.append(b) }
-            }
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count)
-            var i = 0
-            while i < bytes.count {
-                if startsWithMarker(bytes, at: i) { out.append(0x20); i += 3 } else { out.append(bytes[i]); i += 1 }
-            }
-            if dropFirstSpace && out.first == 0x20 { out.removeFirst() }
-            return String(decoding: out, as: UTF8.self)
-        }
-    }
-
-    static func cleanup(_ s: String) -> String {
-        s.replacingOccurrences(" .", with: ".").replacingOccurrences(" ?", with: "?").replacingOccurrences(" !", with: "!")
-            .replacingOccurrences(" ,", with: ",").replacingOccurrences(" ' ", with: "'").replacingOccurrences(" n't", with: "n't")
-            .replacingOccurrences(" 'm", with: "'m").replacingOccurrences(" do not", with: " don't").replacingOccurrences(" 's", with: "'s")
-            .replacingOccurrences(" 've", with: "'ve").replacingOccurrences(" 're", with: "'re")
-    }
-}
-
-extension String {
-    /// Plain substring replacement on UTF-8 (no Foundation, no Character semantics).
-    func replacingOccurrences(_ target: String, with replacement: String) -> String {
-        let s = Array(utf8), t = Array(target.utf8), r = Array(replacement.utf8)
-        if t.isEmpty || s.count < t.count { return self }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var i = 0
-        while i < s.count {
-            if i + t.count <= s.count && s[i] == t[0] && Array(s[i..<(i + t.count)]) == t {
-                out += r; i += t.count
-            } else {
-                out.append(s[i]); i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -9,12 +9,22 @@ public struct WordSpan: Equatable, Sendable {
 /// A stage may rewrite the text (a whitespace marker replaces spaces); it replaces `text` with the
 /// rewritten text, still aligned to the original.
 public protocol PreTokenizer: Sendable {
-    /// `isFirstSegment` is false for text that follows a special token inside the same input.
+    /// `isFirstSegment`: the text starts where the input does (false for text that follows a special
+    /// token, and inside a `Sequence` for every word but one that starts at the input's start).
     func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws
 }
 
 /// A pre-tokenizer of tokenizer.json: a `PreTokenizer` read and written as its JSON object.
-public protocol PreTokenizerStage: PreTokenizer, TokenizerStage {}
+public protocol PreTokenizerStage: PreTokenizer, TokenizerStage {
+    /// True when the words depend on where the text came from in the original, so the text must
+    /// carry its alignment even when no offsets are wanted (Metaspace's `first` scheme asks whether
+    /// the text's first character is the input's first).
+    var needsSourceAlignment: Bool { get }
+}
+
+extension PreTokenizerStage {
+    public var needsSourceAlignment: Bool { false }
+}
 
 /// Per-thread buffers and ICU iterators the pre-tokenizers reuse between calls.
 public final class PreTokenizerScratch {
@@ -23,6 +33,8 @@ public final class PreTokenizerScratch {
     var sequenceText = AlignedText()
     var sequenceWord = AlignedText()
     var sequenceWords: [WordSpan] = []
+    /// ByteLevel's copy of the text with its prefix space.
+    var byteLevelInput: [UInt8] = []
     var breakers: [String: UTF8WordBreaker] = [:]
     var boundaries: [Int32] = Array(repeating: 0, count: 1024)
     var statuses: [Int32] = Array(repeating: 0, count: 1024)

@@ -14,6 +14,8 @@ public struct SequencePreTokenizer: PreTokenizerStage {
 
     public var json: StrictJSON { .stage("Sequence", [("pretokenizers", .array(stages.map(\.json)))]) }
 
+    public var needsSourceAlignment: Bool { stages.contains { $0.needsSourceAlignment } }
+
     public func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws {
         guard let first = stages.first else {
             if text.count > 0 { words.append(WordSpan(start: 0, end: Int32(text.count))) }
@@ -21,6 +23,9 @@ public struct SequencePreTokenizer: PreTokenizerStage {
         }
         let mark = words.count
         try first.split(&text, words: &words, isFirstSegment: isFirstSegment, scratch: scratch)
+        // The word that starts where the input does (HF's "original offset 0", which Metaspace's
+        // `first` scheme asks for): only the first word can, when it starts at the text's start.
+        var origin = isFirstSegment && words.count > mark && words[mark].start == 0 ? mark : -1
         for stage in stages.dropFirst() {
             var rebuilt = AlignedText()
             swap(&rebuilt, &scratch.sequenceText)
@@ -32,6 +37,7 @@ public struct SequencePreTokenizer: PreTokenizerStage {
             swap(&sub, &scratch.sequenceWords)
             var next: [WordSpan] = []
             next.reserveCapacity(words.count - mark)
+            var nextOrigin = -1
             for (k, w) in words[mark...].enumerated() {
                 word.removeAll()
                 word.tracksSource = text.tracksSource
@@ -39,13 +45,16 @@ public struct SequencePreTokenizer: PreTokenizerStage {
                 word.bytes += text.bytes[s..<e]
                 if text.tracksSource { word.sourceStart += text.sourceStart[s..<e]; word.sourceEnd += text.sourceEnd[s..<e] }
                 sub.removeAll(keepingCapacity: true)
-                try stage.split(&word, words: &sub, isFirstSegment: isFirstSegment && k == 0, scratch: scratch)
+                let atOrigin = mark + k == origin
+                try stage.split(&word, words: &sub, isFirstSegment: atOrigin, scratch: scratch)
+                if atOrigin, let f = sub.first, f.start == 0 { nextOrigin = mark + next.count }
                 let offset = Int32(rebuilt.count)
                 rebuilt.append(contentsOf: word)
                 for x in sub { next.append(WordSpan(start: x.start + offset, end: x.end + offset)) }
             }
             words.removeLast(words.count - mark)
             words += next
+            origin = nextOrigin
             swap(&text, &rebuilt)
             // What was the text before this stage becomes the next stage's buffer.
             swap(&rebuilt, &scratch.sequenceText)
@@ -61,6 +70,13 @@ public enum PreTokenizers {
         SequencePreTokenizer.self,
         BertPreTokenizer.self,
         MetaspacePreTokenizer.self,
+        ByteLevelPreTokenizer.self,
+        WhitespacePreTokenizer.self,
+        WhitespaceSplitPreTokenizer.self,
+        PunctuationPreTokenizer.self,
+        DigitsPreTokenizer.self,
+        SplitPreTokenizer.self,
+        UnicodeScriptsPreTokenizer.self,
     ])
 
     public static func make(_ json: StageJSON) throws -> any PreTokenizerStage { try registry.make(json) }
