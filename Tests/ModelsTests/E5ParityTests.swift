@@ -50,6 +50,10 @@ struct E5ParityTests {
         let (model, report) = try HFImport.load(directory: dir, maxBatch: 16, maxLength: longest)
         #expect(report.initialized.isEmpty && report.unused.isEmpty)
         #expect(model.config.encoder.vocabSize == 250_037)
+        #expect(model.config.hfTokenizerClass == "XLMRobertaTokenizer")
+        // Its export keeps the tokenizer class, so that transformers builds XLM-R's tokenizer, not BERT's.
+        let exported = try HFExport.hfConfig(model, classificationHead: nil)
+        #expect(exported.modelType == "bert" && exported.tokenizerClass == "XLMRobertaTokenizer")
         #expect(f.modules == ["Transformer", "Pooling", "Normalize"])
         #expect(model.config.sentenceTransformers == SentenceTransformersSettings(pooling: .mean, normalize: true, maxSeqLength: f.max_seq_length))
         let embedder = SentenceEmbedder(pooling: model.config.embeddingPooling ?? .cls, normalize: model.config.embeddingNormalize ?? false,

@@ -60,6 +60,9 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
     public var initializerRange: Double
     /// DistilBERT's `sinusoidal_pos_embds`: the position table was filled with sines and kept frozen.
     public var sinusoidalPositions: Bool
+    /// The tokenizer class transformers builds from tokenizer.json (`XLMRobertaTokenizer` for a BERT body with
+    /// XLM-R's vocabulary, such as multilingual-e5); without it transformers picks the family's own.
+    public var tokenizerClass: String?
     /// Present for sequence-classification checkpoints.
     public var id2label: [String: String]?
     public var label2id: [String: Int]?
@@ -74,7 +77,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
         case maxPositionEmbeddings = "max_position_embeddings", typeVocabSize = "type_vocab_size"
         case layerNormEps = "layer_norm_eps", padTokenId = "pad_token_id"
         case positionEmbeddingType = "position_embedding_type", initializerRange = "initializer_range"
-        case id2label, label2id, problemType = "problem_type"
+        case id2label, label2id, problemType = "problem_type", tokenizerClass = "tokenizer_class"
     }
 
     /// DistilBERT's names for the same hyper-parameters.
@@ -83,7 +86,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
         case hiddenDim = "hidden_dim", activation, dropout, attentionDropout = "attention_dropout"
         case maxPositionEmbeddings = "max_position_embeddings", sinusoidalPosEmbds = "sinusoidal_pos_embds"
         case padTokenId = "pad_token_id", initializerRange = "initializer_range"
-        case id2label, label2id, problemType = "problem_type"
+        case id2label, label2id, problemType = "problem_type", tokenizerClass = "tokenizer_class"
     }
 
     /// DistilBERT's LayerNorm epsilon (fixed in its code, absent from its config).
@@ -128,6 +131,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
             id2label = try k.decodeIfPresent([String: String].self, forKey: .id2label)
             label2id = try k.decodeIfPresent([String: Int].self, forKey: .label2id)
             problemType = try k.decodeIfPresent(String.self, forKey: .problemType)
+            tokenizerClass = try k.decodeIfPresent(String.self, forKey: .tokenizerClass)
             return
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -151,6 +155,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
         id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
         label2id = try c.decodeIfPresent([String: Int].self, forKey: .label2id)
         problemType = try c.decodeIfPresent(String.self, forKey: .problemType)
+        tokenizerClass = try c.decodeIfPresent(String.self, forKey: .tokenizerClass)
     }
 
     /// Written as the family writes it: DistilBERT under its own keys, BERT and RoBERTa under BERT's.
@@ -168,6 +173,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
             try k.encode(padTokenId, forKey: .padTokenId); try k.encode(initializerRange, forKey: .initializerRange)
             try k.encodeIfPresent(id2label, forKey: .id2label); try k.encodeIfPresent(label2id, forKey: .label2id)
             try k.encodeIfPresent(problemType, forKey: .problemType)
+            try k.encodeIfPresent(tokenizerClass, forKey: .tokenizerClass)
             return
         }
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -184,6 +190,7 @@ public struct HFBertConfig: Codable, Equatable, Sendable {
         try c.encode(initializerRange, forKey: .initializerRange)
         try c.encodeIfPresent(id2label, forKey: .id2label); try c.encodeIfPresent(label2id, forKey: .label2id)
         try c.encodeIfPresent(problemType, forKey: .problemType)
+        try c.encodeIfPresent(tokenizerClass, forKey: .tokenizerClass)
     }
 
     public var family: HFModelFamily? { HFModelFamily.from(modelType: modelType) }

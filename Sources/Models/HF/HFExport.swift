@@ -52,6 +52,7 @@ public enum HFExport {
                              sinusoidalPositions: family == .distilbert && model.config.sinusoidalPositions == true,
                              architectures: [architecture])
         c.initializerRange = decimal(e.initializerRange)
+        c.tokenizerClass = model.config.hfTokenizerClass
         if let head = classificationHead {
             c.id2label = Dictionary(uniqueKeysWithValues: head.labels.enumerated().map { (String($0.offset), $0.element) })
             c.label2id = Dictionary(uniqueKeysWithValues: head.labels.enumerated().map { ($0.element, $0.offset) })

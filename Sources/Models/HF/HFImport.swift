@@ -39,6 +39,7 @@ public enum HFImport {
         guard let family = hf.family else { throw ConfigError(file: dir.appendingPathComponent(configFile).path, key: "model_type", "unsupported") }
         var config = ModelConfig(encoder: encoderConfig(hf), padTokenId: hf.padTokenId, source: "hf:\(hf.modelType)")
         config.hfModelType = hf.modelType
+        config.hfTokenizerClass = hf.tokenizerClass
         if family == .distilbert { config.sinusoidalPositions = hf.sinusoidalPositions }
         config.sentenceTransformers = try SentenceTransformersFolder.read(dir)
         let length = Swift.min(maxLength ?? config.encoder.maxPositions, config.encoder.maxPositions)

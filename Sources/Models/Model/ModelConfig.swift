@@ -19,6 +19,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var hfModelType: String?
     /// DistilBERT's `sinusoidal_pos_embds`, kept so that an export writes the config it was read from.
     public var sinusoidalPositions: Bool?
+    /// config.json's `tokenizer_class` (multilingual-e5: a BERT body with `XLMRobertaTokenizer`), written back on export.
+    public var hfTokenizerClass: String?
     /// Sentence-embedding defaults read from a sentence-transformers folder, when there was one.
     public var embeddingPooling: Pooling?
     public var embeddingMaxLength: Int?
@@ -38,7 +40,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case format, version, encoder, source
         case padTokenId = "pad_token_id", embeddingPooling = "embedding_pooling", embeddingMaxLength = "embedding_max_length"
-        case hfModelType = "hf_model_type", sinusoidalPositions = "sinusoidal_positions"
+        case hfModelType = "hf_model_type", sinusoidalPositions = "sinusoidal_positions", hfTokenizerClass = "hf_tokenizer_class"
         case embeddingNormalize = "embedding_normalize", embeddingPrompts = "embedding_prompts"
         case embeddingDefaultPrompt = "embedding_default_prompt"
     }
