@@ -22,7 +22,9 @@ public enum AtomicDirectory {
             throw FileError(path: url.path, "\(before.noun) is there, not a folder; it is not replaced")
         }
         for name in files.keys {
-            guard isPlainName(name) else { throw FileError(path: url.path, "file name \"\(name)\" must be a plain name") }
+            guard isRelativeName(name) else {
+                throw FileError(path: url.path, "file name \"\(name)\" must be a plain name or one subfolder and a plain name")
+            }
         }
         do {
             try fm.createDirectory(at: temp, withIntermediateDirectories: true)
@@ -31,7 +33,14 @@ public enum AtomicDirectory {
         }
         do {
             for (name, data) in files.sorted(by: { $0.key < $1.key }) {
-                try AtomicFile.write(data, to: temp.appendingPathComponent(name))
+                let file = temp.appendingPathComponent(name)
+                if name.contains("/") {
+                    let sub = file.deletingLastPathComponent()
+                    do { try fm.createDirectory(at: sub, withIntermediateDirectories: true) } catch {
+                        throw FileError(path: url.path, "cannot create \(sub.path): \(error.localizedDescription)")
+                    }
+                }
+                try AtomicFile.write(data, to: file)
             }
         } catch {
             try? fm.removeItem(at: temp)
@@ -65,5 +74,12 @@ public enum AtomicDirectory {
     /// files' own), except the output marker `OutputPolicy` writes.
     static func isPlainName(_ name: String) -> Bool {
         !name.isEmpty && !name.contains("/") && (!name.hasPrefix(".") || name == OutputPolicy.markerName)
+    }
+
+    /// A plain name, or a plain subfolder name, `/` and a plain name (`1_Pooling/config.json`).
+    static func isRelativeName(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count <= 2, parts.allSatisfy(isPlainName) else { return false }
+        return parts.count == 1 || parts[0] != OutputPolicy.markerName
     }
 }

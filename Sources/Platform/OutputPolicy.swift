@@ -129,21 +129,40 @@ public enum OutputPolicy {
 
     /// Entries of `folder` that are not Polyglot's output of `kind`: everything but the marker, the names the
     /// marker of that kind lists, and leftovers of their interrupted atomic writes.
+    /// A subfolder the marker lists files in (`1_Pooling/config.json`) is Polyglot's when it is a real
+    /// folder holding only those files; its other entries are reported as `1_Pooling/<entry>`.
     static func foreignEntries(of folder: URL, kind: String?) throws -> [String] {
+        var listed: Set<String> = []
+        if let kind, let m = marker(of: folder), m.kind == kind { listed = Set(m.files + [markerName]) }
+        var subfolders: [String: Set<String>] = [:]
+        for name in listed {
+            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+            if parts.count == 2 { subfolders[parts[0], default: []].insert(parts[1]) }
+        }
+        var foreign = try unlisted(in: folder, listed: listed, subfolders: Set(subfolders.keys))
+        for (sub, names) in subfolders where foreign.contains(sub) == false && listed.contains(sub) == false {
+            let url = folder.appendingPathComponent(sub)
+            guard PathEntry(path: url.path) == .folder else { continue }
+            foreign += try unlisted(in: url, listed: names, subfolders: []).map { sub + "/" + $0 }
+        }
+        return foreign.sorted()
+    }
+
+    /// Entries of one folder that are neither listed names, listed subfolders (real folders), nor
+    /// `.<name>.tmp-<pid>-<n>` leftovers of an atomic write of a listed name.
+    private static func unlisted(in folder: URL, listed: Set<String>, subfolders: Set<String>) throws -> [String] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
             throw OutputRefusal(path: folder.path, "cannot list the folder: \(error.localizedDescription)")
         }
-        var listed: Set<String> = []
-        if let kind, let m = marker(of: folder), m.kind == kind { listed = Set(m.files + [markerName]) }
         return names.filter { name in
             if listed.contains(name) { return false }
-            // `.<name>.tmp-<pid>-<n>`: a temporary file of an atomic write of a listed name.
+            if subfolders.contains(name) { return PathEntry(path: folder.appendingPathComponent(name).path) != .folder }
             if name.hasPrefix("."), let r = name.range(of: ".tmp-"), listed.contains(String(name[name.index(after: name.startIndex)..<r.lowerBound])) {
                 return false
             }
             return true
-        }.sorted()
+        }
     }
 
     // MARK: - Checks
@@ -252,10 +271,24 @@ public enum OutputPolicy {
             try AtomicDirectory.write(all, to: url)
         case .writeInto:
             for (name, data) in files.sorted(by: { $0.key < $1.key }) {
-                guard AtomicDirectory.isPlainName(name), name != markerName else {
-                    throw OutputRefusal(path: path, "file name \"\(name)\" must be a plain name")
+                guard AtomicDirectory.isRelativeName(name), name != markerName else {
+                    throw OutputRefusal(path: path, "file name \"\(name)\" must be a plain name or one subfolder and a plain name")
                 }
-                try AtomicFile.write(data, to: url.appendingPathComponent(name))
+                let file = url.appendingPathComponent(name)
+                if name.contains("/") {
+                    // A subfolder is created when missing, written into when it is a real folder, refused otherwise.
+                    let sub = file.deletingLastPathComponent()
+                    let entry = PathEntry(path: sub.path)
+                    try refuseSpecial(entry, path: sub.path)
+                    if entry == .missing {
+                        do { try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: false) } catch {
+                            throw OutputRefusal(path: sub.path, "cannot create the folder: \(error.localizedDescription)")
+                        }
+                    } else if entry != .folder {
+                        throw OutputRefusal(path: sub.path, "\(entry.noun) is there, not a folder; choose another \(flag)")
+                    }
+                }
+                try AtomicFile.write(data, to: file)
             }
             try AtomicFile.write(markerData, to: url.appendingPathComponent(markerName))
         }

@@ -66,12 +66,14 @@ public final class ParameterStore {
     }
 
     /// Allocates both slabs, initializes values and zeroes gradients.
-    public func allocate() throws {
+    /// Carves the slabs; `initialize: false` leaves every value zero for a caller that loads all of them
+    /// (a checkpoint) and draws the rest itself with `initialize(_:)`, skipping millions of draws.
+    public func allocate(initialize: Bool = true) throws {
         try EngineError.require(!isAllocated, "parameters", "slab already allocated")
         let n = Swift.max(1, count)
         valueSlab = .allocate(capacity: n); valueSlab!.initialize(repeating: 0, count: n)
         gradSlab = .allocate(capacity: n); gradSlab!.initialize(repeating: 0, count: n)
-        for e in entries { initialize(e) }
+        if initialize { for e in entries { self.initialize(e) } }
     }
 
     /// Re-draws one parameter from its initializer.

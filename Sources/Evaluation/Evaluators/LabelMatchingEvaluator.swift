@@ -46,7 +46,7 @@ public enum LabelMatchingEvaluator {
     /// `labelTexts` stand for the labels, in label order (`LabelText.texts`).
     /// `layer`: the encoder layer a dual encoder pools (nil: the last, as it trains).
     public static func predict(model: MultiTaskModel, tokenizer: Tokenizer, head: String, labels: LabelSet, labelTexts: [String],
-                               examples: [Example], task: String, layer: Int? = nil) throws -> [PredictionRecord] {
+                               examples: [Example], task: String, layer: Int? = nil, prompt: String = "") throws -> [PredictionRecord] {
         let c = labels.count
         let capacity = model.encoder.maxBatch
         guard c >= 2 else { throw ConfigError(key: "labels", "task '\(task)' needs at least 2 labels for label matching") }
@@ -56,7 +56,7 @@ public enum LabelMatchingEvaluator {
         }
         if let spec = model.headSpecs.first(where: { $0.name == head }), spec.kind == .embedding {
             return try predictByEmbedding(model: model, tokenizer: tokenizer, pooling: spec.pooling, layer: layer, labels: labels,
-                                          labelTexts: labelTexts, examples: examples, task: task)
+                                          labelTexts: labelTexts, examples: examples, task: task, prompt: prompt)
         }
         guard c <= capacity else {
             throw ConfigError(key: "batch_size", "task '\(task)' has \(c) labels but batches hold \(capacity) sequences; raise --batch-size")
@@ -94,15 +94,15 @@ public enum LabelMatchingEvaluator {
     /// Dual encoder: pooled, L2-normalized embeddings of every text and every label text; the label of
     /// highest cosine wins (ties to the first label).
     static func predictByEmbedding(model: MultiTaskModel, tokenizer: Tokenizer, pooling: Pooling, layer: Int?, labels: LabelSet, labelTexts: [String],
-                                   examples: [Example], task: String) throws -> [PredictionRecord] {
+                                   examples: [Example], task: String, prompt: String = "") throws -> [PredictionRecord] {
         guard labelTexts.count == labels.count else {
             throw ConfigError(key: "labels", "task '\(task)': \(labelTexts.count) label texts for \(labels.count) labels")
         }
         let texts = try texts(of: examples, task: task)
         let embedder = SentenceEmbedder(pooling: pooling, normalize: true, layer: layer, batchSize: model.encoder.maxBatch)
-        let length = model.encoder.maxLength
-        let labelVectors = try embedder.embed(texts: labelTexts, tokenizer: tokenizer, maxLength: length, model: model)
-        let textVectors = try embedder.embed(texts: texts, tokenizer: tokenizer, maxLength: length, model: model)
+        let length = Swift.min(model.encoder.maxLength, model.config.embeddingMaxLength ?? .max)
+        let labelVectors = try embedder.embed(texts: labelTexts, tokenizer: tokenizer, maxLength: length, model: model, prompt: prompt)
+        let textVectors = try embedder.embed(texts: texts, tokenizer: tokenizer, maxLength: length, model: model, prompt: prompt)
         return zip(examples, textVectors).map { ex, v in
             var best = 0, bestScore = -Float.infinity
             for (j, l) in labelVectors.enumerated() {
@@ -126,7 +126,7 @@ public enum LabelMatchingEvaluator {
     /// Late interaction: token vectors of every text and every label text (special tokens left out, as the
     /// head trains); the label of highest `LateInteractionHead.score` wins (ties to the first label).
     static func predictByLateInteraction(model: MultiTaskModel, tokenizer: Tokenizer, head: String, labels: LabelSet, labelTexts: [String],
-                                         examples: [Example], task: String) throws -> [PredictionRecord] {
+                                         examples: [Example], task: String, prompt: String = "") throws -> [PredictionRecord] {
         guard labelTexts.count == labels.count else {
             throw ConfigError(key: "labels", "task '\(task)': \(labelTexts.count) label texts for \(labels.count) labels")
         }

@@ -10,8 +10,18 @@ import Text
 public struct RetrievalSettings: Codable, Equatable, Sendable {
     /// Encoder layer to pool (nil: the last; 0: the embeddings).
     public var layer: Int?
-    public var pooling: Pooling
-    public init(layer: Int? = nil, pooling: Pooling = .mean) { self.layer = layer; self.pooling = pooling }
+    /// nil: the model's sentence-transformers pooling, else mean.
+    public var pooling: Pooling?
+    /// Text prepended to every sentence (sentence-transformers' prompt), or the name of one of the model's
+    /// prompts; neither: the model's default prompt, if it has one.
+    public var prompt: String?
+    public var promptName: String?
+    public init(layer: Int? = nil, pooling: Pooling? = nil, prompt: String? = nil, promptName: String? = nil) {
+        self.layer = layer; self.pooling = pooling; self.prompt = prompt; self.promptName = promptName
+    }
+
+    /// The prompt these settings give for a model.
+    public func prompt(for model: MultiTaskModel) throws -> String { try model.config.prompt(text: prompt, name: promptName) }
 }
 
 public enum RetrievalEvaluator {
@@ -24,10 +34,12 @@ public enum RetrievalEvaluator {
             }
             sources.append(s); targets.append(t)
         }
-        let embedder = SentenceEmbedder(pooling: settings.pooling, normalize: true, layer: settings.layer, batchSize: batchSize)
-        let length = model.encoder.maxLength
-        let a = try embedder.embed(texts: sources, tokenizer: tokenizer, maxLength: length, model: model)
-        let b = try embedder.embed(texts: targets, tokenizer: tokenizer, maxLength: length, model: model)
+        let embedder = SentenceEmbedder(pooling: settings.pooling ?? model.config.embeddingPooling ?? .mean, normalize: true, layer: settings.layer, batchSize: batchSize)
+        // sentence-transformers' max_seq_length, when the model came with one.
+        let length = Swift.min(model.encoder.maxLength, model.config.embeddingMaxLength ?? .max)
+        let prompt = try settings.prompt(for: model)
+        let a = try embedder.embed(texts: sources, tokenizer: tokenizer, maxLength: length, model: model, prompt: prompt)
+        let b = try embedder.embed(texts: targets, tokenizer: tokenizer, maxLength: length, model: model, prompt: prompt)
         let n = a.count, d = a.first?.count ?? 0
         var sim = [Float](repeating: 0, count: n * n)
         let fa = a.flatMap { $0 }, fb = b.flatMap { $0 }

@@ -97,7 +97,8 @@ public enum RunEvaluator {
                     guard let labels = try LabelSet.of(spec, dataRoot: run.dataRoot) else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
                     let texts = try o.labelText.texts(for: labels, task: spec, language: run.catalog.languages[lang])
                     records = try LabelMatchingEvaluator.predict(model: run.model, tokenizer: run.tokenizer, head: head, labels: labels,
-                                                                 labelTexts: texts, examples: examples, task: name, layer: o.retrieval.layer)
+                                                                 labelTexts: texts, examples: examples, task: name, layer: o.retrieval.layer,
+                                                                 prompt: try o.retrieval.prompt(for: run.model))
                 default:
                     records = try TaskPredictor.predict(run, spec: spec, head: head, examples: examples)
                 }

@@ -66,8 +66,9 @@ public enum ModelCheckpoint {
     public static func load(_ dir: URL, maxBatch: Int, maxLength: Int) throws -> MultiTaskModel {
         try verifyInRun(dir)
         let (config, heads) = try readStructure(dir)
+        // Every parameter is loaded below (all or nothing), so none is drawn first.
         let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch,
-                                       maxLength: Swift.min(maxLength, config.encoder.maxPositions))
+                                       maxLength: Swift.min(maxLength, config.encoder.maxPositions), initialize: false)
         let weightsURL = dir.appendingPathComponent(weightsFile)
         let file = try SafetensorsFile(url: weightsURL)
         var error = CheckpointError(path: weightsURL.path)

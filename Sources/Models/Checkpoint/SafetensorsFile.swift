@@ -75,33 +75,47 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// The tensor's values as `Float` (F32 copied; F16, BF16 and F64 converted).
     public func floats(_ name: String) throws -> [Float] {
+        let e = try floatEntry(name)
+        var out = [Float](repeating: 0, count: e.elementCount)
+        try out.withUnsafeMutableBufferPointer { try floats(name, into: $0) }
+        return out
+    }
+
+    /// Reads a tensor's values from flat element `skipping` on into `dst` (exactly the rest of the tensor)
+    /// without an intermediate array: a checkpoint's 250k-row embedding table goes straight into the store.
+    public func floats(_ name: String, into dst: UnsafeMutableBufferPointer<Float>, skipping: Int = 0) throws {
+        let e = try floatEntry(name)
+        let n = e.elementCount - skipping
+        guard skipping >= 0, n >= 0, dst.count == n, let d = dst.baseAddress else {
+            throw SafetensorsError(path: path, tensor: name, "\(e.elementCount) values, asked for \(dst.count) after skipping \(skipping)")
+        }
+        let width = e.dtype == .f32 ? 4 : e.dtype == .f64 ? 8 : 2
+        let src = UnsafeRawPointer(base!) + dataOffset + e.begin + skipping * width
+        switch e.dtype {
+        case .f32:
+            // The mapping may leave the tensor unaligned for Float; memcpy does not care.
+            if n > 0 { memcpy(d, src, n * 4) }
+        case .f16:
+            for i in 0..<n { d[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+        case .bf16:
+            for i in 0..<n { d[i] = bfloat16ToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+        case .f64:
+            for i in 0..<n { d[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
+        default: break
+        }
+        // Weights must be finite: a NaN or an infinity would silently poison every output.
+        if let bad = dst.firstIndex(where: { !$0.isFinite }) {
+            throw SafetensorsError(path: path, tensor: name,
+                                   "value \(dst[bad]) at index \(Self.index(bad + skipping, shape: e.shape)) (flat \(bad + skipping)); weights must be finite numbers")
+        }
+    }
+
+    private func floatEntry(_ name: String) throws -> Entry {
         guard let e = entry(name) else { throw SafetensorsError(path: path, tensor: name, "no such tensor") }
         guard e.dtype.isFloatingPoint else {
             throw SafetensorsError(path: path, tensor: name, "dtype \(e.dtype.rawValue) is not a floating-point type")
         }
-        let n = e.elementCount
-        var out = [Float](repeating: 0, count: n)
-        let src = UnsafeRawPointer(base!) + dataOffset + e.begin
-        out.withUnsafeMutableBufferPointer { dst in
-            switch e.dtype {
-            case .f32:
-                // The mapping may leave the tensor unaligned for Float; memcpy does not care.
-                if let d = dst.baseAddress, n > 0 { memcpy(d, src, n * 4) }
-            case .f16:
-                for i in 0..<n { dst[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-            case .bf16:
-                for i in 0..<n { dst[i] = bfloat16ToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-            case .f64:
-                for i in 0..<n { dst[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
-            default: break
-            }
-        }
-        // Weights must be finite: a NaN or an infinity would silently poison every output.
-        if let bad = out.firstIndex(where: { !$0.isFinite }) {
-            throw SafetensorsError(path: path, tensor: name,
-                                   "value \(out[bad]) at index \(Self.index(bad, shape: e.shape)) (flat \(bad)); weights must be finite numbers")
-        }
-        return out
+        return e
     }
 
     /// `[i, j, …]` of a flat row-major index in a tensor of `shape`.

@@ -30,14 +30,12 @@ enum WeightLoading {
         }
     }
 
+    /// Reads each tensor straight into its parameter (after `check` has passed).
     static func apply(_ assignments: [Assignment], file: SafetensorsFile, store: ParameterStore) throws {
         for a in assignments {
-            var values = try file.floats(a.source)
-            if a.skipRows > 0 {
-                let cols = file.entry(a.source)!.shape.dropFirst().reduce(1, *)
-                values.removeFirst(a.skipRows * cols)
-            }
-            try store.set(a.target, values: values)
+            let target = try store.value(named: a.target)
+            let cols = file.entry(a.source)?.shape.dropFirst().reduce(1, *) ?? 0
+            try file.floats(a.source, into: UnsafeMutableBufferPointer(start: target.data, count: target.count), skipping: a.skipRows * cols)
         }
     }
 }

@@ -27,29 +27,6 @@ public enum HFImport {
                       hiddenAct: c.hiddenAct, initializerRange: Float(c.initializerRange))
     }
 
-    /// sentence-transformers' pooling and maximum length, when the folder is one of its models.
-    /// Both files are optional; one that is there must be a valid JSON object (strict: no key twice).
-    static func sentenceTransformersDefaults(_ dir: URL) throws -> (Pooling?, Int?) {
-        func object(_ name: String) throws -> [String: Any]? {
-            let path = dir.appendingPathComponent(name).path
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
-            guard let obj = try StrictJSON.read(path: path).foundationValue as? [String: Any] else {
-                throw FileError(path: path, "expected a JSON object at the top level")
-            }
-            return obj
-        }
-        var pooling: Pooling?
-        var maxLength: Int?
-        if let obj = try object("1_Pooling/config.json") {
-            if obj["pooling_mode_mean_tokens"] as? Bool == true { pooling = .mean }
-            else if obj["pooling_mode_cls_token"] as? Bool == true { pooling = .cls }
-        }
-        if let obj = try object("sentence_bert_config.json") {
-            maxLength = obj["max_seq_length"] as? Int
-        }
-        return (pooling, maxLength)
-    }
-
     public static func load(directory dir: URL, heads: [HeadSpec] = [], maxBatch: Int, maxLength: Int? = nil,
                             seed: UInt64 = 0) throws -> (model: MultiTaskModel, report: Report) {
         let hf = try HFBertConfig.load(dir.appendingPathComponent(configFile))
@@ -59,12 +36,15 @@ public enum HFImport {
             throw FileError(path: weightsURL.path, hasBin ? "missing (only pytorch_model.bin is present; convert it to safetensors)" : "missing")
         }
         let file = try SafetensorsFile(url: weightsURL)
-        let family = hf.family!
-        let (pooling, stMax) = try sentenceTransformersDefaults(dir)
-        let config = ModelConfig(encoder: encoderConfig(hf), padTokenId: hf.padTokenId, source: "hf:\(hf.modelType)",
-                                 embeddingPooling: pooling, embeddingMaxLength: stMax)
+        guard let family = hf.family else { throw ConfigError(file: dir.appendingPathComponent(configFile).path, key: "model_type", "unsupported") }
+        var config = ModelConfig(encoder: encoderConfig(hf), padTokenId: hf.padTokenId, source: "hf:\(hf.modelType)")
+        config.hfModelType = hf.modelType
+        config.hfTokenizerClass = hf.tokenizerClass
+        if family == .distilbert { config.sinusoidalPositions = hf.sinusoidalPositions }
+        config.sentenceTransformers = try SentenceTransformersFolder.read(dir)
         let length = Swift.min(maxLength ?? config.encoder.maxPositions, config.encoder.maxPositions)
-        let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: seed)
+        // Drawn below only for what the file does not provide (a large vocabulary is millions of draws).
+        let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: seed, initialize: false)
         let store = model.store
         let hasMLM = heads.contains { $0.kind == .mlm }
         // The one sequence-level head an HF classifier can fill (BertForSequenceClassification's pooler +
@@ -74,15 +54,15 @@ public enum HFImport {
         var report = Report()
         var assignments: [WeightLoading.Assignment] = []
         var targets = Set<String>()
-        var pooler: [String: String] = [:]  // Polyglot pooler name → file name
+        var pooler: [String: SafetensorsFile.Entry] = [:]  // Polyglot pooler name → the file's tensor
         for e in file.entries {
-            switch HFWeightNames.role(of: e.name) {
+            switch HFWeightNames.role(of: e.name, family: family) {
             case .encoder(let name):
                 let skip = family == .roberta && name == "embeddings.position_embeddings.weight" ? hf.padTokenId + 1 : 0
                 if targets.insert(name).inserted { assignments.append(.init(source: e.name, target: name, skipRows: skip)) }
                 else { error.other.append("\(e.name) maps to \(name), which another tensor already provides") }
             case .pooler(let name):
-                pooler[name] = e.name
+                pooler[name] = e
             case .mlm(let name):
                 guard hasMLM else { report.unused.append((e.name, "MLM weights, no MLM head requested")); continue }
                 if targets.insert(name).inserted { assignments.append(.init(source: e.name, target: name)) }
@@ -112,25 +92,24 @@ public enum HFImport {
             let prefix = TaskHeads.prefix(classifierHead[0].name)
             for (name, source) in pooler {
                 let target = prefix + "dense." + (name.hasSuffix(".weight") ? "weight" : "bias")
-                if targets.insert(target).inserted { assignments.append(.init(source: source, target: target)) }
+                if targets.insert(target).inserted { assignments.append(.init(source: source.name, target: target)) }
             }
         }
         WeightLoading.check(assignments, file: file, store: store, into: &error)
         // Encoder weights are required; head weights may start fresh.
         for name in store.names where !targets.contains(name) {
             if name.hasPrefix("embeddings.") || name.hasPrefix("encoder.") {
-                error.missing.append(name)
+                error.missing.append(HFWeightNames.hfName(name, family: family))
             } else {
                 report.initialized.append(name)
             }
         }
         guard error.isEmpty else { throw error }
+        for e in store.entries where !targets.contains(e.name) { store.initialize(e) }
         try WeightLoading.apply(assignments, file: file, store: store)
         // Kept so that an export without a classification head writes the checkpoint's own pooler back.
-        for (name, source) in pooler {
-            let e = file.entry(source)!
-            guard e.dtype.isFloatingPoint else { continue }
-            model.extraTensors[name] = (e.shape, try file.floats(source))
+        for (name, e) in pooler where e.dtype.isFloatingPoint {
+            model.extraTensors[name] = (e.shape, try file.floats(e.name))
         }
         report.loaded = assignments.map { ($0.source, $0.target) }
         return (model, report)

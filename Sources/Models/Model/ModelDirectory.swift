@@ -22,42 +22,66 @@ public enum ModelDirectory {
 
     /// Loads the model (encoder capacity `maxBatch` × `maxLength`, capped by its positions) and its tokenizer.
     public static func load(_ dir: URL, maxBatch: Int, maxLength: Int) throws -> (model: MultiTaskModel, tokenizer: Tokenizer, tokenizerJSON: Data) {
+        let (tokenizer, json) = try loadTokenizer(dir)
+        let model = try loadModel(dir, maxBatch: maxBatch, maxLength: maxLength, tokenizer: tokenizer)
+        return (model, tokenizer, json)
+    }
+
+    /// The folder's tokenizer.json, parsed, and its bytes.
+    public static func loadTokenizer(_ dir: URL) throws -> (tokenizer: Tokenizer, json: Data) {
+        let url = dir.appendingPathComponent(HFImport.tokenizerFile)
+        let tokenizer = try Tokenizer.load(from: url)
+        return (tokenizer, try InputFile.readData(url.path, limit: InputLimits.jsonBytes, what: "tokenizer file"))
+    }
+
+    /// The model alone, sized for `maxBatch` × `maxLength` (e.g. the longest tokenized input, so activations
+    /// are not allocated for positions no input reaches); its embeddings must cover `tokenizer`'s vocabulary.
+    public static func loadModel(_ dir: URL, maxBatch: Int, maxLength: Int, tokenizer: Tokenizer) throws -> MultiTaskModel {
         let model: MultiTaskModel
         switch try kind(of: dir) {
         case .polyglot: model = try ModelCheckpoint.load(dir, maxBatch: maxBatch, maxLength: maxLength)
         case .huggingFace: model = try HFImport.load(directory: dir, maxBatch: maxBatch, maxLength: maxLength).model
         }
-        let tokURL = dir.appendingPathComponent(HFImport.tokenizerFile)
-        let tokenizer = try Tokenizer.load(from: tokURL)
-        let json: Data
-        json = try InputFile.readData(tokURL.path, limit: InputLimits.jsonBytes, what: "tokenizer file")
         guard tokenizer.vocabSize <= model.config.encoder.vocabSize else {
-            throw FileError(path: tokURL.path, "vocabulary of \(tokenizer.vocabSize) exceeds the encoder's \(model.config.encoder.vocabSize) embeddings")
+            throw FileError(path: dir.appendingPathComponent(HFImport.tokenizerFile).path,
+                            "vocabulary of \(tokenizer.vocabSize) exceeds the encoder's \(model.config.encoder.vocabSize) embeddings")
         }
-        return (model, tokenizer, json)
+        return model
+    }
+
+    /// What embedding needs before the weights are read: the positions the encoder has and the folder's
+    /// sentence-transformers settings (a Polyglot checkpoint keeps those it was imported with).
+    public static func embeddingDefaults(_ dir: URL) throws -> (positions: Int, settings: SentenceTransformersSettings?) {
+        switch try kind(of: dir) {
+        case .polyglot:
+            let (config, _) = try ModelCheckpoint.readStructure(dir)
+            return (config.encoder.maxPositions, config.sentenceTransformers)
+        case .huggingFace:
+            let hf = try HFBertConfig.load(dir.appendingPathComponent(HFImport.configFile))
+            return (hf.usablePositions, try SentenceTransformersFolder.read(dir))
+        }
     }
 
     /// Sentence length used for embeddings when none is given: sentence-transformers' max_seq_length,
     /// else the encoder's positions.
     public static func defaultEmbeddingLength(_ dir: URL) throws -> Int {
-        switch try kind(of: dir) {
-        case .polyglot:
-            let (config, _) = try ModelCheckpoint.readStructure(dir)
-            return config.embeddingMaxLength ?? config.encoder.maxPositions
-        case .huggingFace:
-            let hf = try HFBertConfig.load(dir.appendingPathComponent(HFImport.configFile))
-            return try HFImport.sentenceTransformersDefaults(dir).1 ?? hf.usablePositions
-        }
+        let (positions, settings) = try embeddingDefaults(dir)
+        return Swift.min(settings?.maxSeqLength ?? positions, positions)
     }
 }
 
 extension SentenceEmbedder {
-    /// Tokenizes (with special tokens, truncated to `maxLength`) and embeds texts.
-    public func embed(texts: [String], tokenizer: Tokenizer, maxLength: Int, model: MultiTaskModel) throws -> [[Float]] {
-        var tok = tokenizer
-        tok.maxLength = Swift.min(maxLength, model.encoder.maxLength)
-        let state = EncoderState()
-        let ids = try texts.map { try tok.encode($0, state: state).ids.map(Int32.init) }
+    /// Tokenizes `prompt + text` (with special tokens, truncated to `maxLength`) and embeds the texts.
+    public func embed(texts: [String], tokenizer: Tokenizer, maxLength: Int, model: MultiTaskModel, prompt: String = "") throws -> [[Float]] {
+        let ids = try Self.tokenize(texts, tokenizer: tokenizer, maxLength: Swift.min(maxLength, model.encoder.maxLength), prompt: prompt)
         return try embed(ids, with: model.encoder, padID: Int32(model.config.padTokenId))
+    }
+
+    /// The ids sentence-transformers feeds the model: `prompt + text` with special tokens, at most `maxLength`.
+    public static func tokenize(_ texts: [String], tokenizer: Tokenizer, maxLength: Int, prompt: String = "") throws -> [[Int32]] {
+        var tok = tokenizer
+        tok.maxLength = maxLength
+        let state = EncoderState()
+        return try texts.map { try tok.encode(prompt + $0, state: state).ids.map(Int32.init) }
     }
 }

@@ -43,8 +43,10 @@ public final class MultiTaskModel {
     public var headDropoutStream: RandomStream
     private let dHiddenBuf = ScratchBuffer()
 
-    /// Builds the encoder and heads and allocates (initializes) the weights from `seed`.
-    public init(config: ModelConfig, heads specs: [HeadSpec], maxBatch: Int, maxLength: Int, seed: UInt64 = 0) throws {
+    /// Builds the encoder and heads and allocates (initializes) the weights from `seed`. `initialize: false`
+    /// leaves them zero for a loader that sets every one or initializes the rest (`store.initialize`).
+    public init(config: ModelConfig, heads specs: [HeadSpec], maxBatch: Int, maxLength: Int, seed: UInt64 = 0,
+                initialize: Bool = true) throws {
         try config.validate()
         var seen = Set<String>()
         for s in specs {
@@ -64,7 +66,7 @@ public final class MultiTaskModel {
         heads = built
         headSpecs = specs
         headDropoutStream = RandomStream(seed: seed, name: "head_dropout")
-        try store.allocate()
+        try store.allocate(initialize: initialize)
     }
 
     public func head(_ name: String) throws -> TaskHead {

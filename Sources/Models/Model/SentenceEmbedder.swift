@@ -21,30 +21,31 @@ public struct SentenceEmbedder {
             try EngineError.require(layer >= 0 && layer <= encoder.config.numLayers, "embed", "layer \(layer) outside 0...\(encoder.config.numLayers)")
         }
         let step = Swift.max(1, Swift.min(batchSize, encoder.maxBatch))
-        var out: [[Float]] = []
-        out.reserveCapacity(sequences.count)
+        for (i, s) in sequences.enumerated() {
+            try EngineError.require(!s.isEmpty && s.count <= encoder.maxLength, "embed",
+                                    "sequence \(i) has \(s.count) tokens; the encoder takes 1...\(encoder.maxLength)")
+        }
+        // Longest first, as sentence-transformers batches: each batch pads to lengths close to its own.
+        let order = sequences.indices.sorted { (sequences[$0].count, $1) > (sequences[$1].count, $0) }
+        var out = [[Float]](repeating: [], count: sequences.count)
         var start = 0
-        while start < sequences.count {
-            let chunk = Array(sequences[start..<Swift.min(sequences.count, start + step)])
-            for (i, s) in chunk.enumerated() {
-                try EngineError.require(!s.isEmpty && s.count <= encoder.maxLength, "embed",
-                                        "sequence \(start + i) has \(s.count) tokens; the encoder takes 1...\(encoder.maxLength)")
-            }
-            let batch = TokenBatch(sequences: chunk, pad: padID)
+        while start < order.count {
+            let members = order[start..<Swift.min(order.count, start + step)]
+            let batch = TokenBatch(sequences: members.map { sequences[$0] }, pad: padID)
             var hidden = try encoder.forward(tokenIDs: batch.ids, attentionMask: batch.attentionMask, batch: batch.batch,
                                              length: batch.length, training: false)
             if let layer { hidden = try encoder.hiddenState(after: layer) }
             let t = batch.length
-            for i in 0..<batch.batch {
+            for (i, index) in members.enumerated() {
                 var v = SentenceEmbedder.pool(hidden, attentionMask: batch.attentionMask, sequence: i, length: t,
                                               dim: d, pooling: pooling)
                 if normalize {
                     let norm = Swift.max(v.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
                     for c in 0..<d { v[c] /= norm }
                 }
-                out.append(v.map { Float($0) })
+                out[index] = v.map { Float($0) }
             }
-            start += chunk.count
+            start += members.count
         }
         return out
     }

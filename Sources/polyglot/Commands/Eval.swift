@@ -54,7 +54,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Sequences per forward pass (default: the experiment's evaluation batch size).") var batchSize: Int?
     @Option(help: "Bootstrap resamples for the confidence intervals.") var resamples = 1000
     @Option(help: "Retrieval and dual-encoder label matching: pool this layer's output (0 = embeddings; default the last).") var layer: Int?
-    @Option(help: "Retrieval: pooling, mean or cls.") var pooling = "mean"
+    @Option(help: "Retrieval: pooling, mean or cls (default: the model's sentence-transformers pooling, else mean).") var pooling: String?
+    @Option(help: "Retrieval and dual-encoder label matching: text prepended to every sentence, e.g. \"query: \" (default: the model's sentence-transformers default prompt, if any).") var prompt: String?
+    @Option(help: "Retrieval and dual-encoder label matching: name of one of the model's sentence-transformers prompts.") var promptName: String?
     @Option(help: "Label matching: what stands for a label: name, description, or localized (month and weekday names in the text's language for the built-in dates tasks, else the description).") var labelText = "name"
 
     func validate() throws {
@@ -62,6 +64,7 @@ struct Eval: ParsableCommand {
         if let batchSize { try OptionRange.positive(batchSize, "--batch-size") }
         try OptionRange.positive(resamples, "--resamples")
         if let layer { try OptionRange.atLeast(0, layer, "--layer", meaning: "0 = embeddings") }
+        if prompt != nil && promptName != nil { throw ValidationError("give --prompt or --prompt-name, not both") }
     }
 
     func run() throws {
@@ -80,8 +83,12 @@ struct Eval: ParsableCommand {
             o.maxExamples = maxExamples
             o.batchSize = batchSize
             o.resamples = resamples
-            guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
-            o.retrieval = RetrievalSettings(layer: layer, pooling: p)
+            var p: Pooling?
+            if let pooling {
+                guard let chosen = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
+                p = chosen
+            }
+            o.retrieval = RetrievalSettings(layer: layer, pooling: p, prompt: prompt, promptName: promptName)
             guard let lt = LabelText(rawValue: labelText) else { throw ValidationError("--label-text must be name, description or localized, got \(labelText)") }
             o.labelText = lt
             o.log = { note($0) }
