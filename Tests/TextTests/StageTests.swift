@@ -404,7 +404,7 @@ enum StageFixtures {
 
     /// ByteLevel then its decoder gives the text back, whatever the script.
     @Test func byteLevelRoundTrip() throws {
-        let pre = ByteLevelPreTokenizer(addPrefixSpace: false)
+        let pre = ByteLevelPreTokenizer(ByteLevelOptions(addPrefixSpace: false))
         let dec = ByteLevelDecoder()
         var texts = ["", " ", "a\u{0}b\u{7F}\u{AD}c", "👩\u{200D}👩\u{200D}👧 x", "\t\n\r\n"]
         for lang in ["arb_Arab", "hin_Deva", "jpn_Jpan", "tha_Thai", "zho_Hans", "kor_Hang"] {

@@ -5,23 +5,11 @@ import Platform
 /// replaced by U+FFFD as Rust's `String::from_utf8_lossy` does.
 public struct ByteLevelDecoder: DecoderStage {
     public static let typeNames = ["ByteLevel"]
-    public var addPrefixSpace: Bool
-    public var trimOffsets: Bool
-    public var useRegex: Bool
+    public var options: ByteLevelOptions
 
-    public init(addPrefixSpace: Bool = true, trimOffsets: Bool = true, useRegex: Bool = true) {
-        self.addPrefixSpace = addPrefixSpace; self.trimOffsets = trimOffsets; self.useRegex = useRegex
-    }
-
-    public init(json: StageJSON) throws {
-        self.init(addPrefixSpace: try json.bool("add_prefix_space"), trimOffsets: try json.bool("trim_offsets"),
-                  useRegex: try json.bool("use_regex", default: true))
-    }
-
-    public var json: StrictJSON {
-        .stage("ByteLevel", [("add_prefix_space", .bool(addPrefixSpace)), ("trim_offsets", .bool(trimOffsets)),
-                             ("use_regex", .bool(useRegex))])
-    }
+    public init(_ options: ByteLevelOptions = ByteLevelOptions()) { self.options = options }
+    public init(json: StageJSON) throws { options = try ByteLevelOptions(json: json) }
+    public var json: StrictJSON { options.json }
 
     public func decodeChain(_ tokens: [String]) -> [String] {
         var bytes: [UInt8] = []

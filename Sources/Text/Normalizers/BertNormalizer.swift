@@ -66,18 +66,7 @@ public struct BertNormalizer: TextNormalizer {
     }
 
     public func normalize(_ input: UnsafeBufferPointer<UInt8>, base: Int, into out: inout AlignedText) {
-        var i = 0
-        let n = input.count
-        while i < n {
-            let (c, len) = UTF8Coding.decode(input, at: i)
-            let s = Int32(base + i), e = Int32(base + i + len)
-            if map.isIdentity(c) {
-                for k in 0..<len { out.append(input[i + k], from: s, to: e) }
-            } else {
-                map.apply(c) { out.append(scalar: $0, from: s, to: e) }
-            }
-            i += len
-        }
+        ScalarRewrite.apply(map, input, base: base, into: &out)
     }
 }
 

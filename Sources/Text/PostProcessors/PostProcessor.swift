@@ -71,22 +71,14 @@ public struct SequencePostProcessor: PostProcessorStage {
 /// HF's `ByteLevel` post-processor: offset trimming only.
 public struct ByteLevelPostProcessor: PostProcessorStage {
     public static let typeNames = ["ByteLevel"]
-    public let addPrefixSpace: Bool
-    public let trimOffsets: Bool
-    public let useRegex: Bool
+    public let options: ByteLevelOptions
 
-    public init(json: StageJSON) throws {
-        addPrefixSpace = try json.bool("add_prefix_space", default: true)
-        trimOffsets = try json.bool("trim_offsets", default: true)
-        useRegex = try json.bool("use_regex", default: true)
-    }
-    public var json: StrictJSON {
-        .stage("ByteLevel", [("add_prefix_space", .bool(addPrefixSpace)), ("trim_offsets", .bool(trimOffsets)), ("use_regex", .bool(useRegex))])
-    }
+    public init(json: StageJSON) throws { options = try ByteLevelOptions(json: json) }
+    public var json: StrictJSON { options.json }
     public func addedTokens(pair: Bool) -> Int { 0 }
     public func process(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
-        guard trimOffsets else { return encodings }
-        return encodings.map { var e = $0; e.trimByteLevelOffsets(addPrefixSpace: addPrefixSpace); return e }
+        guard options.trimOffsets else { return encodings }
+        return encodings.map { var e = $0; e.trimByteLevelOffsets(addPrefixSpace: options.addPrefixSpace); return e }
     }
     public var insertedTokens: [(content: String, id: Int)] { [] }
 }

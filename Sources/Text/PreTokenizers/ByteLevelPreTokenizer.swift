@@ -51,23 +51,13 @@ public enum ByteLevelAlphabet {
 /// `trim_offsets` concerns the post-processor; it is read and written back.
 public struct ByteLevelPreTokenizer: PreTokenizerStage {
     public static let typeNames = ["ByteLevel"]
-    public var addPrefixSpace: Bool
-    public var trimOffsets: Bool
-    public var useRegex: Bool
+    public var options: ByteLevelOptions
+    public var addPrefixSpace: Bool { options.addPrefixSpace }
+    public var useRegex: Bool { options.useRegex }
 
-    public init(addPrefixSpace: Bool = true, trimOffsets: Bool = true, useRegex: Bool = true) {
-        self.addPrefixSpace = addPrefixSpace; self.trimOffsets = trimOffsets; self.useRegex = useRegex
-    }
-
-    public init(json: StageJSON) throws {
-        self.init(addPrefixSpace: try json.bool("add_prefix_space"), trimOffsets: try json.bool("trim_offsets"),
-                  useRegex: try json.bool("use_regex", default: true))
-    }
-
-    public var json: StrictJSON {
-        .stage("ByteLevel", [("add_prefix_space", .bool(addPrefixSpace)), ("trim_offsets", .bool(trimOffsets)),
-                             ("use_regex", .bool(useRegex))])
-    }
+    public init(_ options: ByteLevelOptions = ByteLevelOptions()) { self.options = options }
+    public init(json: StageJSON) throws { options = try ByteLevelOptions(json: json) }
+    public var json: StrictJSON { options.json }
 
     public func split(_ text: inout AlignedText, words: inout [WordSpan], isFirstSegment: Bool, scratch: PreTokenizerScratch) throws {
         let n = text.count
@@ -188,5 +178,26 @@ public struct ByteLevelPreTokenizer: PreTokenizerStage {
             body(start, end)
             i = end
         }
+    }
+}
+
+/// HF's one `ByteLevel` object, which tokenizer.json uses as pre-tokenizer, post-processor and decoder alike.
+public struct ByteLevelOptions: Equatable, Sendable {
+    public var addPrefixSpace: Bool
+    public var trimOffsets: Bool
+    public var useRegex: Bool
+
+    public init(addPrefixSpace: Bool = true, trimOffsets: Bool = true, useRegex: Bool = true) {
+        self.addPrefixSpace = addPrefixSpace; self.trimOffsets = trimOffsets; self.useRegex = useRegex
+    }
+
+    public init(json: StageJSON) throws {
+        self.init(addPrefixSpace: try json.bool("add_prefix_space"), trimOffsets: try json.bool("trim_offsets"),
+                  useRegex: try json.bool("use_regex", default: true))
+    }
+
+    public var json: StrictJSON {
+        .stage("ByteLevel", [("add_prefix_space", .bool(addPrefixSpace)), ("trim_offsets", .bool(trimOffsets)),
+                             ("use_regex", .bool(useRegex))])
     }
 }
