@@ -35,9 +35,6 @@ public struct AddedToken: Equatable, Sendable {
     }
 }
 
-/// The former name of a special added token.
-public typealias SpecialToken = AddedToken
-
 /// HF's `truncation` section: at most `maxLength` tokens, special tokens included.
 public struct Truncation: Equatable, Sendable {
     public enum Direction: String, Sendable, CaseIterable { case right = "Right", left = "Left" }
