@@ -67,12 +67,19 @@ let package = Package(
         .target(name: "Text", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Engine", "Text", "Platform"], swiftSettings: fastMath),
         .target(name: "Data", dependencies: ["Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: common),
-        .target(name: "Training", dependencies: ["Models", "Data", "Engine", "Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: fastMath),
-        .target(name: "Evaluation", dependencies: ["Training", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),
+        // Experiments, run folders, checkpoints folders and the results layout: what training writes and
+        // evaluation reads, so neither imports the other.
+        .target(name: "Runs", dependencies: ["Data", "Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: common),
+        // What each task type does: encode, collate, loss targets, predict, score; the metrics.
+        .target(name: "Tasks", dependencies: ["Runs", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Tasks", "Runs", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["Tasks", "Runs", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),
+        // `polyglot demo`: trains, evaluates and tabulates the built-in suite.
+        .target(name: "Demo", dependencies: ["Training", "Evaluation", "Tasks", "Runs", "Models", "Data", "Text", "Platform"], swiftSettings: common),
         .executableTarget(
             name: "polyglot",
             dependencies: [
-                "Platform", "Engine", "Text", "Models", "Data", "Training", "Evaluation", "CMallocCounter", "CHostCPU",
+                "Platform", "Engine", "Text", "Models", "Data", "Runs", "Tasks", "Training", "Evaluation", "Demo", "CMallocCounter", "CHostCPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: common
@@ -82,8 +89,9 @@ let package = Package(
         .testTarget(name: "TextTests", dependencies: ["Text", "Platform"], swiftSettings: common),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "Text", "Platform"], swiftSettings: common),
         .testTarget(name: "DataTests", dependencies: ["Data", "Text", "Platform"], swiftSettings: common),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Data", "Engine", "Platform"], swiftSettings: common),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Platform"], swiftSettings: common),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Runs", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: common),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tasks", "Runs", "Models", "Data", "Engine", "Platform"], swiftSettings: common),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Demo", "Training", "Tasks", "Runs", "Platform"], swiftSettings: common),
         // Runs the built `polyglot` as a subprocess: the command-line battery (outputs, failed writes, option ranges).
         .testTarget(name: "CLITests", dependencies: ["Platform"], swiftSettings: common),
     ]
@@ -95,7 +103,7 @@ let package = Package(
 if ProcessInfo.processInfo.environment["POLYGLOT_FUZZ"] == "1" {
     package.targets.append(.executableTarget(
         name: "PolyglotFuzz",
-        dependencies: ["Platform", "Text", "Models", "Data", "Training"],
+        dependencies: ["Platform", "Text", "Models", "Data", "Runs"],
         path: "Fuzz/Sources/PolyglotFuzz",
         swiftSettings: common
     ))

@@ -1,4 +1,6 @@
 import Testing
+@testable import Runs
+@testable import Tasks
 import Platform
 import Evaluation
 

@@ -4,7 +4,10 @@ import Foundation
 import Models
 import Platform
 import Testing
+import Runs
+import Tasks
 import Training
+@testable import Demo
 @testable import Evaluation
 
 @Suite struct DemoUnitTests {
@@ -57,7 +60,7 @@ import Training
         #expect(counts[.train] == 6 && counts[.dev] == 2)
         let spec = try TaskSpec.load(path: dir.appendingPathComponent("tasks/\(pairs.taskName).yaml").path)
         #expect(spec.type == .retrieval && spec.scoring == .lateInteraction)
-        #expect(TaskCatalog.headSpec(spec, labels: nil).kind == .lateInteraction)
+        #expect(TaskFamilies.headSpec(spec, labels: nil).kind == .lateInteraction)
         let examples = try DatasetLoader.load(task: spec, language: "de", split: .train, dataRoot: dir.path, languages: catalog.languages)
         #expect(examples.count == 6)
         let months = Set(try BuiltinSuite.localizedLabelNames(task: catalog.tasks["cldr-dates-month"]!, language: catalog.languages["de"]!)!.values)

@@ -4,6 +4,8 @@ import FoundationXML
 #endif
 import Testing
 import Platform
+import Runs
+import Tasks
 import Training
 import Evaluation
 import Models

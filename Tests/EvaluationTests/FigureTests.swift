@@ -3,6 +3,8 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+@testable import Runs
+@testable import Tasks
 import Evaluation
 
 /// Parses an SVG and tallies elements by name and by class, and collects text contents.

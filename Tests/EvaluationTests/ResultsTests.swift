@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Data
+import Runs
+import Tasks
 import Training
 import Evaluation
 

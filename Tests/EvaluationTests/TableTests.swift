@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import Runs
+@testable import Tasks
 import Evaluation
 
 @Suite struct TableTests {

@@ -4,6 +4,8 @@ import Glibc
 #endif
 import Platform
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 @Suite struct ExperimentLoaderTests {

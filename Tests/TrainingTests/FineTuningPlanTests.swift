@@ -1,4 +1,6 @@
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 @Suite struct FineTuningPlanTests {

@@ -1,5 +1,7 @@
 import Engine
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 @Suite struct GradientWeightingTests {

@@ -2,6 +2,8 @@ import Foundation
 import Models
 import Platform
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 /// Kills a real `polyglot train` process with SIGKILL at three seeded random steps, resuming after each,

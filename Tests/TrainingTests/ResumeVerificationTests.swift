@@ -1,6 +1,8 @@
 import Foundation
 import Platform
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 /// SIGINT and SIGTERM end a real `polyglot train` after the current step with `last` saved at that step,

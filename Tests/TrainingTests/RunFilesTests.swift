@@ -1,6 +1,8 @@
 import Foundation
 import Platform
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 func temporaryFolder(_ name: String) -> URL {

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 @Suite struct SelectionTrackerTests {

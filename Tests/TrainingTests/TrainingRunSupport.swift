@@ -1,5 +1,7 @@
 import Foundation
 import Platform
+@testable import Runs
+@testable import Tasks
 @testable import Training
 
 /// Paths and small experiments shared by the tests that train.

@@ -2,6 +2,8 @@ import Data
 import Foundation
 import Platform
 import Testing
+@testable import Runs
+@testable import Tasks
 import Text
 @testable import Training
 

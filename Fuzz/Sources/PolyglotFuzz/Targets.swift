@@ -3,7 +3,7 @@ import Foundation
 import Models
 import Platform
 import Text
-import Training
+import Runs
 
 extension FuzzTarget {
     /// Every target, by the name `--target=` and `make fuzz` use (the corpus folder has the same name).

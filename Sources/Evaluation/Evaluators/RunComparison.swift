@@ -1,5 +1,7 @@
 import Data
 import Foundation
+import Runs
+import Tasks
 import Platform
 
 /// Per-language differences between two evaluated runs, each tested with a paired bootstrap over the

@@ -2,7 +2,8 @@ import Data
 import Foundation
 import Models
 import Platform
-import Training
+import Runs
+import Tasks
 
 /// What `polyglot eval` evaluates and how.
 public struct EvaluationOptions: Sendable {
@@ -71,10 +72,15 @@ public enum RunEvaluator {
                 languages = spec.languageCodes.filter { !spec.splits(for: $0).isEmpty }
             }
             let headName = TaskCatalog.headName(spec)
+            let labels = try LabelSet.of(spec, dataRoot: run.dataRoot)
             let evaluation: String, head: String
+            var family: TaskFamily?
             if spec.type == .retrieval {
-                (evaluation, head) = ("retrieval", "(encoder)")
-            } else if run.model.heads[headName] != nil {
+                let retrieval = TaskFamilies.make(spec, labels: labels, head: run.model.heads[headName]?.spec, retrieval: o.retrieval)
+                (evaluation, head) = ("retrieval", (retrieval as? RetrievalTask)?.usesHead(run.model) == true ? headName : "(encoder)")
+                family = retrieval
+            } else if let trained = run.model.heads[headName] {
+                family = TaskFamilies.make(spec, labels: labels, head: trained.spec, seed: run.experiment.seed)
                 (evaluation, head) = ("cross-lingual", headName)
             } else if let lm = LabelMatchingEvaluator.head(of: run.model), spec.type == .classification {
                 (evaluation, head) = ("held-out-task", lm)
@@ -90,9 +96,6 @@ public enum RunEvaluator {
                 o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)")
                 let records: [PredictionRecord]
                 switch evaluation {
-                case "retrieval":
-                    records = try RetrievalEvaluator.predict(model: run.model, tokenizer: run.tokenizer, examples: examples, settings: o.retrieval,
-                                                             batchSize: run.batchSize, task: name)
                 case "held-out-task":
                     guard let labels = try LabelSet.of(spec, dataRoot: run.dataRoot) else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
                     let texts = try o.labelText.texts(for: labels, task: spec, language: run.catalog.languages[lang])
@@ -100,7 +103,10 @@ public enum RunEvaluator {
                                                                  labelTexts: texts, examples: examples, task: name, layer: o.retrieval.layer,
                                                                  prompt: try o.retrieval.prompt(for: run.model))
                 default:
-                    records = try TaskPredictor.predict(run, spec: spec, head: head, examples: examples)
+                    guard let family else { throw ConfigError(key: "tasks", "task '\(name)': no head evaluates it") }
+                    let encoded = try family.encode(examples, tokenizer: run.tokenizer)
+                    if !encoded.report.isEmpty { o.log("encode \(name) \(lang): \(encoded.report.summary)") }
+                    records = try family.predict(encoded, model: run.model, batchSize: run.batchSize)
                 }
                 let predictionsURL = run.layout.predictions(task: name, language: lang)
                 try PredictionRecord.write(records, to: predictionsURL)

@@ -3,7 +3,8 @@ import Foundation
 import Models
 import Platform
 import Text
-import Training
+import Runs
+import Tasks
 
 /// Where evaluation finds specs and data.
 public struct EvaluationPaths: Sendable {

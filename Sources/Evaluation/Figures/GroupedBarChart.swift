@@ -1,3 +1,4 @@
+import Tasks
 /// One bar's height and optional interval (e.g. a bootstrap CI). NaN values draw no bar.
 public struct BarValue: Sendable {
     public var value: Double

@@ -1,3 +1,4 @@
+import Tasks
 /// A matrix of scores, e.g. zero-shot transfer: rows are source languages (or tasks), columns targets.
 public struct HeatmapSpec: Sendable {
     public var title: String

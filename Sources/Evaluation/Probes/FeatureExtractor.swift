@@ -2,7 +2,8 @@ import Engine
 import Foundation
 import Models
 import Platform
-import Training
+import Runs
+import Tasks
 
 /// Pooled hidden states of a frozen encoder, for probes: one feature matrix per requested layer from a
 /// single forward pass per batch (0 = embeddings, numLayers = last block).
@@ -21,7 +22,7 @@ public enum FeatureExtractor {
         var start = 0
         while start < examples.count {
             let chunk = Array(examples[start..<min(examples.count, start + step)])
-            let (batch, _) = TaskPredictor.assemble(chunk, pad: pad)
+            let batch = BatchAssembly.collate(chunk, pad: pad).batch
             _ = try model.encode(batch, training: false)
             let t = batch.length
             for l in layers {

@@ -1,4 +1,6 @@
 import Foundation
+import Runs
+import Tasks
 
 /// Few-shot probe methods.
 public enum ProbeMethod: String, Codable, Sendable, CaseIterable {

@@ -3,7 +3,8 @@ import Engine
 import Foundation
 import Models
 import Platform
-import Training
+import Runs
+import Tasks
 
 /// Which encoder layer a feature probe reads.
 public enum LayerChoice: Equatable, Sendable {
@@ -93,8 +94,13 @@ public enum ProbeRunner {
         var shots: [ShotSet] = []
         for s in seeds { shots += try ShotSampler.sample(groups: groups, ids: pool.map(\.id), ks: ks, seed: s, unit: unit, stream: stream) }
 
-        let poolEncoded = try EncodedTask.encode(pool, spec: spec, labels: labels, tokenizer: run.tokenizer)
-        let scoredEncoded = try EncodedTask.encode(scored, spec: spec, labels: labels, tokenizer: run.tokenizer)
+        guard spec.type == .classification || spec.type == .pairClassification else {
+            throw ConfigError(key: "task", "task '\(spec.name)' is \(spec.type.rawValue): probes fit classifiers on pooled features (classification and pair classification)")
+        }
+        let family = TaskFamilies.make(spec, labels: labels)
+        let poolEncoded = try family.encode(pool, tokenizer: run.tokenizer).features
+        let scoredExamples = try family.encode(scored, tokenizer: run.tokenizer)
+        let scoredEncoded = scoredExamples.features
         let poolLabels = poolEncoded.map { if case .label(let l) = $0.target { return Int(l) } else { return -1 } }
         let metric = spec.majorMetric
         let head = TaskCatalog.headName(spec)
@@ -102,7 +108,10 @@ public enum ProbeRunner {
         var scores: [ProbeScore] = []
 
         func score(_ predicted: [Int], names: [String], k: Int, seed: UInt64, layer: Int?) throws {
-            let records = zip(scored, predicted).map { ex, p in PredictionRecord(id: ex.id, gold: .label(ex.label ?? ""), predicted: .label(names[p])) }
+            try score(zip(scored, predicted).map { ex, p in PredictionRecord(id: ex.id, gold: .label(ex.label ?? ""), predicted: .label(names[p])) },
+                      k: k, seed: seed, layer: layer)
+        }
+        func score(_ records: [PredictionRecord], k: Int, seed: UInt64, layer: Int?) throws {
             let ci = try PredictionScoring(type: spec.type, records: records, source: "probe \(spec.name) \(language)")
                 .scores([metric], seed: seed, resamples: o.resamples)[metric]!
             scores.append(ProbeScore(k: k, seed: seed, layer: layer, metric: metric, interval: ci, examples: records.count))
@@ -150,7 +159,8 @@ public enum ProbeRunner {
             }
             settings["steps"] = Double(o.finetuneSteps); settings["learning_rate"] = o.finetuneLearningRate
             let weights = try SafetensorsFile(url: run.checkpointDirectory.appendingPathComponent(ModelCheckpoint.weightsFile))
-            let headLabels = try run.model.head(head).spec.labels
+            let headFamily = TaskFamilies.make(spec, labels: labels, head: try run.model.head(head).spec)
+            let headLabels = headFamily.head.labels
             let headIndex = Dictionary(headLabels.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
             // Targets in the head's label order (a shared head may order labels differently from the spec).
             func retarget(_ e: EncodedExample) throws -> EncodedExample {
@@ -173,12 +183,12 @@ public enum ProbeRunner {
                     var start = 0
                     while start < train.count {
                         let chunk = Array(train[start..<min(train.count, start + run.batchSize)])
-                        let (batch, targets) = TaskPredictor.assemble(chunk, pad: run.pad)
+                        let collated = BatchAssembly.collate(chunk, pad: run.pad)
                         // Each chunk's mean loss weighted by its share of the shots gives the full-batch gradient.
                         let share = Float(chunk.count) / Float(train.count)
                         let before = run.model.store.gradients.toArray()
                         run.model.store.zeroGradients()
-                        _ = try run.model.loss(head: head, batch: batch, targets: targets, training: true, backward: true)
+                        _ = try run.model.loss(head: head, batch: collated.batch, targets: collated.targets, training: true, backward: true)
                         let g = run.model.store.gradients.buffer
                         for i in g.indices { g[i] = before[i] + share * g[i] }
                         start += chunk.count
@@ -186,13 +196,7 @@ public enum ProbeRunner {
                     _ = try GradientClipping.clip(run.model.store, maxNorm: 1)
                     optimizer.step(learningRate: Float(o.finetuneLearningRate))
                 }
-                var predicted: [Int] = []
-                try TaskPredictor.batches(scoredEncoded.count, run.batchSize) { range in
-                    let (batch, _) = TaskPredictor.assemble(Array(scoredEncoded[range]), pad: run.pad)
-                    guard case .classes(let best, _) = try run.model.predict(head: head, batch: batch) else { return }
-                    predicted += best
-                }
-                try score(predicted, names: headLabels, k: set.k, seed: set.seed, layer: nil)
+                try score(try headFamily.predict(scoredExamples, model: run.model, batchSize: run.batchSize), k: set.k, seed: set.seed, layer: nil)
                 o.log("probe finetune \(spec.name) \(language) k=\(set.k) seed=\(set.seed) done")
             }
         }

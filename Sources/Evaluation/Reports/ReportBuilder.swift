@@ -1,6 +1,7 @@
 import Foundation
 import Platform
-import Training
+import Runs
+import Tasks
 
 /// Writes `report.md`, `tables/*.csv` and `figures/*.svg` of a run from its results files (summary.json,
 /// probes/, train.jsonl), so `polyglot report` can rebuild them at any time without the model.

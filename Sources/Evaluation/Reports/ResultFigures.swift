@@ -1,4 +1,6 @@
 import Foundation
+import Runs
+import Tasks
 import Platform
 
 /// The run's SVG figures, built from the results files' data structures.

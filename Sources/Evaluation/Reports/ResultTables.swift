@@ -1,4 +1,6 @@
 import Foundation
+import Runs
+import Tasks
 
 /// `tables/<task>.csv`: one row per language, columns the language's family and regime, the number of
 /// examples, then each metric with its interval bounds.

@@ -1,6 +1,7 @@
 import Foundation
 import Platform
-import Training
+import Runs
+import Tasks
 
 /// Scores of one task in one language.
 public struct LanguageScores: Codable, Equatable, Sendable {

@@ -1,4 +1,6 @@
 import Foundation
+import Runs
+import Tasks
 
 /// One line of `metrics.jsonl`: one metric of one task in one language, with its 95% bootstrap interval.
 public struct ScoreRecord: Codable, Equatable, Sendable {

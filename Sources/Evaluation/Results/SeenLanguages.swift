@@ -1,6 +1,7 @@
 import Foundation
 import Platform
-import Training
+import Runs
+import Tasks
 
 /// How a score relates to what the model saw: the language's labelled data of this task (or of a task
 /// sharing its head) trained the model, its dev data picked the checkpoint, or neither (zero-shot).

@@ -1,3 +1,4 @@
+import Tasks
 import Platform
 
 /// A figure with its percentile-bootstrap confidence interval.

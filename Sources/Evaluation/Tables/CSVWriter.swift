@@ -1,4 +1,5 @@
 import Foundation
+import Tasks
 import Platform
 
 /// RFC 4180 CSV: CRLF line ends; a field containing a comma, a double quote, CR or LF is enclosed in double

@@ -1,3 +1,4 @@
+import Tasks
 /// A GitHub-flavoured Markdown table whose columns line up in a monospace view (widths count East Asian wide
 /// characters as two columns and combining marks as none).
 public struct MarkdownTable: Sendable {

@@ -1,3 +1,5 @@
+import Runs
+import Tasks
 import Foundation
 import Platform
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import Runs
+import Tasks
 /// One task's major metric from an evaluation, with its direction.
 public struct MajorMetric: Codable, Equatable, Sendable {
     public var task: String

@@ -1,3 +1,4 @@
+import Runs
 /// How each layer group trains at a given step under a fine-tuning strategy.
 public struct GroupSetting: Equatable, Sendable {
     /// Multiplies the scheduled learning rate (discriminative learning rates).

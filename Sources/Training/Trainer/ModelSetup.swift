@@ -1,3 +1,5 @@
+import Runs
+import Tasks
 import Engine
 import Foundation
 import Models

@@ -1,3 +1,5 @@
+import Runs
+import Tasks
 import Foundation
 import Platform
 import Text
@@ -5,9 +7,9 @@ import Text
 /// The run's tokenizer: trained on the training tasks' text, read from a file, or the model checkpoint's.
 /// It is saved in the run folder and read back from there, so a resumed run encodes exactly as the first.
 enum TokenizerSetup {
-    static let fileName = "tokenizer.json"
+    static let fileName = RunFolder.tokenizerFileName
 
-    static func url(_ run: RunFolder) -> URL { run.url.appendingPathComponent(fileName) }
+    static func url(_ run: RunFolder) -> URL { run.tokenizerFile }
 
     static func prepare(_ e: Experiment, examples: [Trainer.RawTask], run: RunFolder) throws -> Tokenizer {
         let t = e.tokenizer

@@ -1,3 +1,5 @@
+import Runs
+import Tasks
 import Data
 import Engine
 import Foundation
@@ -55,7 +57,7 @@ public struct TrainingSummary: Sendable {
 public final class Trainer {
     let experiment: Experiment
     let run: RunFolder
-    let tasks: [EncodedTask]
+    let tasks: [TrainingTask]
     let model: MultiTaskModel
     let optimizer: Optimizer
     let plan: FineTuningPlan
@@ -72,7 +74,7 @@ public final class Trainer {
     var log: TrainLog?
     let options: TrainOptions
 
-    public static let checkpointStateFile = "trainer_state.json"
+    public static let checkpointStateFile = RunFolder.trainerStateFile
     public static let optimizerFile = "optimizer.json"
 
     // MARK: - Entry points
@@ -214,23 +216,6 @@ public final class Trainer {
         }
         pad = Int32(padID)
 
-        var encoded: [EncodedTask] = []
-        var heads: [String: HeadSpec] = [:]
-        for (i, (spec, entry)) in zip(specs, e.tasks).enumerated() {
-            let labels = try LabelSet.of(spec, dataRoot: dataRoot)
-            let head = TaskCatalog.headSpec(spec, labels: labels)
-            if let existing = heads[head.name], existing != head {
-                throw ConfigError(key: "tasks.\(i).name", "task '\(spec.name)' shares head '\(head.name)' but needs a different one (labels or kind differ)")
-            }
-            heads[head.name] = head
-            let train = try EncodedTask.encode(raw[i].train, spec: spec, labels: labels, tokenizer: tokenizer)
-            var dev: [String: [EncodedExample]] = [:]
-            for (lang, examples) in raw[i].dev { dev[lang] = try EncodedTask.encode(examples, spec: spec, labels: labels, tokenizer: tokenizer) }
-            encoded.append(EncodedTask(spec: spec, entry: entry, headName: head.name, labels: labels, train: train, dev: dev))
-        }
-        tasks = encoded
-        let headSpecs = heads.keys.sorted().map { heads[$0]! }
-
         if specs.contains(where: { $0.type == .mlm }) {
             guard let maskID = tokenizer.specialTokenIDs.mask else {
                 throw ConfigError(key: "tokenizer", "a masked-LM task needs a mask token ([MASK] or <mask>) in the tokenizer")
@@ -240,9 +225,27 @@ public final class Trainer {
             masking = nil
         }
 
-        // A retrieval batch encodes its sources and their partners together.
-        let perBatch = specs.contains { $0.type == .retrieval } ? 2 * e.optimization.batchSize : e.optimization.batchSize
-        let maxBatch = max(perBatch, e.evaluation.batchSize)
+        var encoded: [TrainingTask] = []
+        var heads: [String: HeadSpec] = [:]
+        for (i, (spec, entry)) in zip(specs, e.tasks).enumerated() {
+            let labels = try LabelSet.of(spec, dataRoot: dataRoot)
+            let family = TaskFamilies.make(spec, labels: labels, seed: e.seed, masking: masking)
+            let head = family.head
+            if let existing = heads[head.name], existing != head {
+                throw ConfigError(key: "tasks.\(i).name", "task '\(spec.name)' shares head '\(head.name)' but needs a different one (labels or kind differ)")
+            }
+            heads[head.name] = head
+            let train = try family.encode(raw[i].train, tokenizer: tokenizer)
+            var dev: [String: EncodedExamples] = [:]
+            for (lang, examples) in raw[i].dev { dev[lang] = try family.encode(examples, tokenizer: tokenizer) }
+            encoded.append(TrainingTask(family: family, entry: entry, train: train, dev: dev))
+        }
+        tasks = encoded
+        let headSpecs = heads.keys.sorted().map { heads[$0]! }
+
+        // A retrieval feature encodes a source and its partner, a multiple-choice feature one sequence per choice.
+        let perFeature = encoded.map(\.family.sequencesPerFeature).max() ?? 1
+        let maxBatch = max(perFeature * e.optimization.batchSize, e.evaluation.batchSize)
         model = try ModelSetup.build(e, tokenizer: tokenizer, heads: headSpecs, maxBatch: maxBatch)
         let layers = model.config.encoder.numLayers
         if e.strategy.kind == .freezeLower && e.strategy.freezeLayers > layers {
@@ -282,8 +285,8 @@ public final class Trainer {
         }
 
         selectionTasks = e.selectionTaskNames { name in specs.first { $0.name == name }?.type == .mlm }
-        let sampler = try TaskSampler(rule: Trainer.samplingRule(e), exampleCounts: encoded.map(\.train.count), seed: e.seed)
-        let iterators = try encoded.map { try EpochIterator(count: $0.train.count, seed: e.seed, name: "examples/\($0.spec.name)") }
+        let sampler = try TaskSampler(rule: Trainer.samplingRule(e), exampleCounts: encoded.map(\.train.features.count), seed: e.seed)
+        let iterators = try encoded.map { try EpochIterator(count: $0.train.features.count, seed: e.seed, name: "examples/\($0.spec.name)") }
         state = TrainerState(step: 0, sampler: sampler, iterators: iterators, masking: RandomStream(seed: e.seed, name: "mlm-masking"),
                              encoderDropout: model.encoder.dropoutStream, headDropout: model.headDropoutStream,
                              tracker: SelectionTracker(patience: e.evaluation.patience), tokensSeen: 0, stoppedEarly: false,
@@ -384,11 +387,12 @@ public final class Trainer {
             for part in parts {
                 let task = tasks[part.task]
                 let indices = state.iterators[part.task].next(batch: part.count)
-                let chosen = indices.map { task.train[$0] }
-                let (batch, targets) = BatchAssembly.make(chosen, pad: pad, masking: masking, random: &state.masking)
+                let chosen = indices.map { task.train.features[$0] }
+                let collated = BatchAssembly.collate(chosen, pad: pad, masking: masking, random: &state.masking)
+                let batch = collated.batch
                 scale.prepare(weight: Float(part.count) / Float(o.batchSize * o.gradAccumulation), store: store)
-                let loss = try model.loss(head: task.headName, batch: batch, targets: targets,
-                                          candidateMask: BatchAssembly.matchingMask(chosen, length: batch.length), training: true, backward: true)
+                let loss = try model.loss(head: task.headName, batch: batch, targets: collated.targets,
+                                          candidateMask: collated.candidateMask, training: true, backward: true)
                 lossSum[task.spec.name, default: 0] += Double(loss)
                 lossCount[task.spec.name, default: 0] += 1
                 examples[task.spec.name, default: 0] += part.count
@@ -429,7 +433,7 @@ public final class Trainer {
                 let values = langs.compactMap { byLanguage[$0]?[task.spec.majorMetric] }
                 let mean = values.isEmpty ? Double.nan : values.reduce(0, +) / Double(values.count)
                 majors.append(MajorMetric(task: task.spec.name, name: task.spec.majorMetric, value: mean,
-                                          higherIsBetter: DevMetrics.higherIsBetter(task.spec.majorMetric)))
+                                          higherIsBetter: PredictionScoring.higherIsBetter(task.spec.majorMetric)))
             }
         }
         let score = SelectionTracker.score(majors)
@@ -447,118 +451,11 @@ public final class Trainer {
         return outcome.improved
     }
 
-    func evaluate(_ task: EncodedTask, language: String) throws -> [String: Double] {
-        let examples = task.dev[language] ?? []
-        let size = experiment.evaluation.batchSize
-        var out: [String: Double] = [:]
-        let wanted = Set(task.spec.metrics + [task.spec.majorMetric]).intersection(DevMetrics.supported)
-        switch task.spec.type {
-        case .classification, .pairClassification:
-            var predicted: [Int] = [], gold: [Int] = []
-            var noMasking = RandomStream(seed: 0)
-            for start in stride(from: 0, to: examples.count, by: size) {
-                let slice = Array(examples[start..<min(examples.count, start + size)])
-                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: nil, random: &noMasking)
-                guard case .classes(let best, _) = try model.predict(head: task.headName, batch: batch),
-                      case .classes(let labels) = targets else { continue }
-                predicted += best; gold += labels.map(Int.init)
-            }
-            out["accuracy"] = DevMetrics.accuracy(predicted: predicted, gold: gold)
-            out["micro_f1"] = out["accuracy"]
-            out["macro_f1"] = DevMetrics.macroF1(predicted: predicted, gold: gold)
-        case .regression:
-            var predicted: [Double] = [], gold: [Double] = []
-            var noMasking = RandomStream(seed: 0)
-            for start in stride(from: 0, to: examples.count, by: size) {
-                let slice = Array(examples[start..<min(examples.count, start + size)])
-                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: nil, random: &noMasking)
-                guard case .values(let v) = try model.predict(head: task.headName, batch: batch),
-                      case .values(let g) = targets else { continue }
-                predicted += v.map(Double.init); gold += g.map(Double.init)
-            }
-            out["mse"] = DevMetrics.mse(predicted: predicted, gold: gold)
-            out["pearson"] = DevMetrics.pearson(predicted, gold)
-            out["spearman"] = DevMetrics.spearman(predicted, gold)
-        case .tagging:
-            var predicted: [Int] = [], gold: [Int] = []
-            var noMasking = RandomStream(seed: 0)
-            for start in stride(from: 0, to: examples.count, by: size) {
-                let slice = Array(examples[start..<min(examples.count, start + size)])
-                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: nil, random: &noMasking)
-                guard case .tokenClasses(let rows) = try model.predict(head: task.headName, batch: batch),
-                      case .tokenClasses(let tags) = targets else { continue }
-                for (i, row) in rows.enumerated() {
-                    for (j, p) in row.enumerated() where tags[i * batch.length + j] != EncodedExample.ignoreIndex {
-                        predicted.append(p); gold.append(Int(tags[i * batch.length + j]))
-                    }
-                }
-            }
-            out["accuracy"] = DevMetrics.accuracy(predicted: predicted, gold: gold)
-            out["macro_f1"] = DevMetrics.macroF1(predicted: predicted, gold: gold)
-        case .mlm:
-            // The same masks at every evaluation: a fresh stream per task and language.
-            var random = RandomStream(seed: experiment.seed, name: "mlm-dev/\(task.spec.name)/\(language)")
-            var lossTotal = 0.0, masked = 0, right = 0
-            for start in stride(from: 0, to: examples.count, by: size) {
-                let slice = Array(examples[start..<min(examples.count, start + size)])
-                let (batch, targets) = BatchAssembly.make(slice, pad: pad, masking: masking, random: &random)
-                guard case .tokenClasses(let labels) = targets else { continue }
-                let n = labels.filter { $0 != EncodedExample.ignoreIndex }.count
-                let loss = try model.loss(head: task.headName, batch: batch, targets: targets, training: false, backward: false)
-                lossTotal += Double(loss) * Double(n)
-                masked += n
-                guard case .tokenClasses(let rows) = try model.predict(head: task.headName, batch: batch) else { continue }
-                for (i, row) in rows.enumerated() {
-                    for (j, p) in row.enumerated() where labels[i * batch.length + j] != EncodedExample.ignoreIndex {
-                        if p == Int(labels[i * batch.length + j]) { right += 1 }
-                    }
-                }
-            }
-            out["mlm_accuracy"] = masked > 0 ? Double(right) / Double(masked) : .nan
-            out["perplexity"] = masked > 0 ? exp(lossTotal / Double(masked)) : .nan
-        case .retrieval:
-            // Each dev source retrieves its partner among the language's distinct dev partners (XTREME's Tatoeba
-            // protocol; distinct, because label-matching data pairs many texts with the same label text).
-            var candidates: [(ids: [Int32], maskable: [Bool])] = [], index: [[Int32]: Int] = [:], gold: [Int] = []
-            for ex in examples {
-                guard case .partner(let ids, let maskable) = ex.target else { continue }
-                if index[ids] == nil { index[ids] = candidates.count; candidates.append((ids, maskable)) }
-                gold.append(index[ids]!)
-            }
-            let sources = examples.map { (ids: $0.ids, maskable: $0.maskable) }
-            let late = model.headSpecs.first { $0.name == task.headName }?.kind == .lateInteraction
-            func batches(_ sequences: [(ids: [Int32], maskable: [Bool])]) -> [(TokenBatch, [Int32])] {
-                stride(from: 0, to: sequences.count, by: size).map { start in
-                    let slice = sequences[start..<min(sequences.count, start + size)]
-                    let batch = TokenBatch(sequences: slice.map(\.ids), pad: pad)
-                    return (batch, BatchAssembly.paddedMask(slice.map(\.maskable), length: batch.length))
-                }
-            }
-            let scores: [[Float]]
-            if late {
-                var q: [[[Float]]] = [], d: [[[Float]]] = []
-                for (batch, mask) in batches(sources) { q += try model.tokenVectors(head: task.headName, batch: batch, candidateMask: mask) }
-                for (batch, mask) in batches(candidates) { d += try model.tokenVectors(head: task.headName, batch: batch, candidateMask: mask) }
-                scores = q.map { query in d.map { LateInteractionHead.score(query: query, document: $0) } }
-            } else {
-                func embed(_ sequences: [(ids: [Int32], maskable: [Bool])]) throws -> [[Float]] {
-                    try batches(sequences).flatMap { batch, _ -> [[Float]] in
-                        guard case .embeddings(let e) = try model.predict(head: task.headName, batch: batch) else {
-                            throw ConfigError(key: "tasks", "task '\(task.spec.name)': head '\(task.headName)' does not embed")
-                        }
-                        return e
-                    }
-                }
-                let a = try embed(sources), b = try embed(candidates)
-                scores = a.map { u in b.map { v in zip(u, v).reduce(0) { $0 + $1.0 * $1.1 } } }
-            }
-            let ranks = DevMetrics.retrievalRanks(scores: scores, gold: gold)
-            out["accuracy"] = ranks.isEmpty ? .nan : Double(ranks.filter { $0 == 1 }.count) / Double(ranks.count)
-            out["mrr"] = ranks.isEmpty ? .nan : ranks.map { 1 / Double($0) }.reduce(0, +) / Double(ranks.count)
-        default:
-            break
-        }
-        return out.filter { wanted.contains($0.key) }
+    /// A task's dev metrics in one language, through the same family code `polyglot eval` runs.
+    func evaluate(_ task: TrainingTask, language: String) throws -> [String: Double] {
+        guard let dev = task.dev[language] else { return [:] }
+        let wanted = Array(Set(task.spec.metrics + [task.spec.majorMetric]).intersection(TaskCatalog.selectableMetrics(task.spec.type))).sorted()
+        return try task.family.evaluate(dev, model: model, batchSize: experiment.evaluation.batchSize, metrics: wanted)
     }
 
     // MARK: - Checkpoints
@@ -633,19 +530,8 @@ public final class Trainer {
         model.headDropoutStream = state.headDropout
     }
 
-    /// Reads what `jsonEncoder()` writes (non-finite numbers as "inf", "-inf", "nan").
-    static func jsonDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
-
-    static func jsonEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
+    static func jsonDecoder() -> JSONDecoder { RunJSON.decoder() }
+    static func jsonEncoder() -> JSONEncoder { RunJSON.encoder() }
 }
 
 /// Sums gradients of parts with different weights in the one gradient slab: the slab holds the
@@ -668,4 +554,16 @@ struct GradientWeighting {
         let g = store.gradients.buffer
         for i in g.indices { g[i] *= factor }
     }
+}
+
+/// One task of the run: its family, its experiment entry, training features and dev features per language.
+struct TrainingTask {
+    let family: TaskFamily
+    let entry: TaskEntry
+    var train: EncodedExamples
+    /// Dev features by language.
+    var dev: [String: EncodedExamples]
+
+    var spec: TaskSpec { family.spec }
+    var headName: String { family.head.name }
 }

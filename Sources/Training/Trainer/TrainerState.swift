@@ -1,3 +1,5 @@
+import Runs
+import Tasks
 import Foundation
 import Platform
 
@@ -26,23 +28,3 @@ public struct TrainerState: Codable, Equatable, Sendable {
     }
 }
 
-/// `results.json`: what the run selected and measured. Holds no times, so two runs with the same
-/// seed write the same bytes.
-public struct TrainingResults: Codable, Equatable, Sendable {
-    public var experiment: String
-    public var seed: UInt64
-    public var steps: Int
-    public var stoppedEarly: Bool
-    /// source-dev (strict zero-shot) or target-dev.
-    public var selection: String
-    public var selectionTasks: [String]
-    public var bestStep: Int?
-    public var bestScore: Double?
-    public var best: EvaluationRecord?
-    public var last: EvaluationRecord?
-
-    enum CodingKeys: String, CodingKey {
-        case experiment, seed, steps, stoppedEarly = "stopped_early", selection, selectionTasks = "selection_tasks"
-        case bestStep = "best_step", bestScore = "best_score", best, last
-    }
-}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Runs
+import Tasks
 import Platform
 
 struct Compare: ParsableCommand {

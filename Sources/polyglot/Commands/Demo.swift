@@ -1,7 +1,10 @@
 import ArgumentParser
+import Demo
 import Evaluation
 import Foundation
 import Platform
+import Runs
+import Tasks
 import Training
 
 struct Demo: ParsableCommand {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Data
 import Evaluation
 import Foundation
+import Runs
+import Tasks
 import Models
 import Platform
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Platform
+import Runs
+import Tasks
 import Training
 
 struct Train: ParsableCommand {

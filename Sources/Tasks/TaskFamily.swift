@@ -1,0 +1,125 @@
+import Data
+import Foundation
+import Models
+import Platform
+import Runs
+import Text
+
+/// What one task type does, from examples to scores: encode (examples → features with training targets),
+/// collate (`BatchAssembly`: features → a padded batch and the head's targets), the loss (the head's, on
+/// those targets), predict (examples → one `PredictionRecord` each) and score (`PredictionScoring`, one
+/// implementation of every metric). The trainer's dev pass and `polyglot eval` both go through `evaluate`
+/// and `predict`, so model selection and reporting measure the same thing.
+public protocol TaskFamily {
+    var spec: TaskSpec { get }
+    /// The head the task trains and is predicted by.
+    var head: HeadSpec { get }
+    /// Sequences one feature puts in a batch (multiple choice: one per choice; retrieval: source and partner).
+    var sequencesPerFeature: Int { get }
+    /// Features of `examples`: one per example, or several (question-answering and tagging windows); each
+    /// feature records the example it came from.
+    func encode(_ examples: [Example], tokenizer: Tokenizer) throws -> EncodedExamples
+    /// One prediction record per example, in order.
+    func predict(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int) throws -> [PredictionRecord]
+    /// Point values of the task's dev metrics (what the trainer selects on).
+    func evaluate(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int, metrics: [String]) throws -> [String: Double]
+}
+
+extension TaskFamily {
+    public var sequencesPerFeature: Int { 1 }
+
+    public func evaluate(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int, metrics: [String]) throws -> [String: Double] {
+        let records = try predict(encoded, model: model, batchSize: batchSize)
+        return try PredictionScoring(type: spec.type, records: records, source: "task \(spec.name)").values(metrics)
+    }
+
+    /// Runs `body` over consecutive feature ranges of at most `size` features.
+    func batches(_ count: Int, _ size: Int, _ body: (Range<Int>) throws -> Void) rethrows {
+        var start = 0
+        while start < count {
+            let end = min(count, start + max(1, size))
+            try body(start..<end)
+            start = end
+        }
+    }
+
+    func prediction<T>(_ value: HeadPrediction, _ what: String, _ pick: (HeadPrediction) -> T?) throws -> T {
+        guard let v = pick(value) else { throw ConfigError(key: "head", "head '\(head.name)' does not predict \(what)") }
+        return v
+    }
+}
+
+/// A task's examples as features, with what a prediction needs to map features back to examples.
+public struct EncodedExamples {
+    public var examples: [Example]
+    /// The tokenizer that made the features (prediction may encode more with it).
+    public var tokenizer: Tokenizer
+    public var features: [EncodedExample]
+    /// What the encoding left out or split, per kind (`windows`, `answers-outside-window`, …), for the run's report.
+    public var report: EncodingReport
+    /// Span QA: each example's context tokens (their byte ranges), indexed like `examples`.
+    public var spanEncodings: [SpanExampleEncoding]
+
+    public init(examples: [Example], tokenizer: Tokenizer, features: [EncodedExample], report: EncodingReport = EncodingReport(),
+                spanEncodings: [SpanExampleEncoding] = []) {
+        self.examples = examples; self.tokenizer = tokenizer; self.features = features; self.report = report; self.spanEncodings = spanEncodings
+    }
+
+    /// Feature indices of each example, in order.
+    public var featuresOfExample: [[Int]] {
+        var out = [[Int]](repeating: [], count: examples.count)
+        for (i, f) in features.enumerated() { out[f.example].append(i) }
+        return out
+    }
+}
+
+/// Counts of what an encoding policy did to examples (nothing is dropped silently).
+public struct EncodingReport: Codable, Equatable, Sendable {
+    public var counts: [String: Int] = [:]
+    public init() {}
+    public mutating func add(_ key: String, _ n: Int = 1) { counts[key, default: 0] += n }
+    public mutating func merge(_ other: EncodingReport) { for (k, v) in other.counts { counts[k, default: 0] += v } }
+    public var isEmpty: Bool { counts.values.allSatisfy { $0 == 0 } }
+    /// `key=n` pairs, sorted.
+    public var summary: String { counts.keys.sorted().filter { counts[$0]! > 0 }.map { "\($0)=\(counts[$0]!)" }.joined(separator: " ") }
+}
+
+/// The one place a task type becomes its family.
+public enum TaskFamilies {
+    /// Task types the trainer has features, targets, losses and dev metrics for.
+    public static let trainableTypes: Set<TaskType> = [.classification, .pairClassification, .regression, .tagging, .spanQA,
+                                                       .multipleChoice, .mlm, .retrieval]
+
+    /// The head a task trains, named after the task (or the task it shares a head with).
+    public static func headSpec(_ spec: TaskSpec, labels: LabelSet?) -> HeadSpec {
+        let kind: HeadKind
+        switch spec.type {
+        case .classification: kind = .sequenceClassification
+        case .pairClassification: kind = .pairClassification
+        case .regression: kind = .regression
+        case .tagging: kind = .tokenTagging
+        case .mlm: kind = .mlm
+        case .spanQA: kind = .spanQA
+        case .multipleChoice: kind = .multipleChoice
+        case .retrieval: kind = spec.scoring == .lateInteraction ? .lateInteraction : .embedding
+        }
+        return HeadSpec(name: TaskCatalog.headName(spec), kind: kind, labels: labels?.names ?? [],
+                        numChoices: spec.type == .multipleChoice ? spec.columns?.choices?.count ?? 2 : 2)
+    }
+
+    /// The family of a task whose head is `head` (nil: the task's own head spec).
+    /// `seed` drives masked-LM dev masks; `retrieval` how a retrieval task embeds when the model has no trained head for it.
+    public static func make(_ spec: TaskSpec, labels: LabelSet?, head: HeadSpec? = nil, seed: UInt64 = 0,
+                            retrieval: RetrievalSettings = RetrievalSettings(), masking: BatchAssembly.MaskingTokens? = nil) -> TaskFamily {
+        let head = head ?? headSpec(spec, labels: labels)
+        switch spec.type {
+        case .classification, .pairClassification: return ClassificationTask(spec: spec, head: head)
+        case .regression: return RegressionTask(spec: spec, head: head)
+        case .tagging: return TaggingTask(spec: spec, head: head)
+        case .spanQA: return SpanQATask(spec: spec, head: head)
+        case .multipleChoice: return MultipleChoiceTask(spec: spec, head: head)
+        case .mlm: return MaskedLMTask(spec: spec, head: head, seed: seed, masking: masking)
+        case .retrieval: return RetrievalTask(spec: spec, head: head, settings: retrieval)
+        }
+    }
+}
