@@ -72,7 +72,8 @@ import Platform
 
             """)
         let examples = try s.load(try spec(s, file: "mc.jsonl"))
-        #expect(examples.map(\.id) == ["\(s.root)/mc.jsonl:1", "\(s.root)/mc.jsonl:2"])
+        // No id column: the path as the spec writes it and the line, whatever the data root.
+        #expect(examples.map(\.id) == ["mc.jsonl:1", "mc.jsonl:2"])
         #expect(examples.map(\.input) == [
             .choices(context: "The man turned on the tap.", question: "effect", choices: ["The toilet filled.", "Water flowed."]),
             .choices(context: "My eyes were red.", question: "cause", choices: ["I was sobbing.", "I was laughing."]),
@@ -246,7 +247,7 @@ struct XCOPADataTests {
         #expect(train.count == 500)
         #expect(Set(train.map(\.id)).count == 500)
         // The five files in the order listed, each from line 1.
-        #expect(train[100].id == TestPaths.data("xcopa/data-gmt/id/val.id.jsonl") + ":1")
+        #expect(train[100].id == "xcopa/data-gmt/id/val.id.jsonl:1")
         #expect(try DatasetLoader.load(task: spec, language: "en", split: .dev, dataRoot: TestPaths.dataRoot).count == 100)
         #expect(spec.splits(for: "en") == [.train, .dev])
         let dev = try DatasetLoader.load(task: spec, language: "et", split: .dev, dataRoot: TestPaths.dataRoot)

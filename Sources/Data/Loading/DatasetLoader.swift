@@ -148,17 +148,17 @@ public enum DatasetLoader {
                     try body(Example(id: s.id, language: language, input: .tagged(tagged), parallelKey: s.id))
                 }
                 if repaired > 0 { report?.addRepairedTags(repaired, file: p) }
-            case (.tsv, .single), (.csv, .single):
+            case (.tsv, .single(let rel)), (.csv, .single(let rel)):
                 let p = resolved[0]
                 let reader = DelimitedReader(path: p, dialect: task.format == .tsv ? .tsv : .csv)
                 try reader.forEach(header: { header in try checkHeader(Set(header), path: p) }) { row in
-                    try emit(fields: { row[$0] }, path: p, line: row.line, body)
+                    try emit(fields: { row[$0] }, path: p, relative: rel, line: row.line, body)
                 }
-            case (.jsonl, .single):
+            case (.jsonl, .single(let rel)):
                 let p = resolved[0]
                 try JSONLReader(path: p).forEach { object, line in
                     try emit(fields: { JSONLReader.string(object[$0]) }, list: { object[$0] as? [Any] },
-                             kind: { object[$0].map(JSONLReader.kind(of:)) }, path: p, line: line, body)
+                             kind: { object[$0].map(JSONLReader.kind(of:)) }, path: p, relative: rel, line: line, body)
                 }
             case (.squad, .single):
                 let p = resolved[0]
@@ -221,8 +221,10 @@ public enum DatasetLoader {
 
         /// Builds an example from named fields (a TSV/CSV row or a JSONL object). `kind` describes a
         /// field that is there but not text (a JSONL list, object or null); nil when it is absent.
+        /// Without an id column the id is `<relative>:<line>`, the path as the spec writes it (the same
+        /// whatever the data root), so ids stay unique across a split's list of files.
         func emit(fields: (String) -> String?, list: (String) -> [Any]? = { _ in nil }, kind: (String) -> String? = { _ in nil },
-                  path: String, line: Int, _ body: (Example) throws -> Void) throws {
+                  path: String, relative: String, line: Int, _ body: (Example) throws -> Void) throws {
             let c = task.columns ?? ColumnMapping()
             func field(_ key: String, _ column: String?) throws -> String {
                 guard let column else { throw task.error("columns.\(key)", "missing") }
@@ -236,7 +238,7 @@ public enum DatasetLoader {
                 return value
             }
             let parallelKey = try c.id.map { try field("id", $0) }
-            let id = parallelKey.map { "\($0)" } ?? "\(path):\(line)"
+            let id = parallelKey.map { "\($0)" } ?? "\(relative):\(line)"
             let text = try nonEmpty(try field("text", c.text), column: c.text ?? "text", path: path, line: line)
             var example = Example(id: id, language: language, input: .text(text), parallelKey: parallelKey)
             switch task.type {
