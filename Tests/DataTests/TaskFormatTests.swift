@@ -134,6 +134,11 @@ import Platform
         try s.file("one.jsonl", #"{"ctx": "c", "endings": ["a"], "label": 0}"# + "\n")
         #expect(errorText { _ = try s.load(try spec(s, columns: columns, file: "one.jsonl")) }
                 == "\(s.root)/one.jsonl:1: expected at least two choices in 'endings', found 1")
+        try s.file("string.jsonl", #"{"ctx": "c", "endings": "a", "label": 0}"# + "\n")
+        #expect(errorText { _ = try s.load(try spec(s, columns: columns, file: "string.jsonl")) }
+                == "\(s.root)/string.jsonl:1: expected a list of choices in 'endings' (columns.choices), found a string")
+        let tsv = try s.spec("one", "type: multiple-choice\nformat: tsv\ncolumns: {text: ctx, choices: [a], label: label}\nmetrics: [accuracy]\nmajor_metric: accuracy\ndata:\n  en: {test: x.tsv}\n")
+        #expect(errorText { _ = try TaskSpec.load(path: tsv) } == "\(tsv): columns.choices: expected at least two choice columns, found 1")
         try s.file("empty.jsonl", #"{"ctx": "c", "endings": ["a", ""], "label": 0}"# + "\n")
         #expect(errorText { _ = try s.load(try spec(s, columns: columns, file: "empty.jsonl")) }
                 == "\(s.root)/empty.jsonl:1: expected text in 'endings[1]', found an empty field")

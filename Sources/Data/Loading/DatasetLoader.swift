@@ -269,6 +269,10 @@ public enum DatasetLoader {
                     if choices.count < 2 {
                         throw FileError(path: path, line: line, "expected at least two choices in '\(excerpt(named[0]))', found \(choices.count)")
                     }
+                } else if named.count == 1 {
+                    // The spec check lets one choice column through only for JSONL, as a list.
+                    let found = kind(named[0]) ?? (fields(named[0]) == nil ? "none" : "a single value")
+                    throw FileError(path: path, line: line, "expected a list of choices in '\(excerpt(named[0]))' (columns.choices), found \(found)")
                 } else {
                     for (i, column) in named.enumerated() {
                         choices.append(try nonEmpty(try field("choices[\(i)]", column), column: column, path: path, line: line))

@@ -52,8 +52,12 @@ enum ReaderSupport {
             case .regression: try require(["text", "label"], optional: ["id", "text_pair"])
             case .multipleChoice:
                 try require(["text", "choices", "label"], optional: ["id", "question"])
-                if c.choices?.isEmpty == true {
-                    throw spec.error("columns.choices", "expected the choice columns (or one JSONL field holding a list), found an empty list")
+                // One column per choice, or in JSONL one field holding the list of choices.
+                let least = spec.format == .jsonl ? 1 : 2
+                if let n = c.choices?.count, n < least {
+                    throw spec.error("columns.choices", spec.format == .jsonl
+                        ? "expected the choice fields (or one field holding a list of choices), found an empty list"
+                        : "expected at least two choice columns, found \(n)")
                 }
             case .retrieval: try require(["text", "text_pair"], optional: ["id"])
             case .mlm: try require(["text"], optional: ["id"])
