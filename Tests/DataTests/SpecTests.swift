@@ -29,7 +29,7 @@ import Platform
         let registry = try TaskRegistry.load(directory: TestPaths.tasks, languages: TestPaths.languageRegistry)
         for name in ["ud-pos", "ud-pos-pud", "uner", "sib200", "xquad", "tatoeba", "ud-text-mlm", "sib200-text-mlm",
                      "cldr-dates-month", "cldr-dates-weekday", "cldr-date-fields", "cldr-numbers-digits",
-                     "cldr-numbers-last-digit", "cldr-regions-continent", "cldr-units-dimension", "cldr-mlm"] {
+                     "cldr-numbers-last-digit", "cldr-regions-continent", "cldr-units-dimension", "cldr-mlm", "xcopa"] {
             #expect(registry[name] != nil, "\(name)")
         }
         let sib = try #require(registry["sib200"])
@@ -38,7 +38,7 @@ import Platform
     }
 
     @Test func unknownKeyIsAnError() {
-        #expect(check("unknown-key") == "\(specs)/unknown-key.yaml: lables: unknown key (expected one of: name, description, type, format, columns, labels, labels_file, label_map, metrics, major_metric, data, languages, builtin, shares_head, scoring, repair)")
+        #expect(check("unknown-key") == "\(specs)/unknown-key.yaml: lables: unknown key (expected one of: name, description, type, format, columns, labels, labels_file, label_map, metrics, major_metric, data, languages, builtin, shares_head, scoring, repair, article_split)")
     }
 
     @Test func missingFileNamesSpecAndKey() {
@@ -87,7 +87,7 @@ import Platform
         let spec = try TaskSpec.load(path: "\(specs)/choices.yaml")
         var seen: [Example] = []
         let e = errorText { try DatasetLoader.forEach(task: spec, language: "en", split: .test, dataRoot: TestPaths.fixtures) { seen.append($0) } }
-        #expect(seen.first?.input == .choices(context: "It rained.", choices: ["The grass got wet.", "The sun rose."]))
+        #expect(seen.first?.input == .choices(context: "It rained.", question: nil, choices: ["The grass got wet.", "The sun rose."]))
         #expect(seen.map(\.label) == ["0", "1"])
         #expect(e == "\(TestPaths.fixtures)/choices.jsonl:4: invalid JSON: unexpected end of JSON")
     }

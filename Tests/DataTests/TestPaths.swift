@@ -1,6 +1,7 @@
 import Foundation
 import Data
 import Platform
+import Testing
 
 /// Where tests find the repository's folders and the shared data.
 enum TestPaths {
@@ -24,6 +25,16 @@ enum TestPaths {
 
     static func fixture(_ name: String) -> String { fixtures + "/" + name }
     static func data(_ relative: String) -> String { dataRoot + "/" + relative }
+
+    /// Whether every file exists under the data root (real-data tests are skipped when not).
+    static func hasData(_ relatives: String...) -> Bool {
+        relatives.allSatisfy { FileManager.default.fileExists(atPath: data($0)) }
+    }
+
+    /// The reason a real-data test is skipped.
+    static func missing(_ what: String) -> Comment {
+        "\(what) not found under the data root \(dataRoot) (set POLYGLOT_DATA_ROOT to the shared data)"
+    }
 
     static let languageRegistry: LanguageRegistry = try! LanguageRegistry.load(directory: languages)
 }

@@ -78,6 +78,8 @@ public enum DataCheck {
                     switch e.input {
                     case .translation(let source, _): text = source
                     case .span(let q): text = q.context
+                    // A question word may be a fixed English tag (XCOPA's cause/effect), not the language's text.
+                    case .choices(let context, _, let choices): text = ([context] + choices).joined(separator: " ")
                     default: text = e.texts.joined(separator: " ")
                     }
                     let sc = Script.dominant(in: text)

@@ -51,6 +51,9 @@ public enum DatasetLoader {
             // An empty file (or a header only, or comments only) is a mistake, never a valid split.
             if count == 0 {
                 let shown = try context.paths(ref).joined(separator: " and ")
+                if let articles = task.articleSplit?[split] {
+                    throw FileError(path: shown, "expected at least one question in articles \(ArticleSplit.shown(articles)) (article_split.\(split.rawValue)), found none")
+                }
                 throw FileError(path: shown, "expected at least one example, found none (an empty file, or only a header or comments)")
             }
         }
@@ -145,21 +148,29 @@ public enum DatasetLoader {
                     try body(Example(id: s.id, language: language, input: .tagged(tagged), parallelKey: s.id))
                 }
                 if repaired > 0 { report?.addRepairedTags(repaired, file: p) }
-            case (.tsv, .single), (.csv, .single):
+            case (.tsv, .single(let rel)), (.csv, .single(let rel)):
                 let p = resolved[0]
                 let reader = DelimitedReader(path: p, dialect: task.format == .tsv ? .tsv : .csv)
                 try reader.forEach(header: { header in try checkHeader(Set(header), path: p) }) { row in
-                    try emit(fields: { row[$0] }, path: p, line: row.line, body)
+                    try emit(fields: { row[$0] }, path: p, relative: rel, line: row.line, body)
                 }
-            case (.jsonl, .single):
+            case (.jsonl, .single(let rel)):
                 let p = resolved[0]
                 try JSONLReader(path: p).forEach { object, line in
-                    try emit(fields: { JSONLReader.string(object[$0]) }, list: { object[$0] as? [Any] }, path: p, line: line, body)
+                    try emit(fields: { JSONLReader.string(object[$0]) }, list: { object[$0] as? [Any] },
+                             kind: { object[$0].map(JSONLReader.kind(of:)) }, path: p, relative: rel, line: line, body)
                 }
             case (.squad, .single):
                 let p = resolved[0]
                 var lastContext = ""
-                try SQuADReader(path: p).forEach { q in
+                // Under article_split, the split keeps only its range of the file's articles (all are still checked).
+                let articles = task.articleSplit?[split]
+                let checkCount: (Int) throws -> Void = { count in
+                    if let articles, articles.upperBound > count {
+                        throw task.error("article_split.\(split.rawValue)", "\(ArticleSplit.shown(articles)) reaches past the \(count) articles of \(p)")
+                    }
+                }
+                try SQuADReader(path: p).forEach(articles: articles, articleCount: checkCount) { q in
                     if task.type == .mlm {
                         if q.context != lastContext {
                             try body(Example(id: q.id, language: language, input: .text(q.context), parallelKey: q.id))
@@ -189,7 +200,8 @@ public enum DatasetLoader {
         /// Checks that every named column is in a TSV/CSV header.
         func checkHeader(_ header: Set<String>, path: String) throws {
             let c = task.columns ?? ColumnMapping()
-            let named: [(String, String?)] = [("id", c.id), ("text", c.text), ("text_pair", c.textPair), ("label", c.label)]
+            let named: [(String, String?)] = [("id", c.id), ("text", c.text), ("text_pair", c.textPair), ("label", c.label),
+                                              ("question", c.question)]
             for (key, column) in named {
                 if let column, !header.contains(column) {
                     throw task.error("columns.\(key)", "unknown column '\(excerpt(column))' (\(path):1 has: \(Self.listing(header)))")
@@ -207,19 +219,26 @@ public enum DatasetLoader {
             return names.count > 8 ? shown + ", … (\(names.count) columns)" : shown
         }
 
-        /// Builds an example from named fields (a TSV/CSV row or a JSONL object).
-        func emit(fields: (String) -> String?, list: (String) -> [Any]? = { _ in nil }, path: String, line: Int,
-                  _ body: (Example) throws -> Void) throws {
+        /// Builds an example from named fields (a TSV/CSV row or a JSONL object). `kind` describes a
+        /// field that is there but not text (a JSONL list, object or null); nil when it is absent.
+        /// Without an id column the id is `<relative>:<line>`, the path as the spec writes it (the same
+        /// whatever the data root), so ids stay unique across a split's list of files.
+        func emit(fields: (String) -> String?, list: (String) -> [Any]? = { _ in nil }, kind: (String) -> String? = { _ in nil },
+                  path: String, relative: String, line: Int, _ body: (Example) throws -> Void) throws {
             let c = task.columns ?? ColumnMapping()
             func field(_ key: String, _ column: String?) throws -> String {
                 guard let column else { throw task.error("columns.\(key)", "missing") }
                 guard let value = fields(column) else {
-                    throw task.error("columns.\(key)", "unknown column '\(excerpt(column))' (\(path):\(line) has no such field)")
+                    // TSV/CSV headers are checked up front, so this is a JSONL record lacking the field.
+                    if let found = kind(column) {
+                        throw FileError(path: path, line: line, "expected text in '\(excerpt(column))' (columns.\(key)), found \(found)")
+                    }
+                    throw FileError(path: path, line: line, "expected the field '\(excerpt(column))' (columns.\(key)), found none")
                 }
                 return value
             }
             let parallelKey = try c.id.map { try field("id", $0) }
-            let id = parallelKey.map { "\($0)" } ?? "\(path):\(line)"
+            let id = parallelKey.map { "\($0)" } ?? "\(relative):\(line)"
             let text = try nonEmpty(try field("text", c.text), column: c.text ?? "text", path: path, line: line)
             var example = Example(id: id, language: language, input: .text(text), parallelKey: parallelKey)
             switch task.type {
@@ -239,15 +258,34 @@ public enum DatasetLoader {
                 var choices: [String] = []
                 let named = c.choices ?? []
                 if named.count == 1, let array = list(named[0]) {
-                    choices = array.compactMap { JSONLReader.string($0) }
+                    // One JSONL field holding the choices: every element must be text.
+                    for (i, element) in array.enumerated() {
+                        let shown = "\(named[0])[\(i)]"
+                        guard let choice = JSONLReader.string(element) else {
+                            throw FileError(path: path, line: line, "expected text in '\(excerpt(shown))', found \(JSONLReader.kind(of: element))")
+                        }
+                        choices.append(try nonEmpty(choice, column: shown, path: path, line: line))
+                    }
+                    if choices.count < 2 {
+                        throw FileError(path: path, line: line, "expected at least two choices in '\(excerpt(named[0]))', found \(choices.count)")
+                    }
+                } else if named.count == 1 {
+                    // The spec check lets one choice column through only for JSONL, as a list.
+                    let found = kind(named[0]) ?? (fields(named[0]) == nil ? "none" : "a single value")
+                    throw FileError(path: path, line: line, "expected a list of choices in '\(excerpt(named[0]))' (columns.choices), found \(found)")
                 } else {
-                    for (i, column) in named.enumerated() { choices.append(try field("choices[\(i)]", column)) }
+                    for (i, column) in named.enumerated() {
+                        choices.append(try nonEmpty(try field("choices[\(i)]", column), column: column, path: path, line: line))
+                    }
                 }
+                let question = try c.question.map { try nonEmpty(try field("question", $0), column: $0, path: path, line: line) }
                 let raw = try field("label", c.label)
-                guard let k = Int(task.labelMap?[raw] ?? raw), k >= 0, k < choices.count else {
-                    throw FileError(path: path, line: line, "expected the index of a choice (0..<\(choices.count)), found '\(excerpt(raw))'")
+                let mapped = task.labelMap?[raw] ?? raw
+                guard let k = Int(mapped), k >= 0, k < choices.count, String(k) == mapped else {
+                    let shown = mapped == raw ? "'\(excerpt(raw))'" : "'\(excerpt(raw))' (mapped to '\(excerpt(mapped))')"
+                    throw FileError(path: path, line: line, "expected the index of a choice (0..<\(choices.count)) in '\(excerpt(c.label ?? "label"))', found \(shown)")
                 }
-                example.input = .choices(context: text, choices: choices)
+                example.input = .choices(context: text, question: question, choices: choices)
                 example.label = String(k)
             case .retrieval:
                 example.input = .translation(source: text, target: try nonEmpty(try field("text_pair", c.textPair), column: c.textPair ?? "", path: path, line: line))

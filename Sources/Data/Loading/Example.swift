@@ -29,7 +29,7 @@ public struct Example: Codable, Sendable, Equatable {
         case .textPair(let a, let b): return [a, b]
         case .tagged(let t): return [t.text]
         case .span(let s): return [s.question, s.context]
-        case .choices(let context, let choices): return [context] + choices
+        case .choices(let context, let question, let choices): return [context] + (question.map { [$0] } ?? []) + choices
         case .translation(let s, let t): return [s, t]
         }
     }
@@ -44,8 +44,9 @@ public enum ExampleInput: Codable, Sendable, Equatable {
     case tagged(TaggedText)
     /// Extractive QA.
     case span(SpanQuestion)
-    /// Multiple-choice: a context (question or premise) and the candidate answers.
-    case choices(context: String, choices: [String])
+    /// Multiple-choice: a context (question or premise), optionally what is asked about it (XCOPA's
+    /// `cause`/`effect`, from the `question` column), and the candidate answers.
+    case choices(context: String, question: String?, choices: [String])
     /// Retrieval: a sentence and its translation (line i of two parallel files).
     case translation(source: String, target: String)
 }

@@ -9,7 +9,7 @@ enum ReaderSupport {
         let c = spec.columns ?? ColumnMapping()
         var given: [String: Bool] = [
             "id": c.id != nil, "text": c.text != nil, "text_pair": c.textPair != nil, "label": c.label != nil,
-            "choices": c.choices != nil, "words": c.words != nil, "tags": c.tags != nil,
+            "choices": c.choices != nil, "question": c.question != nil, "words": c.words != nil, "tags": c.tags != nil,
         ]
         func require(_ keys: [String], optional: [String] = []) throws {
             for k in keys where given[k] != true {
@@ -50,7 +50,15 @@ enum ReaderSupport {
             case .classification: try require(["text", "label"], optional: ["id"])
             case .pairClassification: try require(["text", "text_pair", "label"], optional: ["id"])
             case .regression: try require(["text", "label"], optional: ["id", "text_pair"])
-            case .multipleChoice: try require(["text", "choices", "label"], optional: ["id"])
+            case .multipleChoice:
+                try require(["text", "choices", "label"], optional: ["id", "question"])
+                // One column per choice, or in JSONL one field holding the list of choices.
+                let least = spec.format == .jsonl ? 1 : 2
+                if let n = c.choices?.count, n < least {
+                    throw spec.error("columns.choices", spec.format == .jsonl
+                        ? "expected the choice fields (or one field holding a list of choices), found an empty list"
+                        : "expected at least two choice columns, found \(n)")
+                }
             case .retrieval: try require(["text", "text_pair"], optional: ["id"])
             case .mlm: try require(["text"], optional: ["id"])
             case .tagging, .spanQA: throw unsupported

@@ -31,6 +31,18 @@ public struct JSONLReader {
         }
     }
 
+    /// What a decoded JSON value is, for messages ("a list", "null").
+    static func kind(of value: Any) -> String {
+        switch value {
+        case is String: return "a string"
+        case is NSNull: return "null"
+        case is [Any]: return "a list"
+        case is [String: Any]: return "an object"
+        case let n as NSNumber: return String(cString: n.objCType) == "c" ? "true or false" : "a number"
+        default: return "a value of another kind"
+        }
+    }
+
     /// A field as a string: strings as they are, numbers and booleans written out.
     static func string(_ value: Any?) -> String? {
         switch value {
@@ -60,14 +72,20 @@ public struct SQuADReader {
     public let path: String
     public init(path: String) { self.path = path }
 
-    public func forEach(_ body: (SQuADQuestion) throws -> Void) throws {
+    /// Calls `body` with every question, or under `articles` only with those of the articles in that
+    /// range (every article is still checked). `articleCount` is told how many articles the file has
+    /// before any question is handed out.
+    public func forEach(articles keep: Range<Int>? = nil, articleCount: (Int) throws -> Void = { _ in },
+                        _ body: (SQuADQuestion) throws -> Void) throws {
         // Bounded (InputLimits.jsonBytes), regular files only, duplicate keys rejected.
         let root = try StrictJSON.read(path: path).foundationValue
         func fail(_ where_: String, _ message: String) -> FileError { FileError(path: path, "\(where_): \(message)") }
         guard let top = root as? [String: Any], let articles = top["data"] as? [[String: Any]] else {
             throw fail("data", "expected a top-level object with a 'data' list")
         }
+        try articleCount(articles.count)
         for (a, article) in articles.enumerated() {
+            let kept = keep?.contains(a) ?? true
             let title = article["title"] as? String ?? ""
             guard let paragraphs = article["paragraphs"] as? [[String: Any]] else {
                 throw fail("data[\(a)].paragraphs", "expected a list of paragraphs")
@@ -100,7 +118,7 @@ public struct SQuADReader {
                         }
                         spans.append(SpanAnswer(text: text, range: range))
                     }
-                    try body(SQuADQuestion(id: id, title: title, context: context, question: question, answers: spans))
+                    if kept { try body(SQuADQuestion(id: id, title: title, context: context, question: question, answers: spans)) }
                 }
             }
         }

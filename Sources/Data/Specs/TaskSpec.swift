@@ -79,17 +79,19 @@ public struct ColumnMapping: Codable, Sendable, Equatable {
     public var textPair: String?
     public var label: String?
     public var choices: [String]?
+    /// Multiple-choice only: what is asked about the context (XCOPA's `cause` or `effect`).
+    public var question: String?
     public var words: String?
     public var tags: String?
 
     public init(id: String? = nil, text: String? = nil, textPair: String? = nil, label: String? = nil,
-                choices: [String]? = nil, words: String? = nil, tags: String? = nil) {
+                choices: [String]? = nil, question: String? = nil, words: String? = nil, tags: String? = nil) {
         self.id = id; self.text = text; self.textPair = textPair; self.label = label
-        self.choices = choices; self.words = words; self.tags = tags
+        self.choices = choices; self.question = question; self.words = words; self.tags = tags
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, text, textPair = "text_pair", label, choices, words, tags
+        case id, text, textPair = "text_pair", label, choices, question, words, tags
     }
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -99,6 +101,7 @@ public struct ColumnMapping: Codable, Sendable, Equatable {
         textPair = try c.decodeIfPresent(String.self, forKey: .textPair)
         label = try c.decodeIfPresent(String.self, forKey: .label)
         choices = try c.decodeIfPresent([String].self, forKey: .choices)
+        question = try c.decodeIfPresent(String.self, forKey: .question)
         words = try c.decodeIfPresent(String.self, forKey: .words)
         tags = try c.decodeIfPresent(String.self, forKey: .tags)
     }
@@ -172,6 +175,53 @@ public struct SplitFiles: Codable, Sendable, Equatable {
             return [try c.decode(FileReference.self, forKey: key)]
         }
         train = try refs(.train); dev = try refs(.dev); test = try refs(.test)
+    }
+}
+
+/// SQuAD-format only: which articles (indices into the file's `data` list) each split keeps, as
+/// half-open ranges written `[start, end]` (`train: [0, 36]` is articles 0..<36). The same ranges apply
+/// to every language's file, so a parallel dataset (XQuAD) holds out the same articles everywhere.
+public struct ArticleSplit: Codable, Sendable, Equatable {
+    public var train: Range<Int>?
+    public var dev: Range<Int>?
+    public var test: Range<Int>?
+
+    public init(train: Range<Int>? = nil, dev: Range<Int>? = nil, test: Range<Int>? = nil) {
+        self.train = train; self.dev = dev; self.test = test
+    }
+
+    public subscript(split: Split) -> Range<Int>? {
+        switch split {
+        case .train: return train
+        case .dev: return dev
+        case .test: return test
+        }
+    }
+
+    /// `[start, end)` as written in the spec.
+    static func shown(_ r: Range<Int>) -> String { "[\(r.lowerBound), \(r.upperBound))" }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case train, dev, test }
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func range(_ key: CodingKeys) throws -> Range<Int>? {
+            guard let bounds = try c.decodeIfPresent([Int].self, forKey: key) else { return nil }
+            guard bounds.count == 2 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "expected two article indices [start, end], found \(bounds.count)")
+            }
+            guard bounds[0] >= 0, bounds[0] < bounds[1] else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "expected [start, end] with 0 <= start < end, found [\(bounds[0]), \(bounds[1])]")
+            }
+            return bounds[0]..<bounds[1]
+        }
+        train = try range(.train); dev = try range(.dev); test = try range(.test)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(train.map { [$0.lowerBound, $0.upperBound] }, forKey: .train)
+        try c.encodeIfPresent(dev.map { [$0.lowerBound, $0.upperBound] }, forKey: .dev)
+        try c.encodeIfPresent(test.map { [$0.lowerBound, $0.upperBound] }, forKey: .test)
     }
 }
 
@@ -272,6 +322,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var scoring: RetrievalScoring?
     /// IOB2 only: turn an I-X that does not continue an X span into B-X (counted) instead of failing.
     public var repair: Bool?
+    /// SQuAD only: each split keeps the articles in its range of the split's file(s).
+    public var articleSplit: ArticleSplit?
 
     /// Whether data paths may be absolute or leave the data root (`--allow-outside-data-root`); set
     /// by whoever loads the spec, not part of the YAML.
@@ -284,6 +336,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         case name, description, type, format, columns, labels
         case labelsFile = "labels_file", labelMap = "label_map", metrics
         case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring, repair
+        case articleSplit = "article_split"
     }
 
     public init(from decoder: Decoder) throws {
@@ -305,6 +358,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         sharesHead = try c.decodeIfPresent(String.self, forKey: .sharesHead)
         scoring = try c.decodeIfPresent(RetrievalScoring.self, forKey: .scoring)
         repair = try c.decodeIfPresent(Bool.self, forKey: .repair)
+        articleSplit = try c.decodeIfPresent(ArticleSplit.self, forKey: .articleSplit)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -325,6 +379,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(sharesHead, forKey: .sharesHead)
         try c.encodeIfPresent(scoring, forKey: .scoring)
         try c.encodeIfPresent(repair, forKey: .repair)
+        try c.encodeIfPresent(articleSplit, forKey: .articleSplit)
     }
 
     /// Reads and checks a spec file on its own (references to languages and files are checked by
@@ -401,6 +456,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         guard !metrics.isEmpty else { throw error("metrics", "at least one metric is required") }
         if scoring != nil && type != .retrieval { throw error("scoring", "only retrieval tasks choose a scoring; this task is \(type.rawValue)") }
         if repair != nil && format != .iob2 { throw error("repair", "only iob2 tasks repair tag transitions; this task is \(format.rawValue)") }
+        if articleSplit != nil && format != .squad { throw error("article_split", "only squad tasks split by article; this task is \(format.rawValue)") }
         for (i, m) in metrics.enumerated() where !type.allowedMetrics.contains(m) {
             throw error("metrics[\(i)]", "'\(excerpt(m))' is not a metric for \(type.rawValue) (expected one of: \(type.allowedMetrics.sorted().joined(separator: ", ")))")
         }
@@ -454,6 +510,27 @@ public struct TaskSpec: Codable, Sendable, Equatable {
                 }
             }
             try ReaderSupport.checkColumns(self)
+            if let articleSplit { try checkArticleSplit(articleSplit, data: data) }
+        }
+    }
+
+    /// Every split some language has files for needs a range, no range is given for a split no
+    /// language has, and the ranges do not overlap (an article in two splits would leak).
+    func checkArticleSplit(_ a: ArticleSplit, data: [String: SplitFiles]) throws {
+        for split in Split.allCases {
+            let users = data.filter { !$0.value[split].isEmpty }.keys.sorted()
+            if let first = users.first, a[split] == nil {
+                throw error("article_split", "no \(split.rawValue) range, but '\(excerpt(first))' has \(split.rawValue) files")
+            }
+            if users.isEmpty && a[split] != nil {
+                throw error("article_split.\(split.rawValue)", "no language has \(split.rawValue) files")
+            }
+        }
+        let given = Split.allCases.compactMap { s in a[s].map { (s, $0) } }
+        for (i, (s, r)) in given.enumerated() {
+            for (t, q) in given[..<i] where r.overlaps(q) {
+                throw error("article_split.\(s.rawValue)", "\(ArticleSplit.shown(r)) overlaps \(t.rawValue)'s \(ArticleSplit.shown(q)); a split's articles must not be in another split")
+            }
         }
     }
 }

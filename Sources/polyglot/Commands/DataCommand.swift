@@ -148,8 +148,9 @@ enum DataReport {
         case .span(let q):
             rows += [("question", q.question), ("context", q.context)]
             rows.append(("answers", q.answers.map { "\($0.text) @\($0.range.lowerBound)..<\($0.range.upperBound)" }.joined(separator: " | ")))
-        case .choices(let context, let choices):
+        case .choices(let context, let question, let choices):
             rows.append(("context", context))
+            if let question { rows.append(("question", question)) }
             for (i, c) in choices.enumerated() { rows.append(("choice \(i)", c)) }
         case .translation(let s, let t): rows += [("source", s), ("target", t)]
         }
