@@ -5,6 +5,12 @@ Generates random-but-realistic inputs with a fixed seed and the outputs of the r
 implementations (scikit-learn, seqeval, scipy, numpy, and the official SQuAD v1.1 / MLQA v1
 evaluation functions written out below), into Tests/Fixtures/metrics/*.json.
 
+squad_predictions.jsonl / squad_evaluate.json: ~40 real XQuAD questions (read from $XQUAD_DIR, default
+/work/shared/data/xquad) as PredictionRecord lines with seeded perturbed predictions, and what the official SQuAD v1.1
+`evaluate(dataset, predictions)` (and MLQA's, per language) gives on them. prediction_scoring.json: references for
+PredictionScoring's regression, tagging and retrieval metrics. Each added file has its own seed, so adding them left
+the older files' values as they were.
+
 Run:  /opt/refpy/bin/python tools/reference/metrics_reference.py
 Needs: seqeval, scikit-learn, scipy, numpy.
 """
@@ -22,7 +28,7 @@ import scipy.stats
 import seqeval.metrics
 from seqeval.metrics.sequence_labeling import precision_recall_fscore_support as seqeval_prfs
 from seqeval.metrics.sequence_labeling import get_entities
-from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef, mean_squared_error, precision_recall_fscore_support
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Fixtures", "metrics")
 
@@ -429,17 +435,205 @@ def percentiles(rng):
     return out
 
 
+# ---------------------------------------------------------------- SQuAD v1.1 / MLQA whole-file evaluate on saved predictions
+XQUAD = os.environ.get("XQUAD_DIR", "/work/shared/data/xquad")
+# language → questions taken (MLQA's script covers en, es, de, ar, hi, vi, zh; XQuAD has no vi)
+SQUAD_FILE_LANGS = [("en", 20), ("de", 8), ("zh", 6), ("ar", 6)]
+ARTICLE = {"en": "the", "de": "die", "es": "el", "zh": "", "ar": "ال"}
+
+
+def squad_evaluate(dataset, predictions):
+    """The official SQuAD v1.1 `evaluate(dataset, predictions)`: every question of the dataset counts (a missing
+    prediction scores 0), each scored as the max over its ground truths; means ×100."""
+    f1 = exact_match = total = 0
+    for article in dataset:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                total += 1
+                if qa["id"] not in predictions:
+                    continue
+                ground_truths = [a["text"] for a in qa["answers"]]
+                prediction = predictions[qa["id"]]
+                exact_match += metric_max_over_ground_truths(squad_exact_match_score, prediction, ground_truths)
+                f1 += metric_max_over_ground_truths(squad_f1_score, prediction, ground_truths)
+    return {"exact_match": 100.0 * exact_match / total, "f1": 100.0 * f1 / total}, \
+           {"exact_match": exact_match / total, "f1": f1 / total}
+
+
+def mlqa_evaluate(dataset, predictions, lang):
+    """MLQA's `evaluate(dataset, predictions, lang)` (mlqa_evaluation_v1.py): as SQuAD's with MLQA's normalization."""
+    f1 = exact_match = total = 0
+    for article in dataset:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                total += 1
+                if qa["id"] not in predictions:
+                    continue
+                ground_truths = [a["text"] for a in qa["answers"]]
+                prediction = predictions[qa["id"]]
+                exact_match += max(mlqa_exact_match_score(prediction, g, lang) for g in ground_truths)
+                f1 += max(mlqa_f1_score(prediction, g, lang) for g in ground_truths)
+    return {"exact_match": 100.0 * exact_match / total, "f1": 100.0 * f1 / total}, \
+           {"exact_match": exact_match / total, "f1": f1 / total}
+
+
+def perturb_answer(rng, kind, answer, context, start, lang, other):
+    """A deterministic, seeded wrong-or-right prediction of one answer."""
+    if kind == "exact":
+        return answer
+    if kind == "article_punct":
+        art = ARTICLE[lang]
+        # "the 308." / "die Antwort," / Arabic ال glued to the word / Chinese: full-width punctuation only
+        if lang == "ar":
+            return art + answer + rng.choice([".", "،", "!"])
+        return (art + " " if art else "") + answer + rng.choice([".", ",", "!", "。", "?"])
+    if kind == "drop_word":
+        words = answer.split()
+        if len(words) > 1:
+            del words[rng.randrange(len(words))]
+            return " ".join(words)
+        if len(answer) > 1:  # one word (or unsegmented Chinese): drop a character
+            j = rng.randrange(len(answer))
+            return answer[:j] + answer[j + 1:]
+        return ""
+    if kind == "longer_span":
+        end = start + len(answer)
+        assert context[start:end] == answer, (context[start:end], answer)
+        left = max(0, start - rng.randint(0, 25))
+        right = min(len(context), end + rng.randint(5, 40))
+        return context[left:right].strip()
+    if kind == "empty":
+        return ""
+    if kind == "other_answer":
+        return other
+    raise ValueError(kind)
+
+
+PERTURBATIONS = ["exact", "article_punct", "drop_word", "longer_span", "empty", "other_answer"]
+
+
+def squad_prediction_file():
+    rng = random.Random(20261201)
+    records, combined, per_language = [], [], {}
+    for lang, count in SQUAD_FILE_LANGS:
+        with open(os.path.join(XQUAD, f"xquad.{lang}.json"), encoding="utf-8") as f:
+            data = json.load(f)["data"]
+        qas = [(qa, p["context"]) for a in data for p in a["paragraphs"] for qa in p["qas"]]
+        chosen = sorted(rng.sample(range(len(qas)), count))
+        lang_dataset = {"title": f"xquad.{lang}", "paragraphs": []}
+        predictions = {}
+        for k, qi in enumerate(chosen):
+            qa, context = qas[qi]
+            answer = qa["answers"][0]
+            kind = PERTURBATIONS[k % len(PERTURBATIONS)] if k < len(PERTURBATIONS) else rng.choice(PERTURBATIONS)
+            other = qas[rng.choice([j for j in chosen if j != qi])][0]["answers"][0]["text"]
+            pred = perturb_answer(rng, kind, answer["text"], context, answer["answer_start"], lang, other)
+            rid = f"{lang}/{qa['id']}"
+            predictions[rid] = pred
+            lang_dataset["paragraphs"].append({"context": context, "qas": [dict(qa, id=rid)]})
+            records.append({"id": rid, "gold": [a["text"] for a in qa["answers"]], "predicted": pred, "_kind": kind,
+                            "_lang": lang})
+        combined.append(lang_dataset)
+        squad100, squad = squad_evaluate([lang_dataset], predictions)
+        mlqa100, mlqa = mlqa_evaluate([lang_dataset], predictions, lang)
+        per_language[lang] = {"count": count, "squad": squad, "squad_x100": squad100, "mlqa": mlqa, "mlqa_x100": mlqa100}
+    all_predictions = {r["id"]: r["predicted"] for r in records}
+    whole100, whole = squad_evaluate(combined, all_predictions)
+    path = os.path.join(OUT, "squad_predictions.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps({"id": r["id"], "gold": r["gold"], "predicted": r["predicted"]}, ensure_ascii=False) + "\n")
+    print(f"{path}: {os.path.getsize(path)} bytes")
+    return {
+        "source": "XQuAD (deepmind/xquad) questions; predictions are seeded perturbations of the gold answer",
+        "predictions_file": "squad_predictions.jsonl",
+        "count": len(records),
+        "kinds": {r["id"]: r["_kind"] for r in records},
+        "official_x100": whole100,
+        "exact_match": whole["exact_match"],
+        "f1": whole["f1"],
+        "per_language": per_language,
+    }
+
+
+# ---------------------------------------------------------------- PredictionScoring references (regression, tagging, retrieval)
+def regression_scoring(correlation_cases):
+    """The correlation fixture's inputs (x as gold, y as predicted) with sklearn's MSE and scipy's correlations."""
+    out = []
+    for c in correlation_cases:
+        gold, pred = c["x"], c["y"]
+        out.append({"gold": gold, "predicted": pred,
+                    "mse": float(mean_squared_error(gold, pred)),
+                    "pearson": float(scipy.stats.pearsonr(pred, gold)[0]),
+                    "spearman": float(scipy.stats.spearmanr(pred, gold)[0])})
+    return out
+
+
+def tagging_scoring(seqeval_fixture):
+    """The seqeval fixture's inputs: token accuracy, seqeval micro span F1, and sklearn's macro F1 over the
+    flattened word tags (what tagging's `macro_f1` computes); seqeval's entity-type macro F1 beside it."""
+    out = []
+    for c in seqeval_fixture:
+        gold, pred = c["gold"], c["pred"]
+        flat_gold = [t for s in gold for t in s]
+        flat_pred = [t for s in pred for t in s]
+        out.append({"gold": gold, "predicted": pred,
+                    "accuracy": float(seqeval.metrics.accuracy_score(gold, pred)),
+                    "span_f1": float(seqeval.metrics.f1_score(gold, pred)),
+                    "macro_f1": float(f1_score(flat_gold, flat_pred, average="macro", zero_division=0)),
+                    "seqeval_type_macro_f1": float(seqeval.metrics.f1_score(gold, pred, average="macro"))})
+    return out
+
+
+def retrieval_scoring():
+    """Float32 similarity matrices (quantized so that ties occur) and the records and metrics numpy gives:
+    argmax (first maximum), the reverse direction, the 1-based rank of the gold partner with ties towards the
+    lower index, and MRR."""
+    nprng = np.random.default_rng(20261202)
+    out = []
+    for n, m, step in [(30, 30, 1 / 64), (24, 10, 1 / 16), (12, 12, 1 / 4), (40, 40, 0.0)]:
+        gold = np.arange(n) if n == m else np.concatenate([np.arange(m), nprng.integers(0, m, n - m)])
+        sim = nprng.standard_normal((n, m)) * 0.5
+        sim[np.arange(n), gold] += nprng.uniform(0, 1.5, n)
+        if step:
+            sim = np.round(sim / step) * step
+        sim = sim.astype(np.float32)
+        predicted = np.argmax(sim, axis=1)
+        reverse_best = np.argmax(sim, axis=0)  # each partner's nearest source
+        predicted_reverse = reverse_best[gold]
+        own = sim[np.arange(n), gold]
+        cols = np.arange(m)[None, :]
+        above = (sim > own[:, None]) | ((sim == own[:, None]) & (cols < gold[:, None]))
+        rank = 1 + above.sum(axis=1)
+        out.append({
+            "similarity": [[float(v) for v in row] for row in sim],
+            "gold": gold.tolist(), "predicted": predicted.tolist(),
+            "predicted_reverse": predicted_reverse.tolist(), "gold_rank": rank.tolist(),
+            "accuracy": float(np.mean(predicted == gold)),
+            "accuracy_reverse": float(np.mean(gold[predicted_reverse] == gold)),
+            "mrr": float(np.mean(1.0 / rank)),
+        })
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = random.Random(20261123)
     nprng = np.random.default_rng(20261123)
     dump("classification.json", classification(rng))
-    dump("seqeval.json", seqeval_cases(rng))
+    seqeval_fixture = seqeval_cases(rng)
+    dump("seqeval.json", seqeval_fixture)
     dump("squad.json", squad_cases(rng))
     dump("mlqa.json", mlqa_cases(rng))
     dump("retrieval.json", retrieval(nprng))
-    dump("correlation.json", correlation(rng))
+    correlation_cases = correlation(rng)
+    dump("correlation.json", correlation_cases)
     dump("percentile.json", percentiles(rng))
+    # Added later, each with its own seed so the files above keep their values.
+    dump("squad_evaluate.json", squad_prediction_file())
+    dump("prediction_scoring.json", {"regression": regression_scoring(correlation_cases),
+                                     "tagging": tagging_scoring(seqeval_fixture),
+                                     "retrieval": retrieval_scoring()})
 
 
 if __name__ == "__main__":
