@@ -10,9 +10,16 @@ public struct PredictionScoring {
     public let records: [PredictionRecord]
     /// Where the records came from, for errors.
     public let source: String
+    /// How span-QA answers are normalized (`AnswerNormalization.of(_:language:)` gives a task's).
+    public let normalization: AnswerNormalization
 
-    public init(type: TaskType, records: [PredictionRecord], source: String) {
-        self.type = type; self.records = records; self.source = source
+    public init(type: TaskType, records: [PredictionRecord], source: String, normalization: AnswerNormalization = .squad) {
+        self.type = type; self.records = records; self.source = source; self.normalization = normalization
+    }
+
+    /// A task's scoring in one language (its answer normalization, for span QA).
+    public init(spec: TaskSpec, language: String, records: [PredictionRecord], source: String) throws {
+        self.init(type: spec.type, records: records, source: source, normalization: try AnswerNormalization.of(spec, language: language))
     }
 
     /// The metrics a task type can be scored on from its predictions.
@@ -83,7 +90,7 @@ public struct PredictionScoring {
         case (.spanQA, _):
             let gold = try r.enumerated().map { i, x in try need(x.gold.tags ?? x.gold.label.map { [$0] }, "record \(i + 1) (\(x.id)): gold is not a list of answers") }
             let pred = try r.enumerated().map { i, x in try need(x.predicted.label, "record \(i + 1) (\(x.id)): prediction is not an answer string") }
-            let scores = try AnswerOverlap.score(predictions: pred, golds: gold)
+            let scores = try AnswerOverlap.score(predictions: pred, golds: gold, normalization: normalization)
             let per = name == "exact_match" ? scores.perQuestionExactMatch : scores.perQuestionF1
             if name == "exact_match" || name == "f1" { return { idx in Self.mean(per, idx) } }
         case (.retrieval, _):
@@ -129,5 +136,24 @@ public struct PredictionScoring {
         var out: [String: Double] = [:]
         for m in metrics { out[m] = try metric(m)(all) }
         return out
+    }
+}
+
+extension AnswerNormalization {
+    /// The normalization a span-QA task scores `language` with: SQuAD v1.1's unless the spec says `mlqa`, which
+    /// needs a language MLQA's script knows.
+    public static func of(_ spec: TaskSpec, language: String) throws -> AnswerNormalization {
+        guard spec.type == .spanQA, spec.answerNormalization == .mlqa else { return .squad }
+        guard let l = MLQALanguage(rawValue: language) else {
+            throw ConfigError(file: spec.sourcePath, key: "answer_normalization",
+                              "mlqa normalization covers \(MLQALanguage.allCases.map(\.rawValue).joined(separator: ", ")), not '\(language)'")
+        }
+        return .mlqa(l)
+    }
+
+    /// The name recorded with results: `squad` or `mlqa`.
+    public var family: String {
+        if case .squad = self { return "squad" }
+        return "mlqa"
     }
 }

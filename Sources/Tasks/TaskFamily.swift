@@ -30,7 +30,8 @@ extension TaskFamily {
 
     public func evaluate(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int, metrics: [String]) throws -> [String: Double] {
         let records = try predict(encoded, model: model, batchSize: batchSize)
-        return try PredictionScoring(type: spec.type, records: records, source: "task \(spec.name)").values(metrics)
+        let language = encoded.examples.first?.language ?? ""
+        return try PredictionScoring(spec: spec, language: language, records: records, source: "task \(spec.name) \(language)").values(metrics)
     }
 
     /// Runs `body` over consecutive feature ranges of at most `size` features.

@@ -287,6 +287,12 @@ public enum BuiltinTarget: String, ConfigChoice {
     case continent, dimension
 }
 
+/// How a span-QA task's answers are normalized before exact match and F1: the official SQuAD v1.1 script's
+/// way (XQuAD, TyDi QA GoldP as XTREME scores them) or MLQA's, per language (MLQA).
+public enum AnswerNormalizationChoice: String, ConfigChoice {
+    case squad, mlqa
+}
+
 /// How a retrieval task compares a query with a candidate.
 public enum RetrievalScoring: String, ConfigChoice {
     /// Cosine of pooled sentence vectors (a dual encoder, as LaBSE or Sentence-BERT).
@@ -322,6 +328,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var scoring: RetrievalScoring?
     /// IOB2 only: turn an I-X that does not continue an X span into B-X (counted) instead of failing.
     public var repair: Bool?
+    /// Span QA only: `squad` (default) or `mlqa`.
+    public var answerNormalization: AnswerNormalizationChoice?
     /// SQuAD only: each split keeps the articles in its range of the split's file(s).
     public var articleSplit: ArticleSplit?
 
@@ -335,7 +343,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, type, format, columns, labels
         case labelsFile = "labels_file", labelMap = "label_map", metrics
-        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring, repair
+        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring, repair, answerNormalization = "answer_normalization"
         case articleSplit = "article_split"
     }
 
@@ -358,6 +366,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         sharesHead = try c.decodeIfPresent(String.self, forKey: .sharesHead)
         scoring = try c.decodeIfPresent(RetrievalScoring.self, forKey: .scoring)
         repair = try c.decodeIfPresent(Bool.self, forKey: .repair)
+        answerNormalization = try c.decodeIfPresent(AnswerNormalizationChoice.self, forKey: .answerNormalization)
         articleSplit = try c.decodeIfPresent(ArticleSplit.self, forKey: .articleSplit)
     }
 
@@ -379,6 +388,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(sharesHead, forKey: .sharesHead)
         try c.encodeIfPresent(scoring, forKey: .scoring)
         try c.encodeIfPresent(repair, forKey: .repair)
+        try c.encodeIfPresent(answerNormalization, forKey: .answerNormalization)
         try c.encodeIfPresent(articleSplit, forKey: .articleSplit)
     }
 
@@ -455,6 +465,9 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         }
         guard !metrics.isEmpty else { throw error("metrics", "at least one metric is required") }
         if scoring != nil && type != .retrieval { throw error("scoring", "only retrieval tasks choose a scoring; this task is \(type.rawValue)") }
+        if answerNormalization != nil && type != .spanQA {
+            throw error("answer_normalization", "only span-qa tasks normalize answers; this task is \(type.rawValue)")
+        }
         if repair != nil && format != .iob2 { throw error("repair", "only iob2 tasks repair tag transitions; this task is \(format.rawValue)") }
         if articleSplit != nil && format != .squad { throw error("article_split", "only squad tasks split by article; this task is \(format.rawValue)") }
         for (i, m) in metrics.enumerated() where !type.allowedMetrics.contains(m) {

@@ -53,8 +53,9 @@ public struct RunComparison: Codable, Equatable, Sendable {
                 for (i, r) in shared.enumerated() where r.gold != alignedB[i].gold {
                     throw FileError(path: ub.path, "example \(r.id): gold differs from \(ua.path) (\(r.gold) vs \(alignedB[i].gold))")
                 }
-                let fa = try PredictionScoring(type: type, records: shared, source: ua.path).metric(ta.majorMetric)
-                let fb = try PredictionScoring(type: type, records: alignedB, source: ub.path).metric(ta.majorMetric)
+                let normalization: AnswerNormalization = ta.answerNormalization == "mlqa" ? try .mlqa(code: la.language) : .squad
+                let fa = try PredictionScoring(type: type, records: shared, source: ua.path, normalization: normalization).metric(ta.majorMetric)
+                let fb = try PredictionScoring(type: type, records: alignedB, source: ub.path, normalization: normalization).metric(ta.majorMetric)
                 let all = Array(shared.indices)
                 let test = try Bootstrap.pairedTest(count: shared.count, seed: seed, resamples: resamples, level: level, metricA: fa, metricB: fb)
                 rows.append(Row(task: ta.task, language: la.language, metric: ta.majorMetric, examples: shared.count,

@@ -95,6 +95,7 @@ public enum RunEvaluator {
                 files += TaskCatalog.files(of: spec, languages: [lang], splits: [split], dataRoot: run.dataRoot)
                 o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)")
                 let records: [PredictionRecord]
+                var encoding: EncodingReport?
                 switch evaluation {
                 case "held-out-task":
                     guard let labels = try LabelSet.of(spec, dataRoot: run.dataRoot) else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
@@ -106,19 +107,22 @@ public enum RunEvaluator {
                     guard let family else { throw ConfigError(key: "tasks", "task '\(name)': no head evaluates it") }
                     let encoded = try family.encode(examples, tokenizer: run.tokenizer)
                     if !encoded.report.isEmpty { o.log("encode \(name) \(lang): \(encoded.report.summary)") }
+                    encoding = encoded.report
                     records = try family.predict(encoded, model: run.model, batchSize: run.batchSize)
                 }
                 let predictionsURL = run.layout.predictions(task: name, language: lang)
                 try PredictionRecord.write(records, to: predictionsURL)
-                let scores = try PredictionScoring(type: spec.type, records: records, source: predictionsURL.path)
+                let scores = try PredictionScoring(spec: spec, language: lang, records: records, source: predictionsURL.path)
                     .scores(metrics, seed: seed, resamples: o.resamples, level: o.level)
                 let regime = evaluation == "retrieval" ? run.seen.regime(head: "(retrieval)", language: lang) : run.seen.regime(head: head, language: lang)
                 scored.append(LanguageScores(language: lang, family: run.family(lang), regime: regime, split: split.rawValue,
-                                             examples: records.count, metrics: scores))
+                                             examples: records.count, metrics: scores,
+                                             encoding: encoding.flatMap { $0.isEmpty ? nil : $0.counts }))
             }
             results.append(TaskResults(task: name, type: spec.type.rawValue, evaluation: evaluation, head: head,
                                        majorMetric: spec.majorMetric, metrics: metrics,
-                                       sources: evaluation == "retrieval" ? [] : run.seen.training[head] ?? [], languages: scored))
+                                       sources: evaluation == "retrieval" ? [] : run.seen.training[head] ?? [], languages: scored,
+                                       answerNormalization: spec.type == .spanQA ? (spec.answerNormalization ?? .squad).rawValue : nil))
         }
         // Tasks evaluated earlier from the same checkpoint at the same step and not asked for now are kept.
         if let previous = try? EvaluationSummary.read(run.layout), previous.checkpoint == run.checkpoint,

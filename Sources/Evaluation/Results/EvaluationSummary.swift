@@ -12,10 +12,14 @@ public struct LanguageScores: Codable, Equatable, Sendable {
     public var split: String
     public var examples: Int
     public var metrics: [String: ConfidenceInterval]
+    /// What encoding split or left out (question-answering windows, answers outside every window, tagging
+    /// windows, …); absent when nothing was.
+    public var encoding: [String: Int]?
 
-    public init(language: String, family: String, regime: TransferRegime, split: String, examples: Int, metrics: [String: ConfidenceInterval]) {
+    public init(language: String, family: String, regime: TransferRegime, split: String, examples: Int, metrics: [String: ConfidenceInterval],
+                encoding: [String: Int]? = nil) {
         self.language = language; self.family = family; self.regime = regime; self.split = split
-        self.examples = examples; self.metrics = metrics
+        self.examples = examples; self.metrics = metrics; self.encoding = encoding
     }
 }
 
@@ -40,17 +44,21 @@ public struct TaskResults: Codable, Equatable, Sendable {
     public var transferGap: Double?
     /// Mean major metric over the zero-shot languages of each family.
     public var familyAverages: [String: Double]
+    /// Span QA: how answers were normalized (`squad`, or `mlqa` with each row's language).
+    public var answerNormalization: String?
 
     enum CodingKeys: String, CodingKey {
         case task, type, evaluation, head, majorMetric = "major_metric", metrics, sources, languages
+        case answerNormalization = "answer_normalization"
         case sourceAverage = "source_average", zeroShotAverage = "zero_shot_average", allAverage = "all_average"
         case transferGap = "transfer_gap", familyAverages = "family_averages"
     }
 
     public init(task: String, type: String, evaluation: String, head: String, majorMetric: String, metrics: [String],
-                sources: [String], languages: [LanguageScores]) {
+                sources: [String], languages: [LanguageScores], answerNormalization: String? = nil) {
         self.task = task; self.type = type; self.evaluation = evaluation; self.head = head; self.majorMetric = majorMetric
         self.metrics = metrics; self.sources = sources; self.languages = languages; familyAverages = [:]
+        self.answerNormalization = answerNormalization
         aggregate()
     }
 

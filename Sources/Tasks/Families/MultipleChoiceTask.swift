@@ -18,8 +18,7 @@ public struct MultipleChoiceTask: TaskFamily {
         let state = EncoderState()
         var features: [EncodedExample] = []
         for (i, ex) in examples.enumerated() {
-            guard case .choices(let context, let choices) = ex.input else { throw spec.wrongInput(ex) }
-            let question: String? = nil
+            guard case .choices(let context, let question, let choices) = ex.input else { throw spec.wrongInput(ex) }
             guard choices.count == head.numChoices else {
                 throw FileError(path: spec.sourcePath, "\(spec.location(ex)): \(choices.count) choices, head '\(head.name)' scores \(head.numChoices)")
             }

@@ -65,10 +65,7 @@ public struct RetrievalTask: TaskFamily {
         let scores = try similarities(encoded, partners: partners, model: model, batchSize: batchSize)
         let n = encoded.examples.count, m = partners.count
         // Reverse direction: each source's partner retrieves a source.
-        var reverseBest = [Int](repeating: 0, count: m)
-        for j in 0..<m {
-            for i in 1..<n where scores[i * m + j] > scores[reverseBest[j] * m + j] { reverseBest[j] = i }
-        }
+        let reverseBest = (0..<m).map { j in RetrievalRanking.best(stride(from: j, to: n * m, by: m).map { scores[$0] }) }
         return (0..<n).map { i in
             let row = Array(scores[(i * m)..<((i + 1) * m)])
             return PredictionRecord(id: encoded.examples[i].id, gold: .index(gold[i]), predicted: .index(RetrievalRanking.best(row)),
@@ -138,20 +135,3 @@ public struct RetrievalTask: TaskFamily {
     }
 }
 
-/// Ranks with ties broken towards the lower index, so the best candidate has rank 1.
-public enum RetrievalRanking {
-    /// The index of the highest score (the lowest such index).
-    public static func best(_ scores: [Float]) -> Int {
-        var best = 0
-        for j in scores.indices where scores[j] > scores[best] { best = j }
-        return best
-    }
-
-    /// 1 + the candidates scoring above `gold`, or equal to it at a lower index.
-    public static func rank(_ scores: [Float], gold: Int) -> Int {
-        let own = scores[gold]
-        var rank = 1
-        for j in scores.indices where j != gold && (scores[j] > own || (scores[j] == own && j < gold)) { rank += 1 }
-        return rank
-    }
-}

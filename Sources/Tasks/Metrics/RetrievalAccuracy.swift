@@ -20,16 +20,8 @@ public enum RetrievalAccuracy {
         }
         var sourceHits = [Double](repeating: 0, count: n), targetHits = [Double](repeating: 0, count: n)
         similarity.withUnsafeBufferPointer { s in
-            for i in 0..<n {
-                var best = 0
-                for j in 1..<max(n, 1) where s[i * n + j] > s[i * n + best] { best = j }
-                if best == i { sourceHits[i] = 1 }
-            }
-            for j in 0..<n {
-                var best = 0
-                for i in 1..<max(n, 1) where s[i * n + j] > s[best * n + j] { best = i }
-                if best == j { targetHits[j] = 1 }
-            }
+            for i in 0..<n where RetrievalRanking.best(s[(i * n)..<((i + 1) * n)]) == i { sourceHits[i] = 1 }
+            for j in 0..<n where RetrievalRanking.best(stride(from: j, to: n * n, by: n).map { s[$0] }) == j { targetHits[j] = 1 }
         }
         return Result(sourceToTarget: sourceHits.reduce(0, +) / Double(n), targetToSource: targetHits.reduce(0, +) / Double(n),
                       sourceHits: sourceHits, targetHits: targetHits)
@@ -75,5 +67,27 @@ public enum RetrievalAccuracy {
             for k in 0..<d { out[r * d + k] = x[r * d + k] / norm }
         }
         return out
+    }
+}
+
+/// Ranks with ties broken towards the lower index, so the best candidate has rank 1.
+public enum RetrievalRanking {
+    /// The index of the highest score (the lowest such index).
+    public static func best<T: Comparable>(_ scores: some RandomAccessCollection<T>) -> Int {
+        var best = 0, k = 0
+        var top: T?
+        for s in scores {
+            if top == nil || s > top! { best = k; top = s }
+            k += 1
+        }
+        return best
+    }
+
+    /// 1 + the candidates scoring above `gold`, or equal to it at a lower index.
+    public static func rank<T: Comparable>(_ scores: [T], gold: Int) -> Int {
+        let own = scores[gold]
+        var rank = 1
+        for j in scores.indices where j != gold && (scores[j] > own || (scores[j] == own && j < gold)) { rank += 1 }
+        return rank
     }
 }

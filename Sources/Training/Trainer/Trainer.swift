@@ -293,6 +293,18 @@ public final class Trainer {
                              bestEvaluation: nil, lastEvaluation: nil)
     }
 
+    /// What encoding split or left out, per task and part ("train", "dev/<language>"); parts with nothing to report are absent.
+    var encodingReport: [String: [String: [String: Int]]] {
+        var out: [String: [String: [String: Int]]] = [:]
+        for task in tasks {
+            var parts: [String: [String: Int]] = [:]
+            if !task.train.report.isEmpty { parts["train"] = task.train.report.counts }
+            for (lang, dev) in task.dev where !dev.report.isEmpty { parts["dev/\(lang)"] = dev.report.counts }
+            if !parts.isEmpty { out[task.spec.name] = parts }
+        }
+        return out
+    }
+
     var streamNames: [String] {
         ["sampler", "mlm-masking", "dropout", "head_dropout", "init/<parameter>"] + tasks.map { "examples/\($0.spec.name)" }
             + tasks.filter { $0.spec.type == .mlm }.flatMap { t in t.dev.keys.sorted().map { "mlm-dev/\(t.spec.name)/\($0)" } }
@@ -317,6 +329,11 @@ public final class Trainer {
         let progress = ProgressDisplay(totalSteps: e.optimization.maxSteps, startStep: state.step,
                                        interactive: options.interactive ?? (isatty(1) != 0), write: options.write)
         applyGroupSettings(step: state.step)
+        for (task, parts) in encodingReport.sorted(by: { $0.key < $1.key }) {
+            for (part, counts) in parts.sorted(by: { $0.key < $1.key }) {
+                progress.note("encode \(task) \(part): " + counts.keys.sorted().map { "\($0)=\(counts[$0]!)" }.joined(separator: " "))
+            }
+        }
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
         while state.step < e.optimization.maxSteps && !state.stoppedEarly {
@@ -345,7 +362,7 @@ public final class Trainer {
             experiment: e.name, seed: e.seed, steps: state.step, stoppedEarly: state.stoppedEarly,
             selection: e.evaluation.selection.rawValue, selectionTasks: selectionTasks,
             bestStep: state.tracker.bestStep, bestScore: state.tracker.bestScore,
-            best: state.bestEvaluation, last: state.lastEvaluation)
+            best: state.bestEvaluation, last: state.lastEvaluation, encoding: encodingReport.isEmpty ? nil : encodingReport)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
