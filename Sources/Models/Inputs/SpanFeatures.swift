@@ -1,22 +1,8 @@
 import Platform
 import Text
 
-/// Extractive-QA inputs (SQuAD-style), as Hugging Face's `run_qa.py` builds them: the question whole, then
-/// as many context tokens as fit in `maxLength`, and further windows over the context that share `stride`
-/// tokens with the one before (`doc_stride`), until the context ends. Special tokens and token types are
-/// the tokenizer's pair post-processor's (BERT: `[CLS] q [SEP] c [SEP]`, types 0/1; RoBERTa/XLM-R:
-/// `<s> q </s></s> c </s>`, one type). All positions in the text are UTF-8 byte offsets.
-///
-/// Differences from `run_qa.py`, on purpose:
-/// - windows are not padded to `maxLength` (the batcher pads);
-/// - the question is not left-stripped of white space (pass it stripped if the data has such questions);
-/// - a question too long to leave more than `stride` context tokens per window is an error for the
-///   example, whatever the context's length (HF fails only when a window is actually needed);
-/// - an answer whose bytes no context token overlaps (white space only, or empty) trains every window on
-///   position 0 and is counted in `SpanTargetReport.unmappedExamples` (`run_qa` would train on the tokens
-///   around the white space);
-/// - an answer starting in a window's last context token starts there (`run_qa`'s start loop runs on into
-///   the final separator, whose offsets are (0, 0), and yields a start after the end).
+// Extractive-QA inputs: windows (`SpanFeatures.encode`), training targets (`SpanExampleEncoding.targets`) and the
+// answer from logits (`SpanExampleEncoding.predict`). The layout and how it differs from HF's run_qa: `SpanFeatures`.
 
 /// An error in one QA example: which example, which field, what is wrong.
 public struct SpanInputError: PolyglotError, Equatable {
@@ -224,7 +210,24 @@ public struct SpanExampleEncoding: Sendable {
     }
 }
 
-/// Builds QA windows from text with a tokenizer; see the top of this file for the layout.
+/// Extractive-QA inputs (SQuAD-style), as Hugging Face's `run_qa.py` builds them: the question whole, then
+/// as many context tokens as fit in `maxLength`, and further windows over the context that share `stride`
+/// tokens with the one before (`doc_stride`), until the context ends. Special tokens and token types are
+/// the tokenizer's pair post-processor's (BERT: `[CLS] q [SEP] c [SEP]`, types 0/1; RoBERTa/XLM-R:
+/// `<s> q </s></s> c </s>`, one type). All positions in the text are UTF-8 byte offsets.
+///
+/// Differences from `run_qa.py`, on purpose:
+/// - windows are not padded to `maxLength` (the batcher pads);
+/// - the question is not left-stripped of white space (pass it stripped if the data has such questions);
+/// - a question too long to leave more than `stride` context tokens per window is an error for the
+///   example, whatever the context's length (HF fails only when a window is actually needed);
+/// - an answer whose bytes no context token overlaps (white space only, or empty) trains every window on
+///   position 0 and is counted in `SpanTargetReport.unmappedExamples` (`run_qa` would train on the tokens
+///   around the white space);
+/// - an answer starting in a window's last context token starts there (`run_qa`'s start loop runs on into
+///   the final separator, whose offsets are (0, 0), and yields a start after the end);
+/// - every window gets the template's token types (HF `tokenizers` leaves type 1 on the context of the
+///   overflowing windows after the first even where the template says 0, as XLM-R's does).
 public enum SpanFeatures {
     /// Encodes one example: `id` names it in errors and reports. The tokenizer's own truncation and padding
     /// are ignored. Throws when the question (with the pair's special tokens) leaves no more than `stride`
