@@ -26,13 +26,6 @@ public enum SpanWindows {
         return windows
     }
 
-    /// The gold span's position in a window's sequence, or nil when the window does not contain it whole
-    /// (such windows are trained to point at [CLS], position 0, as HF does).
-    public static func target(window: SpanWindow, answerStart: Int, answerEnd: Int) -> (start: Int, end: Int)? {
-        guard answerStart >= window.contextStart, answerEnd < window.contextStart + window.contextLength else { return nil }
-        return (answerStart - window.contextStart + window.sequenceOffset, answerEnd - window.contextStart + window.sequenceOffset)
-    }
-
     /// Candidate mask of one window's sequence of `length` positions: 1 on its context tokens.
     public static func candidateMask(window: SpanWindow, length: Int) -> [Int32] {
         var m = [Int32](repeating: 0, count: length)
