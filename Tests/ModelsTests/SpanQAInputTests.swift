@@ -146,7 +146,7 @@ import Testing
         #expect(short.score == 6 && short.text == "b c")
         // n-best 1 with the best end before the best start in every window: no valid span, "".
         let none = try enc.predict(startLogits: [row([8: 5]), row([8: 5])], endLogits: [row([4: 5]), row([4: 5])], nBest: 1)
-        #expect(none == .none && none.text == "")
+        #expect(none == .noSpan && none.text == "")
         // Rows shorter than a window are an error naming the example and the window.
         #expect(throws: SpanInputError.self) { try enc.predict(startLogits: [row([:]), [1]], endLogits: ends) }
     }

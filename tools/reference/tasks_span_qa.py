@@ -32,11 +32,13 @@ Run (from the repository root; needs transformers, tokenizers, numpy; a few seco
     python3 tools/reference/tasks_span_qa.py [--shared ../shared]
 """
 import argparse
+import functools
 import json
 import os
 import sys
 
 import numpy as np
+import tokenizers
 import transformers
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
@@ -118,15 +120,21 @@ def predict(windows, context, n_best, max_len):
     return {"text": text, "byte_start": byte_start, "byte_end": byte_start + len(text.encode("utf-8")), "score": score}
 
 
+@functools.lru_cache(maxsize=None)
+def backend(path):
+    """The tokenizers Tokenizer of a tokenizer.json, without the file's truncation and padding."""
+    t = tokenizers.Tokenizer.from_file(path)
+    t.no_truncation()
+    t.no_padding()
+    return t
+
+
 def template_types(backend_file, question, context, n_windows):
     """Token types of each window as the file's pair post-processor gives them: the context truncated into
     windows by tokenizers' Encoding.truncate, each window post-processed with the question. (transformers'
     overflowing windows after the first keep type id 1 on the context whatever the template says; for XLM-R's
     one-type template that is HF's bug, see the module doc.)"""
-    from tokenizers import Tokenizer
-    t = Tokenizer.from_file(backend_file)
-    t.no_truncation()
-    t.no_padding()
+    t = backend(backend_file)
     q = t.encode(question, add_special_tokens=False)
     c = t.encode(context, add_special_tokens=False)
     c.truncate(MAX_LENGTH - len(q.ids) - t.post_processor.num_special_tokens_to_add(True), stride=STRIDE)

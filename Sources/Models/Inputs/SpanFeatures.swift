@@ -83,7 +83,7 @@ public struct SpanAnswerPrediction: Equatable, Sendable {
     public var window: Int?
     public var tokens: ClosedRange<Int>?
 
-    public static let none = SpanAnswerPrediction(text: "", byteRange: nil, score: -.infinity, window: nil, tokens: nil)
+    public static let noSpan = SpanAnswerPrediction(text: "", byteRange: nil, score: -.infinity, window: nil, tokens: nil)
 }
 
 /// A QA example split into windows, with the context tokens' byte ranges in the context.
@@ -171,7 +171,7 @@ public struct SpanExampleEncoding: Sendable {
     /// earlier position), every pair with start ≤ end and at most `maxAnswerLength` tokens, scored start +
     /// end logit; the best over all windows wins (ties: the earlier window, then the higher-ranked start,
     /// then end). HF ranks the `nBest` over all positions before dropping non-context ones, so it can see
-    /// fewer candidates. No valid span gives `SpanAnswerPrediction.none` (text "").
+    /// fewer candidates. No valid span gives `SpanAnswerPrediction.noSpan` (text "").
     public func predict(startLogits: [[Float]], endLogits: [[Float]], nBest: Int = 20, maxAnswerLength: Int = 30) throws -> SpanAnswerPrediction {
         guard startLogits.count == features.count, endLogits.count == features.count else {
             throw SpanInputError(example: exampleID, field: "logits",
@@ -180,7 +180,7 @@ public struct SpanExampleEncoding: Sendable {
         guard nBest > 0, maxAnswerLength > 0 else {
             throw SpanInputError(example: exampleID, field: "n_best/max_answer_length", "must be > 0 (got \(nBest), \(maxAnswerLength))")
         }
-        var best = SpanAnswerPrediction.none
+        var best = SpanAnswerPrediction.noSpan
         for (w, f) in features.enumerated() {
             let s = startLogits[w], e = endLogits[w]
             guard s.count >= f.ids.count, e.count >= f.ids.count else {
@@ -201,7 +201,7 @@ public struct SpanExampleEncoding: Sendable {
                 }
             }
         }
-        guard let tokens = best.tokens else { return .none }
+        guard let tokens = best.tokens else { return .noSpan }
         let lo = contextByteOffsets[tokens.lowerBound].lowerBound
         let hi = max(lo, contextByteOffsets[tokens.upperBound].upperBound)
         best.byteRange = lo..<hi
