@@ -155,7 +155,7 @@ import Testing
 
     struct Fixture: Decodable {
         struct Window: Decodable {
-            let input_ids: [Int32]; let token_type_ids: [Int32]; let start_position: Int32; let end_position: Int32
+            let input_ids: [Int32]; let token_type_ids: [Int32]; let context_positions: [Int]; let start_position: Int32; let end_position: Int32
             let start_logits_65536ths: [Int]; let end_logits_65536ths: [Int]
         }
         struct Prediction: Decodable {
@@ -208,6 +208,9 @@ import Testing
             for (w, (f, g)) in zip(enc.features, ex.windows).enumerated() {
                 #expect(f.ids == g.input_ids, "\(label) window \(w): ids")
                 #expect(f.tokenTypes == g.token_type_ids, "\(label) window \(w): token types")
+                let first = f.window.sequenceOffset, last = f.window.sequenceOffset + f.window.contextLength - 1
+                #expect([first, last] == g.context_positions, "\(label) window \(w): context at \(first)...\(last), HF \(g.context_positions)")
+                #expect(f.candidateMask.indices.filter { f.candidateMask[$0] == 1 } == Array(first...last), "\(label) window \(w): candidate mask")
                 #expect(targets.startPositions[w] == g.start_position && targets.endPositions[w] == g.end_position,
                         "\(label) window \(w): (\(targets.startPositions[w]), \(targets.endPositions[w])), HF (\(g.start_position), \(g.end_position))")
             }

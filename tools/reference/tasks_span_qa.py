@@ -9,7 +9,8 @@ is the one to_hf.py copies into its folder), this runs the fast tokenizer the wa
     tokenizer(question, context, truncation="only_second", max_length=64, stride=16,
               return_overflowing_tokens=True, return_offsets_mapping=True)
 
-and records per window the input_ids, token_type_ids and the start/end positions computed with run_qa's
+and records per window the input_ids, token_type_ids, the first and last position of its context tokens
+(sequence_ids == 1) and the start/end positions computed with run_qa's
 prepare_train_features loop (first answer; (cls_index, cls_index) when the window does not hold the answer whole).
 Token types come from the file's pair post-processor run over the question and each window (tokenizers'
 Encoding.truncate + Tokenizer.post_process, whose ids must equal transformers'): transformers' overflowing windows
@@ -96,7 +97,7 @@ def predict(windows, context, n_best, max_len):
     best = None
     runner_up = None
     for w, win in enumerate(windows):
-        s, e, offs, ctx = win["start"], win["end"], win["offsets"], win["context_positions"]
+        s, e, offs, ctx = win["start"], win["end"], win["offsets"], win["context"]
         starts = sorted(ctx, key=lambda p: (-s[p], p))[:n_best]
         ends = sorted(ctx, key=lambda p: (-e[p], p))[:n_best]
         for i in starts:
@@ -169,20 +170,20 @@ def build(tokenizer, name, backend_file, data_root, rng):
             if boost and start != 0:
                 sk[start] += 12 * 65536
                 ek[end] += 12 * 65536
-            window = {"input_ids": ids, "token_type_ids": types}
+            window = {"input_ids": ids, "token_type_ids": types, "context_positions": [ctx[0], ctx[-1]]}
             if types != enc["token_type_ids"][i]:
                 window["transformers_token_type_ids_differ"] = True
             windows.append({**window,
                             "start_position": start, "end_position": end,
                             "start_logits_65536ths": sk, "end_logits_65536ths": ek,
-                            "start": [k / 65536.0 for k in sk], "end": [k / 65536.0 for k in ek], "offsets": enc["offset_mapping"][i], "context_positions": ctx})
+                            "start": [k / 65536.0 for k in sk], "end": [k / 65536.0 for k in ek], "offsets": enc["offset_mapping"][i], "context": ctx})
         predictions = []
         for n_best, max_len in SETTINGS:
             p = predict(windows, context, n_best, max_len)
             p.update({"n_best": n_best, "max_answer_length": max_len})
             predictions.append(p)
         for w in windows:
-            for k in ("start", "end", "offsets", "context_positions"):
+            for k in ("start", "end", "offsets", "context"):
                 del w[k]
         a_byte = len(context[:start_char].encode("utf-8"))
         out["examples"].append({
