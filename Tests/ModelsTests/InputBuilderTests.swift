@@ -22,29 +22,32 @@ import Models
         let tok = try Self.tokenizer()
         var checked = 0
         for paragraph in squad.data[0].paragraphs.prefix(3) {
-            for qa in paragraph.qas.prefix(3) {
-                let enc = try SpanFeatures.encode(question: qa.question, context: paragraph.context, tokenizer: tok, maxLength: 64, stride: 16)
+            for (k, qa) in paragraph.qas.prefix(3).enumerated() {
+                let enc = try SpanFeatures.encode(id: "xquad.en/\(k)", question: qa.question, context: paragraph.context, tokenizer: tok,
+                                                  maxLength: 64, stride: 16)
                 let windows = enc.features.map(\.window)
                 #expect(windows.count > 1)
                 #expect(windows.first?.contextStart == 0)
-                #expect(windows.last.map { $0.contextStart + $0.contextLength } == enc.contextOffsets.count)
+                #expect(windows.last.map { $0.contextStart + $0.contextLength } == enc.contextByteOffsets.count)
                 for (a, b) in zip(windows, windows.dropFirst()) { #expect(a.contextStart + a.contextLength - b.contextStart == 16) }
                 for f in enc.features {
                     #expect(f.ids.count <= 64 && f.ids.count == f.tokenTypes.count && f.ids.count == f.candidateMask.count)
                     #expect(f.ids.first == 101 && f.ids.last == 102)
                     #expect(f.candidateMask.reduce(0, +) == Int32(f.window.contextLength))
                 }
+                // SQuAD's answer_start counts characters (scalars); the answer range is in UTF-8 bytes.
                 let answer = qa.answers[0]
-                let count = answer.text.unicodeScalars.count
-                let span = try #require(enc.tokenSpan(answer: answer.answer_start..<(answer.answer_start + count)))
-                #expect(enc.answerText(PredictedSpan(start: span.start, end: span.end, score: 0), context: paragraph.context) == answer.text)
-                // Targets point at the answer where a window holds it, at [CLS] elsewhere; combining the
-                // targets as predictions recovers the answer's tokens.
-                let (starts, ends) = enc.targets(answer: answer.answer_start..<(answer.answer_start + count))
-                #expect(starts.contains { $0 != 0 })
-                let predicted = zip(starts, ends).map { PredictedSpan(start: Int($0), end: Int($1), score: $0 == 0 ? 100 : 1) }
-                let best = try #require(SpanWindows.combine(windows, spans: predicted))
-                #expect(best.start == span.start && best.end == span.end)
+                let before = String(String.UnicodeScalarView(paragraph.context.unicodeScalars.prefix(answer.answer_start)))
+                let range = before.utf8.count..<(before.utf8.count + answer.text.utf8.count)
+                let tokens = try #require(enc.overlappingTokens(range))
+                // Targets point at the answer where a window holds it, at [CLS] elsewhere; logits peaking at
+                // the targets predict the answer text back.
+                let targets = try enc.targets(answer: range)
+                #expect(targets.startPositions.contains { $0 != 0 })
+                let starts = enc.features.indices.map { w in enc.features[w].ids.indices.map { $0 == Int(targets.startPositions[w]) && $0 != 0 ? Float(5) : 0 } }
+                let ends = enc.features.indices.map { w in enc.features[w].ids.indices.map { $0 == Int(targets.endPositions[w]) && $0 != 0 ? Float(5) : 0 } }
+                let best = try enc.predict(startLogits: starts, endLogits: ends)
+                #expect(best.tokens == tokens && best.text == answer.text && best.byteRange == range)
                 checked += 1
             }
         }

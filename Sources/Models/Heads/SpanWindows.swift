@@ -11,7 +11,8 @@ public struct SpanWindow: Equatable, Sendable {
 
 public enum SpanWindows {
     /// Windows of at most `contextCapacity` context tokens; each starts `contextCapacity − stride` after
-    /// the previous, so consecutive windows share `stride` tokens; the last one reaches the end.
+    /// the previous, so consecutive windows share `stride` tokens; the last one reaches the end (HF
+    /// `tokenizers`' overflowing windows). An empty context gives one empty window.
     public static func split(contextLength: Int, contextCapacity: Int, stride: Int, sequenceOffset: Int) -> [SpanWindow] {
         precondition(contextCapacity > 0 && stride >= 0 && stride < contextCapacity, "capacity \(contextCapacity), stride \(stride)")
         var windows: [SpanWindow] = []
@@ -25,13 +26,6 @@ public enum SpanWindows {
         return windows
     }
 
-    /// The gold span's position in a window's sequence, or nil when the window does not contain it whole
-    /// (such windows are trained to point at [CLS], position 0, as HF does).
-    public static func target(window: SpanWindow, answerStart: Int, answerEnd: Int) -> (start: Int, end: Int)? {
-        guard answerStart >= window.contextStart, answerEnd < window.contextStart + window.contextLength else { return nil }
-        return (answerStart - window.contextStart + window.sequenceOffset, answerEnd - window.contextStart + window.sequenceOffset)
-    }
-
     /// Candidate mask of one window's sequence of `length` positions: 1 on its context tokens.
     public static func candidateMask(window: SpanWindow, length: Int) -> [Int32] {
         var m = [Int32](repeating: 0, count: length)
@@ -40,7 +34,8 @@ public enum SpanWindows {
     }
 
     /// The best span over all windows of one context, mapped back to context-token indices. Each
-    /// window's span must lie in its context part; the highest score wins.
+    /// window's span must lie in its context part; the highest score wins. (From per-window best spans;
+    /// `SpanExampleEncoding.predict` searches the n-best logits of every window and returns the text.)
     public static func combine(_ windows: [SpanWindow], spans: [PredictedSpan]) -> PredictedSpan? {
         precondition(windows.count == spans.count)
         var best: PredictedSpan?
