@@ -31,7 +31,7 @@ enum FamilyRun {
             var paragraphs: [Any] = []
             for i in 0..<count {
                 var context = (0..<(30 + random.nextInt(below: 16))).map { _ in word() }
-                let year = String(1500 + random.nextInt(below: 500))
+                let year = String(1900 + 5 * random.nextInt(below: 20))
                 let at = 3 + random.nextInt(below: context.count - 3)
                 context.insert(year, at: at)
                 let text = context.joined(separator: " ")
@@ -58,7 +58,7 @@ enum FamilyRun {
             // Retrieval: "<word> <number>" and its translation with the number spelled the same.
             var sources: [String] = [], targets: [String] = []
             for _ in 0..<count {
-                let n = String(random.nextInt(below: 1000))
+                let n = String(random.nextInt(below: 50))
                 let w = word()
                 sources.append("the \(w) number \(n)"); targets.append("\(n) ist die nummer von \(w)")
             }
@@ -105,9 +105,9 @@ enum FamilyRun {
     static let yaml = """
     name: families
     seed: 7
-    model: {layers: 2, hidden: 48, heads: 2, intermediate: 96, max_positions: 32, dropout: 0.0}
-    tokenizer: {vocab_size: 300, max_sentences: 3000}
-    data: {max_length: 24, max_train_examples: 240, max_eval_examples: 48}
+    model: {layers: 2, hidden: 48, heads: 2, intermediate: 96, max_positions: 40, dropout: 0.0}
+    tokenizer: {vocab_size: 400, max_sentences: 1500}
+    data: {max_length: 32, max_train_examples: 240, max_eval_examples: 48}
     tasks:
       - {name: syn-qa, train_languages: [en]}
       - {name: syn-mc, train_languages: [en]}
@@ -199,7 +199,7 @@ enum FamilyRun {
         let t = try FamilyRun.shared.get()
         let results = try JSONDecoder().decode(TrainingResults.self, from: Data(contentsOf: t.run.appendingPathComponent("results.json")))
         let train = results.encoding?["syn-qa"]?["train"] ?? [:]
-        // Every context is longer than one 24-token window: more windows than questions, most without the answer.
+        // Every context is longer than one 32-token window: more windows than questions, most without the answer.
         #expect((train["windows"] ?? 0) > 240)
         #expect((train["windows-without-answer"] ?? 0) > 0)
         let summary = try evaluate(t)
