@@ -55,7 +55,7 @@ extension Encoding {
 
 extension TaskSpec {
     /// "task <name>, example <id>", the prefix of an encoding error.
-    func location(_ ex: Example) -> String { "task \(name), example \(ex.id)" }
+    func location(_ ex: Example) -> String { "task \(name), \(ex.language) example \(ex.id)" }
 
     func wrongInput(_ ex: Example) -> FileError {
         FileError(path: sourcePath, "\(location(ex)): a \(type.rawValue) task cannot use this example's input")

@@ -90,6 +90,8 @@ public struct SpanAnswerPrediction: Equatable, Sendable {
 public struct SpanExampleEncoding: Sendable {
     /// The example's identifier, used in errors and reports.
     public var exampleID: String
+    /// Question tokens cut by `maxQuestionTokens` (0: the question is whole).
+    public var questionTokensCut = 0
     public var features: [SpanFeature]
     /// Per context token (of the whole context, before windowing): its UTF-8 byte range in the context,
     /// as the tokenizer gives it.
@@ -233,8 +235,10 @@ public enum SpanFeatures {
     /// are ignored. Throws when the question (with the pair's special tokens) leaves no more than `stride`
     /// context tokens per window, saying the lengths, and when the post-processor does not place the
     /// context as one run of tokens.
+    /// `maxQuestionTokens` (nil: no limit) keeps a question's first tokens only, as BERT's `run_squad`
+    /// (`max_query_length`); the encoding counts what it cut.
     public static func encode(id: String, question: String, context: String, tokenizer: Tokenizer, maxLength: Int,
-                              stride: Int) throws -> SpanExampleEncoding {
+                              stride: Int, maxQuestionTokens: Int? = nil) throws -> SpanExampleEncoding {
         guard maxLength > 0, stride >= 0 else {
             throw SpanInputError(example: id, field: "max_length/doc_stride", "max_length \(maxLength) must be > 0 and doc_stride \(stride) ≥ 0")
         }
@@ -250,6 +254,13 @@ public enum SpanFeatures {
             case 1?: Self.appendToken(k, of: pair, to: &c)
             default: continue
             }
+        }
+        var cut = 0
+        if let limit = maxQuestionTokens, q.count > limit {
+            cut = q.count - limit
+            var kept = Encoding()
+            for k in 0..<limit { Self.appendToken(k, of: q, to: &kept) }
+            q = kept
         }
         let specials = tok.postProcessor?.addedTokens(pair: true) ?? 0
         let capacity = maxLength - q.count - specials
@@ -288,7 +299,9 @@ public enum SpanFeatures {
             features.append(SpanFeature(ids: ids, tokenTypes: types,
                                         candidateMask: SpanWindows.candidateMask(window: windows[wi], length: ids.count), window: windows[wi]))
         }
-        return SpanExampleEncoding(exampleID: id, features: features, contextByteOffsets: c.byteOffsets, contextBytes: Array(context.utf8))
+        var encoding = SpanExampleEncoding(exampleID: id, features: features, contextByteOffsets: c.byteOffsets, contextBytes: Array(context.utf8))
+        encoding.questionTokensCut = cut
+        return encoding
     }
 
     /// Encodes many examples and their first answers' targets (nil: no answer), with the summed report.

@@ -14,8 +14,13 @@ public struct SpanQATask: TaskFamily {
     public let spec: TaskSpec
     public let head: HeadSpec
 
-    /// Context tokens two consecutive windows share: a third of the sequence length (HF's 128 of 384).
-    public static func docStride(maxLength: Int) -> Int { maxLength / 3 }
+    /// Context tokens two consecutive windows share: a quarter of the sequence length (HF's run_qa shares
+    /// 128 of 384; a quarter leaves room for longer questions at the short lengths small models train on).
+    public static func docStride(maxLength: Int) -> Int { maxLength / 4 }
+
+    /// Question tokens kept: half the sequence length (BERT's `run_squad` keeps 64 of 384); what is cut is
+    /// counted as `question-tokens-cut` (and the questions as `questions-cut`).
+    public static func maxQuestionTokens(maxLength: Int) -> Int { maxLength / 2 }
 
     public func encode(_ examples: [Example], tokenizer: Tokenizer) throws -> EncodedExamples {
         guard let maxLength = tokenizer.maxLength else {
@@ -24,17 +29,20 @@ public struct SpanQATask: TaskFamily {
         let stride = SpanQATask.docStride(maxLength: maxLength)
         var features: [EncodedExample] = [], encodings: [SpanExampleEncoding] = []
         var counts = SpanTargetReport()
+        var report = EncodingReport()
         for (i, ex) in examples.enumerated() {
             guard case .span(let q) = ex.input else { throw spec.wrongInput(ex) }
             let encoding: SpanExampleEncoding, targets: SpanTargets
             do {
                 encoding = try SpanFeatures.encode(id: ex.id, question: q.question, context: q.context, tokenizer: tokenizer,
-                                                   maxLength: maxLength, stride: stride)
+                                                   maxLength: maxLength, stride: stride,
+                                                   maxQuestionTokens: SpanQATask.maxQuestionTokens(maxLength: maxLength))
                 targets = try encoding.targets(answer: q.answers.first?.range)
             } catch let e as SpanInputError {
                 throw FileError(path: spec.sourcePath, "\(spec.location(ex)): \(e.field): \(e.message)")
             }
             counts.add(targets.report)
+            if encoding.questionTokensCut > 0 { report.add("questions-cut"); report.add("question-tokens-cut", encoding.questionTokensCut) }
             encodings.append(encoding)
             for (k, f) in encoding.features.enumerated() {
                 features.append(EncodedExample(ids: f.ids, typeIDs: f.tokenTypes,
@@ -42,7 +50,6 @@ public struct SpanQATask: TaskFamily {
                                                maskable: f.ids.map { _ in false }, example: i, window: f.window))
             }
         }
-        var report = EncodingReport()
         report.add("windows", counts.windows)
         report.add("windows-with-answer", counts.windowsWithAnswer)
         report.add("windows-answer-cut", counts.windowsCut)
