@@ -121,8 +121,11 @@ enum FamilyRun {
 
     struct Trained { let run: URL; let data: URL; let tasks: URL }
 
+    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-families-\(getpid())")
+
     static let shared: Result<Trained, Error> = Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-families-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let dir = folder
+        atexit { try? FileManager.default.removeItem(at: FamilyRun.folder) }
         let (data, tasks) = try prepare(dir)
         let e = try ExperimentLoader.decode(yaml: yaml, file: "families.yaml")
         var o = TrainOptions()
@@ -204,5 +207,27 @@ enum FamilyRun {
         #expect((train["windows-without-answer"] ?? 0) > 0)
         let summary = try evaluate(t)
         #expect(summary.tasks.first { $0.task == "syn-qa" }?.languages.first?.encoding?["windows"] ?? 0 > 48)
+    }
+
+    @Test func mixedBatchesTrainEveryFamilyInOneStep() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-families-mixed-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (data, tasks) = try FamilyRun.prepare(dir)
+        let e = try ExperimentLoader.decode(yaml: FamilyRun.yaml, file: "families.yaml",
+                                            overrides: ["sampler.batching=mixed", "optimization.max_steps=6", "optimization.warmup_steps=2", "evaluation.every=6", "checkpoint.every=6"])
+        var o = TrainOptions()
+        o.tasksDirectory = tasks.path
+        o.languagesDirectory = TinyRun.root.appendingPathComponent("languages").path
+        o.dataRoot = data.path
+        o.interactive = false
+        o.write = { _ in }
+        let summary = try Trainer.start(e, experimentFile: "families.yaml", outputPath: dir.appendingPathComponent("run").path, options: o)
+        #expect(summary.results.steps == 6)
+        // A mixed step draws a task per example: over six steps of 16, every family's loss is logged.
+        let steps = try TrainLog.read(dir.appendingPathComponent("run/train.jsonl")).filter { $0["type"] as? String == "step" }
+        var seen = Set<String>()
+        for s in steps { for k in (s["loss"] as? [String: Any] ?? [:]).keys { seen.insert(k) } }
+        #expect(seen == ["syn-qa", "syn-mc", "syn-bitext", "cldr-dates-month", "cldr-date-fields"])
+        #expect(steps.contains { ($0["loss"] as? [String: Any])?.count ?? 0 > 1 })
     }
 }
