@@ -23,17 +23,7 @@ public struct PredictionScoring {
     }
 
     /// The metrics a task type can be scored on from its predictions.
-    public static func metrics(for type: TaskType) -> [String] {
-        switch type {
-        case .classification, .pairClassification: return ["accuracy", "macro_f1", "micro_f1"]
-        case .regression: return ["pearson", "spearman", "mse"]
-        case .tagging: return ["accuracy", "span_f1", "macro_f1"]
-        case .spanQA: return ["exact_match", "f1"]
-        case .multipleChoice: return ["accuracy"]
-        case .retrieval: return ["accuracy", "accuracy_reverse", "mrr"]
-        case .mlm: return []
-        }
-    }
+    public static func metrics(for type: TaskType) -> [String] { type == .mlm ? [] : type.metricNames }
 
     /// Whether a larger value of the metric is better.
     public static func higherIsBetter(_ metric: String) -> Bool { !(metric == "mse" || metric == "perplexity") }

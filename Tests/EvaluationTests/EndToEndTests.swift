@@ -47,13 +47,19 @@ enum TinyRun {
     static func train(_ yaml: String, overrides: [String] = [], name: String) throws -> URL {
         let e = try ExperimentLoader.decode(yaml: yaml, file: "\(name).yaml", overrides: overrides)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-eval-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        _ = try Trainer.start(e, experimentFile: "\(name).yaml", outputPath: dir.path, options: trainOptions())
+        return dir
+    }
+
+    /// Quiet training options over the repository's languages and `tasks` (default: the repository's specs).
+    static func trainOptions(tasks: URL? = nil, dataRoot: URL? = nil) -> TrainOptions {
         var o = TrainOptions()
-        o.tasksDirectory = locations.tasksDirectory
+        o.tasksDirectory = tasks?.path ?? locations.tasksDirectory
         o.languagesDirectory = locations.languagesDirectory
+        o.dataRoot = dataRoot?.path
         o.interactive = false
         o.write = { _ in }
-        _ = try Trainer.start(e, experimentFile: "\(name).yaml", outputPath: dir.path, options: o)
-        return dir
+        return o
     }
 
     /// Trained on first use (static lets initialize once, thread-safely).

@@ -128,12 +128,7 @@ enum FamilyRun {
         atexit { try? FileManager.default.removeItem(at: FamilyRun.folder) }
         let (data, tasks) = try prepare(dir)
         let e = try ExperimentLoader.decode(yaml: yaml, file: "families.yaml")
-        var o = TrainOptions()
-        o.tasksDirectory = tasks.path
-        o.languagesDirectory = TinyRun.root.appendingPathComponent("languages").path
-        o.dataRoot = data.path
-        o.interactive = false
-        o.write = { _ in }
+        let o = TinyRun.trainOptions(tasks: tasks, dataRoot: data)
         let run = dir.appendingPathComponent("run")
         _ = try Trainer.start(e, experimentFile: "families.yaml", outputPath: run.path, options: o)
         return Trained(run: run, data: data, tasks: tasks)
@@ -215,12 +210,7 @@ enum FamilyRun {
         let (data, tasks) = try FamilyRun.prepare(dir)
         let e = try ExperimentLoader.decode(yaml: FamilyRun.yaml, file: "families.yaml",
                                             overrides: ["sampler.batching=mixed", "optimization.max_steps=6", "optimization.warmup_steps=2", "evaluation.every=6", "checkpoint.every=6"])
-        var o = TrainOptions()
-        o.tasksDirectory = tasks.path
-        o.languagesDirectory = TinyRun.root.appendingPathComponent("languages").path
-        o.dataRoot = data.path
-        o.interactive = false
-        o.write = { _ in }
+        let o = TinyRun.trainOptions(tasks: tasks, dataRoot: data)
         let summary = try Trainer.start(e, experimentFile: "families.yaml", outputPath: dir.appendingPathComponent("run").path, options: o)
         #expect(summary.results.steps == 6)
         // A mixed step draws a task per example: over six steps of 16, every family's loss is logged.

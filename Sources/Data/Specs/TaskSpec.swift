@@ -20,18 +20,21 @@ public enum TaskType: String, ConfigChoice {
         }
     }
 
-    /// The metrics that make sense for the type; specs may only name these.
-    public var allowedMetrics: Set<String> {
+    /// The metrics of the type, in table order: what predictions are scored on (masked LM: what its dev pass
+    /// measures); specs may only name these.
+    public var metricNames: [String] {
         switch self {
         case .classification, .pairClassification: return ["accuracy", "macro_f1", "micro_f1"]
         case .regression: return ["pearson", "spearman", "mse"]
         case .tagging: return ["accuracy", "span_f1", "macro_f1"]
         case .spanQA: return ["exact_match", "f1"]
         case .multipleChoice: return ["accuracy"]
-        case .retrieval: return ["accuracy", "mrr"]
+        case .retrieval: return ["accuracy", "accuracy_reverse", "mrr"]
         case .mlm: return ["mlm_accuracy", "perplexity"]
         }
     }
+
+    public var allowedMetrics: Set<String> { Set(metricNames) }
 }
 
 /// How a task's files are laid out on disk (or `builtin`: generated through ICU, no files).
