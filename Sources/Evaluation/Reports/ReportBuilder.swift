@@ -141,6 +141,13 @@ public enum ReportBuilder {
                 }
                 out += table.render() + "\n"
                 out += "† labelled training data of this task; ‡ dev data used for model selection. Table: `\(relative(layout.table(task: t.task), layout))`.\n\n"
+                let encoded = t.languages.filter { !($0.encoding ?? [:]).isEmpty }
+                if !encoded.isEmpty {
+                    if let norm = t.answerNormalization { out += "Answers normalized as the \(norm == "mlqa" ? "MLQA" : "SQuAD v1.1") evaluation script does. " }
+                    out += "What encoding split or cut, per language: "
+                    out += encoded.map { l in l.language + " " + (l.encoding ?? [:]).sorted { $0.key < $1.key }.filter { $0.value > 0 }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+                        .joined(separator: "; ") + ".\n\n"
+                }
             }
             if matrices.contains(where: { $0.sources.count > 1 }) {
                 out += "## Transfer matrices (source × target)\n\n"

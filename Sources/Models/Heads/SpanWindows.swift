@@ -1,5 +1,5 @@
 /// Splits a context too long for one sequence into overlapping windows (HF's `stride` / SQuAD's
-/// doc_stride) and recombines per-window predictions into one answer in context-token coordinates.
+/// doc_stride); `SpanExampleEncoding.predict` recombines the windows' logits into one answer.
 public struct SpanWindow: Equatable, Sendable {
     /// First context token of the window.
     public var contextStart: Int
@@ -31,20 +31,5 @@ public enum SpanWindows {
         var m = [Int32](repeating: 0, count: length)
         for j in window.sequenceOffset..<min(length, window.sequenceOffset + window.contextLength) { m[j] = 1 }
         return m
-    }
-
-    /// The best span over all windows of one context, mapped back to context-token indices. Each
-    /// window's span must lie in its context part; the highest score wins. (From per-window best spans;
-    /// `SpanExampleEncoding.predict` searches the n-best logits of every window and returns the text.)
-    public static func combine(_ windows: [SpanWindow], spans: [PredictedSpan]) -> PredictedSpan? {
-        precondition(windows.count == spans.count)
-        var best: PredictedSpan?
-        for (w, s) in zip(windows, spans) where s.score.isFinite {
-            let a = s.start - w.sequenceOffset, b = s.end - w.sequenceOffset
-            guard a >= 0, b < w.contextLength, a <= b else { continue }
-            let mapped = PredictedSpan(start: a + w.contextStart, end: b + w.contextStart, score: s.score)
-            if best == nil || mapped.score > best!.score { best = mapped }
-        }
-        return best
     }
 }
