@@ -16,15 +16,12 @@ public struct EncodedExample: Sendable, Equatable {
     /// The example (index into the encoded examples) this feature came from.
     public var example: Int
     /// Tagging: for each position, the word whose tag is read there (its first subword inside the window that
-    /// scores it), else -1. Span QA: unused.
+    /// scores it), else -1.
     public var wordAt: [Int32]?
-    /// Span QA: the window this feature holds (positions of its context tokens).
-    public var window: SpanWindow?
 
-    public init(ids: [Int32], typeIDs: [Int32]? = nil, target: Target, maskable: [Bool], example: Int = 0,
-                wordAt: [Int32]? = nil, window: SpanWindow? = nil) {
+    public init(ids: [Int32], typeIDs: [Int32]? = nil, target: Target, maskable: [Bool], example: Int = 0, wordAt: [Int32]? = nil) {
         self.ids = ids; self.typeIDs = typeIDs; self.target = target; self.maskable = maskable; self.example = example
-        self.wordAt = wordAt; self.window = window
+        self.wordAt = wordAt
     }
 
     public enum Target: Sendable, Equatable {
@@ -51,6 +48,11 @@ extension Encoding {
     var ids32: [Int32] { ids.map(Int32.init) }
     /// Positions masked LM may replace (not special tokens).
     var maskable: [Bool] { specialTokensMask.map { !$0 } }
+}
+
+extension HeadSpec {
+    /// The head's labels as a set (name → class id), for encoding gold labels and tags.
+    var labelSet: LabelSet { LabelSet(labels.map { LabelSpec(name: $0, description: $0) }) }
 }
 
 extension TaskSpec {

@@ -98,7 +98,7 @@ public enum RunEvaluator {
                 var encoding: EncodingReport?
                 switch evaluation {
                 case "held-out-task":
-                    guard let labels = try LabelSet.of(spec, dataRoot: run.dataRoot) else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
+                    guard let labels else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
                     let texts = try o.labelText.texts(for: labels, task: spec, language: run.catalog.languages[lang])
                     records = try LabelMatchingEvaluator.predict(model: run.model, tokenizer: run.tokenizer, head: head, labels: labels,
                                                                  labelTexts: texts, examples: examples, task: name, layer: o.retrieval.layer,

@@ -12,7 +12,7 @@ public struct ClassificationTask: TaskFamily {
     public let head: HeadSpec
 
     public func encode(_ examples: [Example], tokenizer: Tokenizer) throws -> EncodedExamples {
-        let labels = LabelSet(head.labels.map { LabelSpec(name: $0, description: $0) })
+        let labels = head.labelSet
         let state = EncoderState()
         var features: [EncodedExample] = []
         features.reserveCapacity(examples.count)

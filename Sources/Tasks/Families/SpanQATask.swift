@@ -47,7 +47,7 @@ public struct SpanQATask: TaskFamily {
             for (k, f) in encoding.features.enumerated() {
                 features.append(EncodedExample(ids: f.ids, typeIDs: f.tokenTypes,
                                                target: .span(start: targets.startPositions[k], end: targets.endPositions[k]),
-                                               maskable: f.ids.map { _ in false }, example: i, window: f.window))
+                                               maskable: f.ids.map { _ in false }, example: i))
             }
         }
         report.add("windows", counts.windows)

@@ -44,10 +44,11 @@ public struct TaggingTask: TaskFamily {
         whole.maxLength = nil
         var report = EncodingReport()
         var features: [EncodedExample] = []
+        let labels = head.labelSet
         for (i, ex) in examples.enumerated() {
             guard case .tagged(let tagged) = ex.input else { throw spec.wrongInput(ex) }
             let gold: [Int32] = try tagged.tags.map { tag in
-                guard let id = head.labels.firstIndex(of: tag) else {
+                guard let id = labels.id(of: tag) else {
                     throw FileError(path: spec.sourcePath, "\(spec.location(ex)): tag '\(excerpt(tag))' is not in the label set of head '\(head.name)'")
                 }
                 return Int32(id)
