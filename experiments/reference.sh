@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs one reference experiment end to end (train, evaluate, probe) and prints its wall time.
-#   bash experiments/reference.sh <ud-pos|sib200|minilm-sib200> [--seed N] [--save]
+#   bash experiments/reference.sh <ud-pos|sib200|minilm-sib200|e5-sib200|e5-xcopa|e5-tatoeba> [--seed N] [--save]
 # Data root: POLYGLOT_DATA_ROOT, else ../shared/data. Pretrained checkpoints are read from the data root's
-# sibling models/ folder (MODELS_DIR overrides it). The run goes to results/reference-<name>-seed<N>/;
+# sibling models/ folder (MODELS_DIR overrides it). The e5-* experiments use multilingual-e5-small, written once as
+# a Hugging Face folder by its own to_hf.py (python3 with numpy) into .build/multilingual-e5-small (E5_DIR overrides). The run goes to results/reference-<name>-seed<N>/;
 # --save copies its summary.json, report.md, predictions, tables and figures to results/reference/<name>/,
 # the committed copy that `polyglot compare` can take as run B (it matches predictions by example id).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: experiments/reference.sh <ud-pos|sib200|minilm-sib200> [--seed N] [--save]}
+name=${1:?usage: experiments/reference.sh <ud-pos|sib200|minilm-sib200|e5-sib200|e5-xcopa|e5-tatoeba> [--seed N] [--save]}
 shift
 seed=1
 save=0
@@ -24,6 +25,13 @@ MODELS_DIR=${MODELS_DIR:-$(dirname "$POLYGLOT_DATA_ROOT")/models}
 run=results/reference-$name-seed$seed
 [ -x "$POLYGLOT" ] || { echo "build first: swift build -c release --product polyglot" >&2; exit 1; }
 [ -e "$run/experiment.yaml" ] && { echo "$run already holds a run; remove it first" >&2; exit 1; }
+E5_DIR=${E5_DIR:-.build/multilingual-e5-small}
+e5() {
+  if [ ! -f "$E5_DIR/model.safetensors" ]; then
+    python3 "$MODELS_DIR/multilingual-e5-small-q4/to_hf.py" "$E5_DIR.tmp" >&2 && mv "$E5_DIR.tmp" "$E5_DIR"
+  fi
+  echo "$E5_DIR"
+}
 start=$(date +%s)
 case $name in
   ud-pos)
@@ -42,7 +50,19 @@ case $name in
     "$POLYGLOT" train experiments/reference-minilm-sib200.yaml --set seed="$seed" --set model.path="$MODELS_DIR/all-MiniLM-L6-v2" --output "$run"
     "$POLYGLOT" eval "$run" --languages en ar cs de el fi fr he hi id ja ko ru es sw th tr vi yo zh
     ;;
-  *) echo "unknown experiment $name (ud-pos, sib200, minilm-sib200)" >&2; exit 2 ;;
+  e5-sib200)
+    "$POLYGLOT" train experiments/reference-e5-sib200.yaml --set seed="$seed" --set model.path="$(e5)" --output "$run"
+    "$POLYGLOT" eval "$run" --languages en ar cs de el fi fr he hi id ja ko ru es sw th tr vi yo zh
+    ;;
+  e5-xcopa)
+    "$POLYGLOT" train experiments/reference-e5-xcopa.yaml --set seed="$seed" --set model.path="$(e5)" --output "$run"
+    "$POLYGLOT" eval "$run" --languages en et id it sw tr zh
+    ;;
+  e5-tatoeba)
+    "$POLYGLOT" train experiments/reference-e5-tatoeba.yaml --set seed="$seed" --set model.path="$(e5)" --output "$run"
+    "$POLYGLOT" eval "$run" --tasks tatoeba --max-examples 0 --prompt "query: "
+    ;;
+  *) echo "unknown experiment $name (ud-pos, sib200, minilm-sib200, e5-sib200, e5-xcopa, e5-tatoeba)" >&2; exit 2 ;;
 esac
 echo "wall time: $(( $(date +%s) - start )) s ($name, seed $seed, POLYGLOT_THREADS=${POLYGLOT_THREADS:-all cores})"
 if [ "$save" = 1 ]; then

@@ -103,6 +103,58 @@ import Testing
     }
 }
 
+@Suite struct NoTrainingRunTests {
+    /// max_steps 0: the run holds the imported checkpoint itself, so a pretrained model can be evaluated zero-shot.
+    /// Exported back to Hugging Face names, every encoder tensor equals the checkpoint's own, bit for bit.
+    @Test func zeroStepsKeepTheImportedCheckpointUnchanged() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let hf = TrainingRunSupport.root.appendingPathComponent("Tests/Fixtures/models/families/bert")
+        let yaml = """
+        name: zero
+        seed: 5
+        model: {source: hf, path: \(hf.path)}
+        tokenizer: {source: model}
+        data: {max_length: 32, max_train_examples: 40, max_eval_examples: 20}
+        tasks:
+          - {name: cldr-dates-month, train_languages: [en]}
+        optimization: {max_steps: 0, warmup_steps: 0}
+        """
+        let experiment = try TrainingRunSupport.experimentFile(yaml, name: "zero-exp")
+        let run = TrainingRunSupport.temporaryRun("zero"), out = TrainingRunSupport.temporaryRun("zero-export")
+        defer { for u in [experiment, run, out] { try? FileManager.default.removeItem(at: u) } }
+        #expect(try TrainingRunSupport.runToEnd(["train", experiment.path, "--output", run.path]) == 0)
+        let results = try TrainingRunSupport.results(run)
+        #expect(results.steps == 0)
+        #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(TrainingRunSupport.lastWeights).path))
+        let export = Process()
+        export.executableURL = TrainingRunSupport.binary
+        export.arguments = ["export", "--model", run.appendingPathComponent("checkpoints/last/model").path, "--output", out.path]
+        export.standardOutput = FileHandle.nullDevice
+        export.standardError = FileHandle.nullDevice
+        try export.run(); export.waitUntilExit()
+        #expect(export.terminationStatus == 0)
+        let original = try SafetensorsFile(url: hf.appendingPathComponent("model.safetensors"))
+        let exported = try SafetensorsFile(url: out.appendingPathComponent("model.safetensors"))
+        let shared = Set(original.names).intersection(exported.names)
+        #expect(shared.count >= 20, "only \(shared.count) tensor names in common: \(exported.names.sorted().prefix(5))")
+        for name in shared.sorted() { #expect(try original.floats(name) == exported.floats(name), "\(name) changed") }
+    }
+
+    /// Negative step counts are refused with the key named.
+    @Test func negativeStepsAreRefused() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let experiment = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "negative-exp")
+        let run = TrainingRunSupport.temporaryRun("negative"), log = TrainingRunSupport.temporaryRun("negative-log")
+        defer { for u in [experiment, run, log] { try? FileManager.default.removeItem(at: u) } }
+        let p = try TrainingRunSupport.launch(["train", experiment.path, "--output", run.path, "--set", "optimization.max_steps=-1",
+                                               "--set", "optimization.warmup_steps=0"], stderr: log)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        let message = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+        #expect(message.contains("optimization.max_steps"), "\(message)")
+    }
+}
+
 @Suite struct SelectionRunTests {
     /// With a learning rate too small to move float32 weights the score never improves, so patience 2
     /// stops the run at the third evaluation; target-dev selection is recorded as such.

@@ -89,7 +89,8 @@ extension Experiment {
         if !(o.momentum >= 0 && o.momentum < 1) { throw fail("optimization.momentum", "must be in [0, 1), found \(o.momentum)") }
         try positive("optimization.batch_size", o.batchSize)
         try positive("optimization.grad_accumulation", o.gradAccumulation)
-        try positive("optimization.max_steps", o.maxSteps)
+        // 0 steps: the run folder holds the starting model unchanged (a pretrained checkpoint evaluated zero-shot).
+        if o.maxSteps < 0 { throw fail("optimization.max_steps", "must not be negative (0 = no training), found \(o.maxSteps)") }
         if o.warmupSteps < 0 || o.warmupSteps > o.maxSteps {
             throw fail("optimization.warmup_steps", "must be between 0 and max_steps (\(o.maxSteps)), found \(o.warmupSteps)")
         }

@@ -336,6 +336,8 @@ public final class Trainer {
         }
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
+        // No training asked for: the starting model (an imported checkpoint, new heads) is the run's model.
+        if e.optimization.maxSteps == 0 && savedStep != 0 { try saveLast() }
         while state.step < e.optimization.maxSteps && !state.stoppedEarly {
             if let signal = options.stopRequested() {
                 // The step before finished (with its evaluation); keep it, then stop.

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Side-by-side table of one real-transfer reference experiment: Polyglot's runs and the HF transformers + PyTorch
+runs of tools/reference/xtreme_hf.py, per language and for the zero-shot mean, mean ± sd over seeds.
+
+    python3 tools/reference/xtreme_table.py results/reference/e5-sib200 > results/reference/e5-sib200/comparison.md
+
+Reads from the folder: seed<N>/summary.json (Polyglot's evaluation of seed N), hf/seed<N>.json (the Python
+stack's) and timing.json (whole-process wall seconds and peak resident MB of every run, measured with
+/usr/bin/time by experiments/reference-e5.sh). The zero-shot mean of a seed is the mean of the major metric over the
+languages Polyglot marks zero-shot (the same languages are taken from the HF file). The agreement rule printed at
+the end: |mean(Polyglot) − mean(HF)| of the per-seed zero-shot means is at most sd(Polyglot) + sd(HF) (sample
+standard deviations over seeds). Needs no third-party packages.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+
+def seeds_of(pattern):
+    out = {}
+    for path in glob.glob(pattern):
+        m = re.search(r"seed(\d+)", path)
+        if m:
+            out[int(m.group(1))] = path
+    return dict(sorted(out.items()))
+
+
+def polyglot_scores(path):
+    with open(path) as f:
+        summary = json.load(f)
+    task = summary["tasks"][0]
+    metric = task["major_metric"]
+    scores, regimes = {}, {}
+    for lang in task["languages"]:
+        scores[lang["language"]] = 100 * lang["metrics"][metric]["estimate"]
+        regimes[lang["language"]] = lang["regime"]
+    return task["task"], metric, scores, regimes
+
+
+def hf_scores(path):
+    with open(path) as f:
+        out = json.load(f)
+    return {lang: 100 * r["accuracy"] for lang, r in out["results"].items()}
+
+
+def mean_sd(values):
+    if not values:
+        return "–"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.1f} ± {sd:.1f}"
+
+
+def main(folder):
+    pg = seeds_of(os.path.join(folder, "seed*", "summary.json"))
+    hf = seeds_of(os.path.join(folder, "hf", "seed*.json"))
+    if not pg or not hf:
+        sys.exit(f"{folder}: needs seed<N>/summary.json and hf/seed<N>.json")
+    per_pg, per_hf = {}, {}
+    task = metric = None
+    regimes = {}
+    for seed, path in pg.items():
+        task, metric, per_pg[seed], regimes = polyglot_scores(path)
+    for seed, path in hf.items():
+        per_hf[seed] = hf_scores(path)
+    langs = [l for l in regimes if all(l in s for s in per_pg.values())]
+    zero = [l for l in langs if regimes[l] == "zero-shot" and all(l in s for s in per_hf.values())]
+    timing = {}
+    tpath = os.path.join(folder, "timing.json")
+    if os.path.exists(tpath):
+        with open(tpath) as f:
+            timing = json.load(f)
+
+    print(f"### {task}: {metric} ×100, Polyglot vs HF transformers + PyTorch (seeds {', '.join(map(str, pg))} / {', '.join(map(str, hf))})\n")
+    head = "| language | regime | " + " | ".join(f"Polyglot s{s}" for s in pg) + " | Polyglot mean ± sd | " \
+        + " | ".join(f"HF s{s}" for s in hf) + " | HF mean ± sd |"
+    print(head)
+    print("|---|---|" + "---:|" * (len(pg) + 1 + len(hf) + 1))
+    for l in langs:
+        a = [per_pg[s][l] for s in pg]
+        b = [per_hf[s][l] for s in hf if l in per_hf[s]]
+        print(f"| {l} | {regimes[l]} | " + " | ".join(f"{x:.1f}" for x in a) + f" | {mean_sd(a)} | "
+              + " | ".join(f"{x:.1f}" for x in b) + f" | {mean_sd(b)} |")
+    za = [statistics.mean(per_pg[s][l] for l in zero) for s in pg]
+    zb = [statistics.mean(per_hf[s][l] for l in zero) for s in hf]
+    print(f"| **zero-shot mean** ({len(zero)} languages) | | " + " | ".join(f"{x:.1f}" for x in za) + f" | **{mean_sd(za)}** | "
+          + " | ".join(f"{x:.1f}" for x in zb) + f" | **{mean_sd(zb)}** |")
+    if timing:
+        def row(stack):
+            runs = timing.get(stack, {})
+            return [runs[k] for k in sorted(runs)]
+        tp, th = row("polyglot"), row("hf")
+        print(f"| wall time, s (process) | | " + " | ".join(f"{r['wall_s']:.0f}" for r in tp) + f" | {mean_sd([r['wall_s'] for r in tp])} | "
+              + " | ".join(f"{r['wall_s']:.0f}" for r in th) + f" | {mean_sd([r['wall_s'] for r in th])} |")
+        print(f"| peak memory, MB | | " + " | ".join(f"{r['peak_mb']:.0f}" for r in tp) + " | | "
+              + " | ".join(f"{r['peak_mb']:.0f}" for r in th) + " | |")
+    gaps = [(abs(statistics.mean(per_pg[s][l] for s in pg) - statistics.mean(per_hf[s][l] for s in hf)), l)
+            for l in langs if all(l in per_hf[s] for s in hf)]
+    if gaps:
+        gap, where = max(gaps)
+        print(f"\nLargest per-language difference of the means: {gap:.2f} points ({where}).")
+    diff = statistics.mean(za) - statistics.mean(zb)
+    spread = (statistics.stdev(za) if len(za) > 1 else 0.0) + (statistics.stdev(zb) if len(zb) > 1 else 0.0)
+    verdict = "within" if abs(diff) <= spread else "OUTSIDE"
+    print(f"Zero-shot mean difference Polyglot − HF: {diff:+.2f} points; sd(Polyglot) + sd(HF) = {spread:.2f}: {verdict} the two stacks' seed spread.")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])
