@@ -94,7 +94,8 @@ public struct TaskRegistry: Sendable {
                 throw spec.error("languages[\(i)]", "unknown language '\(excerpt(code))' (no \(code).yaml in \(languages.directory))")
             }
         } else {
-            for code in (spec.data ?? [:]).keys.sorted() where languages.languages[code] == nil {
+            // Languages a data_pattern found may have no spec (they evaluate with family unknown).
+            for code in (spec.data ?? [:]).keys.sorted() where languages.languages[code] == nil && !spec.discoveredLanguages.contains(code) {
                 if let canonical = languages.canonical(code) {
                     throw spec.error("data.\(code)", "'\(excerpt(code))' is the FLORES-200 alias of '\(canonical)': key the data by '\(canonical)'")
                 }
