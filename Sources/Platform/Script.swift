@@ -39,4 +39,28 @@ public struct Script: Hashable, Sendable, CustomStringConvertible {
         guard let best = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return .common }
         return Script(code: best.key)
     }
+
+    /// The script most texts have as their dominant script (see `ScriptTally`); nil when no text has letters.
+    public static func dominant<S: Sequence>(amongTexts texts: S) -> Script? where S.Element == String {
+        var tally = ScriptTally()
+        for text in texts { tally.add(text) }
+        return tally.dominant
+    }
+}
+
+/// Counts the dominant script of texts one at a time, for the script of a whole data split.
+public struct ScriptTally: Sendable {
+    public private(set) var counts: [Script: Int] = [:]
+    public init() {}
+
+    /// Counts the text's dominant script unless it has no letters.
+    public mutating func add(_ text: String) {
+        let s = Script.dominant(in: text)
+        if !s.isCommonOrInherited { counts[s, default: 0] += 1 }
+    }
+
+    /// The script most texts had (ties go to the lower ICU code); nil when none had letters.
+    public var dominant: Script? {
+        counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.code > $1.key.code) }?.key
+    }
 }

@@ -38,7 +38,7 @@ import Platform
     }
 
     @Test func unknownKeyIsAnError() {
-        #expect(check("unknown-key") == "\(specs)/unknown-key.yaml: lables: unknown key (expected one of: name, description, type, format, columns, labels, labels_file, label_map, metrics, major_metric, data, languages, builtin, shares_head, scoring, repair, answer_normalization, article_split)")
+        #expect(check("unknown-key") == "\(specs)/unknown-key.yaml: lables: unknown key (expected one of: name, description, type, format, columns, labels, labels_file, label_map, metrics, major_metric, data, data_pattern, languages, builtin, shares_head, scoring, repair, answer_normalization, article_split)")
     }
 
     @Test func missingFileNamesSpecAndKey() {

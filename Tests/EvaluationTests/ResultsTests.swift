@@ -185,7 +185,7 @@ func tableRow(_ markdown: String, startingWith prefix: String) -> [String]? {
 
         let out = try ReportBuilder.regenerate(layout)
         let names = Set(out.figures.map(\.lastPathComponent))
-        #expect(names == ["transfer.svg", "languages-by-family.svg", "few-shot-cldr-dates-month-ja.svg", "training-loss.svg", "dev-cldr-dates-month.svg"])
+        #expect(names == ["transfer.svg", "languages-by-family.svg", "families.svg", "few-shot-cldr-dates-month-ja.svg", "training-loss.svg", "dev-cldr-dates-month.svg"])
         for f in out.figures { _ = try SVGInspector.parse(try String(contentsOf: f, encoding: .utf8)) }
         let heat = try SVGInspector.parse(try String(contentsOf: layout.figure("transfer"), encoding: .utf8))
         #expect(heat.classes["cell"] == 4)

@@ -54,7 +54,7 @@ public enum DataCheck {
         for (index, lang) in task.languageCodes.enumerated() {
             for split in task.splits(for: lang) {
                 var s = SplitSummary(language: lang, split: split, examples: 0, labelCounts: [:], units: 0, script: "")
-                var scripts: [Script: Int] = [:]
+                var scripts = ScriptTally()
                 var ids = Set<String>()
                 let report = LoadReport()
                 try DatasetLoader.forEach(task: task, language: lang, split: split, dataRoot: dataRoot, languages: languages,
@@ -73,19 +73,9 @@ public enum DataCheck {
                     case .span(let q): s.units += q.answers.count
                     default: break
                     }
-                    // The script of the language's own text (the source side of a translation pair).
-                    let text: String
-                    switch e.input {
-                    case .translation(let source, _): text = source
-                    case .span(let q): text = q.context
-                    // A question word may be a fixed English tag (XCOPA's cause/effect), not the language's text.
-                    case .choices(let context, _, let choices): text = ([context] + choices).joined(separator: " ")
-                    default: text = e.texts.joined(separator: " ")
-                    }
-                    let sc = Script.dominant(in: text)
-                    if !sc.isCommonOrInherited { scripts[sc, default: 0] += 1 }
+                    scripts.add(e.ownText)
                 }
-                let dominant = scripts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.code > $1.key.code) }?.key
+                let dominant = scripts.dominant
                 s.script = dominant?.iso15924 ?? "Zyyy"
                 s.repairedTags = report.totalRepairedTags
                 if task.format == .builtin, let spec = languages[lang] {

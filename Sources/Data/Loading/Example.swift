@@ -33,6 +33,18 @@ public struct Example: Codable, Sendable, Equatable {
         case .translation(let s, let t): return [s, t]
         }
     }
+
+    /// The text in the example's own language, for finding its script: the source side of a translation pair,
+    /// a question's context, a multiple-choice context and choices (a question word may be a fixed English tag,
+    /// XCOPA's cause/effect), else every text.
+    public var ownText: String {
+        switch input {
+        case .translation(let source, _): return source
+        case .span(let q): return q.context
+        case .choices(let context, _, let choices): return ([context] + choices).joined(separator: " ")
+        default: return texts.joined(separator: " ")
+        }
+    }
 }
 
 public enum ExampleInput: Codable, Sendable, Equatable {

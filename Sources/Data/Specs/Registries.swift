@@ -1,38 +1,57 @@
 import Foundation
 import Platform
 
-/// Every language spec of a folder, keyed by BCP-47 code.
+/// Every language spec of a folder, keyed by code; a spec's FLORES-200 alias (`arb_Arab` for `ar`) finds it too.
 public struct LanguageRegistry: Sendable {
     public private(set) var languages: [String: LanguageSpec]
+    /// FLORES-200 alias → code of the spec that holds it.
+    public private(set) var aliases: [String: String]
     public let directory: String
 
     public init(languages: [LanguageSpec], directory: String = "") {
         self.directory = directory
         self.languages = Dictionary(languages.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        var aliases: [String: String] = [:]
+        for l in languages { if let f = l.flores200, aliases[f] == nil { aliases[f] = l.code } }
+        self.aliases = aliases
     }
 
-    /// Loads `<directory>/*.yaml`; any malformed spec fails the whole load with its file and key.
+    /// Loads `<directory>/*.yaml`; any malformed spec fails the whole load with its file and key. One language
+    /// has one spec: no two specs share a code or alias, or an ISO 639-3 code with the same main script.
     public static func load(directory: String) throws -> LanguageRegistry {
         let specs = try yamlFiles(in: directory).map { try LanguageSpec.load(path: $0) }
-        var seen: [String: String] = [:]
+        var names: [String: String] = [:], languages: [String: String] = [:]
+        for s in specs { names[s.code] = s.sourcePath }
         for s in specs {
-            if let other = seen[s.iso639_3] {
-                throw ConfigError(file: s.sourcePath, key: "iso639_3", "'\(excerpt(s.iso639_3))' is also the code of \(other)")
+            if let alias = s.flores200 {
+                if let other = names[alias], other != s.sourcePath {
+                    throw ConfigError(file: s.sourcePath, key: "flores200", "'\(excerpt(alias))' is also the code or alias of \(other)")
+                }
+                names[alias] = s.sourcePath
             }
-            seen[s.iso639_3] = s.sourcePath
+            let key = "\(s.iso639_3)_\(s.scripts.first ?? "")"
+            if let other = languages[key] {
+                throw ConfigError(file: s.sourcePath, key: "iso639_3", "'\(excerpt(s.iso639_3))' in \(s.scripts.first ?? "") is also the language of \(other)")
+            }
+            languages[key] = s.sourcePath
         }
         return LanguageRegistry(languages: specs, directory: directory)
     }
 
-    public subscript(code: String) -> LanguageSpec? { languages[code] }
+    /// The spec of a code or FLORES-200 alias.
+    public subscript(code: String) -> LanguageSpec? { languages[code] ?? aliases[code].flatMap { languages[$0] } }
+    /// The spec's code for a code or alias (`en` for `eng_Latn`), nil when no spec has it.
+    public func canonical(_ code: String) -> String? { self[code]?.code }
     public var codes: [String] { languages.keys.sorted() }
 
-    /// The language with a given ISO 639-3 code.
-    public func language(iso639_3: String) -> LanguageSpec? { languages.values.first { $0.iso639_3 == iso639_3 } }
+    /// The language with a given ISO 639-3 code (the first by code when several scripts have a spec).
+    public func language(iso639_3: String) -> LanguageSpec? {
+        languages.values.filter { $0.iso639_3 == iso639_3 }.min { $0.code < $1.code }
+    }
 
     /// The family and genus of a language, for aggregating results ("Indo-European", "Germanic").
     public func family(of code: String) -> (family: String, genus: String)? {
-        languages[code].map { ($0.family, $0.genus) }
+        self[code].map { ($0.family, $0.genus) }
     }
 
     /// Codes grouped by family (for aggregating results), each list sorted.
@@ -71,11 +90,15 @@ public struct TaskRegistry: Sendable {
     /// Checks what a spec names outside itself: languages and the task whose head it shares.
     public func checkReferences(_ spec: TaskSpec, languages: LanguageRegistry) throws {
         if spec.format == .builtin {
-            for (i, code) in (spec.languages ?? []).enumerated() where languages[code] == nil {
+            for (i, code) in (spec.languages ?? []).enumerated() where languages.languages[code] == nil {
                 throw spec.error("languages[\(i)]", "unknown language '\(excerpt(code))' (no \(code).yaml in \(languages.directory))")
             }
         } else {
-            for code in (spec.data ?? [:]).keys.sorted() where languages[code] == nil {
+            // Languages a data_pattern found may have no spec (they evaluate with family unknown).
+            for code in (spec.data ?? [:]).keys.sorted() where languages.languages[code] == nil && !spec.discoveredLanguages.contains(code) {
+                if let canonical = languages.canonical(code) {
+                    throw spec.error("data.\(code)", "'\(excerpt(code))' is the FLORES-200 alias of '\(canonical)': key the data by '\(canonical)'")
+                }
                 throw spec.error("data.\(code)", "unknown language '\(excerpt(code))' (no \(code).yaml in \(languages.directory))")
             }
         }

@@ -155,10 +155,19 @@ public struct SplitFiles: Codable, Sendable, Equatable {
     }
 
     public subscript(split: Split) -> [FileReference] {
-        switch split {
-        case .train: return train
-        case .dev: return dev
-        case .test: return test
+        get {
+            switch split {
+            case .train: return train
+            case .dev: return dev
+            case .test: return test
+            }
+        }
+        set {
+            switch split {
+            case .train: train = newValue
+            case .dev: dev = newValue
+            case .test: test = newValue
+            }
         }
     }
     public var splits: [Split] { Split.allCases.filter { !self[$0].isEmpty } }
@@ -178,6 +187,61 @@ public struct SplitFiles: Codable, Sendable, Equatable {
             return [try c.decode(FileReference.self, forKey: key)]
         }
         train = try refs(.train); dev = try refs(.dev); test = try refs(.test)
+    }
+}
+
+/// Where a task's files are for any language, found under the data root: one path per split relative to the data
+/// root with `{language}` standing for the language's folder or file-name part (`sib200/annotated/{language}/test.tsv`).
+/// The values found are language codes or FLORES-200 aliases (`eng_Latn` is `en`); one with no spec still evaluates.
+public struct DataPattern: Codable, Sendable, Equatable {
+    public var train: String?
+    public var dev: String?
+    public var test: String?
+
+    public static let placeholder = "{language}"
+
+    public init(train: String? = nil, dev: String? = nil, test: String? = nil) { self.train = train; self.dev = dev; self.test = test }
+
+    public subscript(split: Split) -> String? {
+        switch split {
+        case .train: return train
+        case .dev: return dev
+        case .test: return test
+        }
+    }
+    public var splits: [Split] { Split.allCases.filter { self[$0] != nil } }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case train, dev, test }
+    public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        train = try c.decodeIfPresent(String.self, forKey: .train)
+        dev = try c.decodeIfPresent(String.self, forKey: .dev)
+        test = try c.decodeIfPresent(String.self, forKey: .test)
+    }
+
+    /// The path component holding `{language}` split around it: the folder before it, the text before and after
+    /// it in the component, and the rest of the path after it. Nil unless the pattern has exactly one
+    /// `{language}`, no other brace, and the placeholder's component is not `..`.
+    static func parts(_ pattern: String) -> (folder: String, prefix: String, suffix: String, rest: String)? {
+        guard pattern.components(separatedBy: placeholder).count == 2 else { return nil }
+        let without = pattern.replacingOccurrences(of: placeholder, with: "")
+        guard !without.contains("{"), !without.contains("}") else { return nil }
+        let components = pattern.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let i = components.firstIndex(where: { $0.contains(placeholder) }) else { return nil }
+        let pieces = components[i].components(separatedBy: placeholder)
+        return (components[..<i].joined(separator: "/"), pieces[0], pieces[1], components[(i + 1)...].joined(separator: "/"))
+    }
+
+    /// Whether a value found in place of `{language}` can be a language code: two or three lowercase letters,
+    /// then `_` or `-` subtags of letters and digits (`en`, `ace_Latn`, `zh-Hant`). Other entries are not languages.
+    public static func isLanguageCode(_ value: String) -> Bool {
+        let subtags = value.split(omittingEmptySubsequences: false) { $0 == "_" || $0 == "-" }
+        guard let first = subtags.first, (2...3).contains(first.unicodeScalars.count),
+              first.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) }) else { return false }
+        return subtags.dropFirst().allSatisfy { t in
+            (1...8).contains(t.unicodeScalars.count) && t.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        }
     }
 }
 
@@ -322,6 +386,10 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var majorMetric: String
     /// Files per language (BCP-47 code of a spec in `languages/`).
     public var data: [String: SplitFiles]?
+    /// Files of any further language found under the data root (`discoveringLanguages`); `data` wins for its languages.
+    public var dataPattern: DataPattern?
+    /// The languages `dataPattern` added to `data` (set by `discoveringLanguages`, not part of the YAML).
+    public var discoveredLanguages: [String] = []
     /// Languages of a built-in task.
     public var languages: [String]?
     public var builtin: BuiltinTaskSpec?
@@ -346,7 +414,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, type, format, columns, labels
         case labelsFile = "labels_file", labelMap = "label_map", metrics
-        case majorMetric = "major_metric", data, languages, builtin, sharesHead = "shares_head", scoring, repair, answerNormalization = "answer_normalization"
+        case majorMetric = "major_metric", data, dataPattern = "data_pattern", languages, builtin, sharesHead = "shares_head", scoring, repair, answerNormalization = "answer_normalization"
         case articleSplit = "article_split"
     }
 
@@ -364,6 +432,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         metrics = try c.decode([String].self, forKey: .metrics)
         majorMetric = try c.decode(String.self, forKey: .majorMetric)
         data = try c.decodeIfPresent([String: SplitFiles].self, forKey: .data)
+        dataPattern = try c.decodeIfPresent(DataPattern.self, forKey: .dataPattern)
         languages = try c.decodeIfPresent([String].self, forKey: .languages)
         builtin = try c.decodeIfPresent(BuiltinTaskSpec.self, forKey: .builtin)
         sharesHead = try c.decodeIfPresent(String.self, forKey: .sharesHead)
@@ -386,6 +455,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         try c.encode(metrics, forKey: .metrics)
         try c.encode(majorMetric, forKey: .majorMetric)
         try c.encodeIfPresent(data, forKey: .data)
+        try c.encodeIfPresent(dataPattern, forKey: .dataPattern)
         try c.encodeIfPresent(languages, forKey: .languages)
         try c.encodeIfPresent(builtin, forKey: .builtin)
         try c.encodeIfPresent(sharesHead, forKey: .sharesHead)
@@ -503,11 +573,14 @@ public struct TaskSpec: Codable, Sendable, Equatable {
             guard let builtin else { throw error("builtin", "a builtin task needs a builtin section") }
             guard let languages, !languages.isEmpty else { throw error("languages", "a builtin task lists its languages") }
             if data != nil { throw error("data", "a builtin task has no files") }
+            if dataPattern != nil { throw error("data_pattern", "a builtin task has no files") }
             try BuiltinSuite.checkSpec(self, builtin)
         } else {
             if builtin != nil { throw error("builtin", "only a task with format builtin has a builtin section") }
             if languages != nil { throw error("languages", "a task with files lists its languages as the keys of data") }
-            guard let data, !data.isEmpty else { throw error("data", "no data files") }
+            if let dataPattern { try checkDataPattern(dataPattern) }
+            let data = self.data ?? [:]
+            if data.isEmpty && dataPattern == nil { throw error("data", "no data files (give data, data_pattern or both)") }
             for (lang, files) in data.sorted(by: { $0.key < $1.key }) {
                 if files.splits.isEmpty { throw error("data.\(lang)", "no split (train, dev, test) given") }
                 for split in files.splits {
@@ -526,15 +599,59 @@ public struct TaskSpec: Codable, Sendable, Equatable {
                 }
             }
             try ReaderSupport.checkColumns(self)
-            if let articleSplit { try checkArticleSplit(articleSplit, data: data) }
+            if let articleSplit { try checkArticleSplit(articleSplit, data: data, pattern: dataPattern) }
         }
+    }
+
+    func checkDataPattern(_ p: DataPattern) throws {
+        if format == .parallel { throw error("data_pattern", "the parallel format needs source/target pairs; list them under data") }
+        if p.splits.isEmpty { throw error("data_pattern", "no split (train, dev, test) given") }
+        for split in p.splits {
+            guard let pattern = p[split] else { continue }
+            guard DataPattern.parts(pattern) != nil else {
+                throw error("data_pattern.\(split.rawValue)", "expected a path with {language} once, in one folder or file name, and no other braces, found '\(excerpt(pattern))'")
+            }
+            if !allowsPathsOutsideDataRoot && pattern.hasPrefix("/") {
+                throw error("data_pattern.\(split.rawValue)", "'\(excerpt(pattern))' is an absolute path; data paths are relative to the data root (--allow-outside-data-root allows others)")
+            }
+        }
+    }
+
+    /// This spec with `data` extended by every language `data_pattern` finds under `dataRoot` (languages are
+    /// named by their spec's code when the value found is a code or FLORES-200 alias, else by the value itself);
+    /// languages already in `data` keep their listed files. A pattern folder that does not exist finds nothing.
+    public func discoveringLanguages(dataRoot: String, languages: LanguageRegistry) throws -> TaskSpec {
+        guard let pattern = dataPattern else { return self }
+        var out = self
+        var data = self.data ?? [:]
+        var found: [String: SplitFiles] = [:]
+        for split in pattern.splits {
+            guard let p = pattern[split], let parts = DataPattern.parts(p) else { continue }
+            let key = "data_pattern.\(split.rawValue)"
+            let folder = try resolve(parts.folder.isEmpty ? "." : parts.folder, key: key, dataRoot: dataRoot)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+            for name in names.sorted() where name.count > parts.prefix.count + parts.suffix.count
+                && name.hasPrefix(parts.prefix) && name.hasSuffix(parts.suffix) {
+                let value = String(name.dropFirst(parts.prefix.count).dropLast(parts.suffix.count))
+                guard DataPattern.isLanguageCode(value) else { continue }
+                let relative = p.replacingOccurrences(of: DataPattern.placeholder, with: value)
+                guard (try? InputFile.checkRegular(try resolve(relative, key: key, dataRoot: dataRoot))) != nil else { continue }
+                let code = languages.canonical(value) ?? value
+                if data[code] != nil { continue }
+                found[code, default: SplitFiles()][split] = [.single(relative)]
+            }
+        }
+        for (code, files) in found { data[code] = files }
+        out.data = data
+        out.discoveredLanguages = found.keys.sorted()
+        return out
     }
 
     /// Every split some language has files for needs a range, no range is given for a split no
     /// language has, and the ranges do not overlap (an article in two splits would leak).
-    func checkArticleSplit(_ a: ArticleSplit, data: [String: SplitFiles]) throws {
+    func checkArticleSplit(_ a: ArticleSplit, data: [String: SplitFiles], pattern: DataPattern?) throws {
         for split in Split.allCases {
-            let users = data.filter { !$0.value[split].isEmpty }.keys.sorted()
+            let users = data.filter { !$0.value[split].isEmpty }.keys.sorted() + (pattern?[split] == nil ? [] : ["data_pattern"])
             if let first = users.first, a[split] == nil {
                 throw error("article_split", "no \(split.rawValue) range, but '\(excerpt(first))' has \(split.rawValue) files")
             }

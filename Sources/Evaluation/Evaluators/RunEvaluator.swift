@@ -54,20 +54,24 @@ public enum RunEvaluator {
         let seed = o.bootstrapSeed ?? run.experiment.seed
         var results: [TaskResults] = []
         var files: [String] = []
+        var warned = Set<String>()
         for name in names {
             let spec = try run.spec(name)
             if spec.type == .mlm { throw ConfigError(key: "tasks", "task '\(name)' is masked language modelling: its dev perplexity is in train.jsonl; eval scores tasks with labels") }
             let entry = run.experiment.tasks.first { $0.name == name }
             let languages: [String]
-            if let asked = o.languages {
+            if let given = o.languages {
+                // FLORES-200 aliases name their spec's language (eng_Latn is en).
+                let asked = given.map { run.catalog.languages.canonical($0) ?? $0 }
                 languages = asked.filter { spec.splits(for: $0).contains(.test) || spec.splits(for: $0).contains(.dev) }
                 for l in asked where !languages.contains(l) { o.log("skip \(name) \(l): the task has no test or dev data there") }
                 if languages.isEmpty {
                     throw ConfigError(key: "languages", "task '\(name)' has no test or dev data in \(asked.joined(separator: ", ")) (has: \(spec.languageCodes.joined(separator: ", ")))")
                 }
             } else if let entry {
+                // The experiment's languages, then those only the task's data_pattern found under the data root.
                 var seenSet = Set<String>()
-                languages = (entry.trainLanguages + entry.evalLanguages).filter { seenSet.insert($0).inserted }
+                languages = (entry.trainLanguages + entry.evalLanguages + spec.discoveredLanguages).filter { seenSet.insert($0).inserted }
             } else {
                 languages = spec.languageCodes.filter { !spec.splits(for: $0).isEmpty }
             }
@@ -92,6 +96,10 @@ public enum RunEvaluator {
             for lang in languages {
                 let split = try TrainedRun.evaluationSplit(spec, language: lang, preferred: o.split)
                 let examples = try run.examples(spec, language: lang, split: split, cap: cap)
+                let (language, unknown) = run.language(lang, examples: examples)
+                if unknown && warned.insert(lang).inserted {
+                    o.log("warning: no language spec for '\(lang)' in \(run.catalog.languages.directory): evaluated with family \(language.family) and script \(language.scripts.first ?? "") (the dominant script of its text)")
+                }
                 files += TaskCatalog.files(of: spec, languages: [lang], splits: [split], dataRoot: run.dataRoot)
                 o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)")
                 let records: [PredictionRecord]
@@ -115,7 +123,7 @@ public enum RunEvaluator {
                 let scores = try PredictionScoring(spec: spec, language: lang, records: records, source: predictionsURL.path)
                     .scores(metrics, seed: seed, resamples: o.resamples, level: o.level)
                 let regime = evaluation == "retrieval" ? run.seen.regime(head: "(retrieval)", language: lang) : run.seen.regime(head: head, language: lang)
-                scored.append(LanguageScores(language: lang, family: run.family(lang), regime: regime, split: split.rawValue,
+                scored.append(LanguageScores(language: language, regime: regime, split: split.rawValue,
                                              examples: records.count, metrics: scores,
                                              encoding: encoding.flatMap { $0.isEmpty ? nil : $0.counts }))
             }

@@ -40,9 +40,9 @@ public final class TrainedRun {
         let run = try RunFolder.open(path)
         layout = ResultsLayout(root: run.url)
         experiment = try run.readExperiment()
-        catalog = try TaskCatalog.load(tasksDirectory: locations.tasksDirectory, languagesDirectory: locations.languagesDirectory,
-                                       allowOutsideDataRoot: locations.allowOutsideDataRoot)
         dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(locations.dataRoot)
+        catalog = try TaskCatalog.load(tasksDirectory: locations.tasksDirectory, languagesDirectory: locations.languagesDirectory,
+                                       allowOutsideDataRoot: locations.allowOutsideDataRoot).discoveringLanguages(dataRoot: dataRoot)
         let store = run.checkpoints
         let name: String
         if let checkpoint {
@@ -80,7 +80,13 @@ public final class TrainedRun {
         return s
     }
 
-    public func family(_ language: String) -> String { catalog.languages[language]?.family ?? "" }
+    /// The spec of a language, or for a language with no spec one with family unknown and the dominant script of
+    /// `examples` (`unknown` is then true).
+    public func language(_ code: String, examples: [Example]) -> (spec: LanguageSpec, unknown: Bool) {
+        if let spec = catalog.languages[code] { return (spec, false) }
+        let script = Script.dominant(amongTexts: examples.lazy.map(\.ownText))
+        return (LanguageSpec.unknown(code: code, script: script?.iso15924 ?? Script.common.iso15924), true)
+    }
 
     /// The split scored in a language: `preferred` when given (an error if missing), else test when the
     /// language has it, else dev.

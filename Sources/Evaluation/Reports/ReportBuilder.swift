@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Platform
 import Runs
@@ -36,14 +37,15 @@ public enum ReportBuilder {
         var matrices: [TransferMatrix] = []
         if let summary {
             try ResultTables.write(summary, layout)
-            tables = summary.tasks.map { layout.table(task: $0.task) }
+            tables = summary.tasks.map { layout.table(task: $0.task) } + [layout.languageTable]
             let otherSummaries = try others.map { try EvaluationSummary.read($0) }
             for t in summary.tasks where t.evaluation != "retrieval" {
                 let rows = [t] + otherSummaries.compactMap { s in s.tasks.first { $0.task == t.task } }
                 matrices.append(TransferMatrix.of(task: t.task, rows: rows))
             }
             try figure("transfer", try ResultFigures.transferHeatmap(matrices))
-            try figure("languages-by-family", try ResultFigures.languagesByFamily(summary))
+            if !isLarge(summary) { try figure("languages-by-family", try ResultFigures.languagesByFamily(summary)) }
+            try figure("families", try ResultFigures.familyMeans(summary))
         }
         let probeGroups = Dictionary(grouping: probes) { "\($0.task)\u{1F}\($0.language)" }
         for key in probeGroups.keys.sorted() {
@@ -68,6 +70,14 @@ public enum ReportBuilder {
         let text = markdown(layout: layout, summary: summary, training: training, matrices: matrices, probes: probes, figures: figures, tables: tables)
         try ResultsLayout.write(text, to: layout.report)
         return Output(report: layout.report, figures: figures, tables: tables, training: training?.line(checkpoint: summary?.checkpoint))
+    }
+
+    /// Above this many languages in a task, report.md shows a task's languages by family and script only (every
+    /// language stays in `tables/`), and the per-language figure is left out.
+    public static let perLanguageLimit = 40
+
+    static func isLarge(_ summary: EvaluationSummary) -> Bool {
+        summary.tasks.contains { $0.languages.count > perLanguageLimit }
     }
 
     static func relative(_ url: URL, _ layout: ResultsLayout) -> String {
@@ -121,15 +131,40 @@ public enum ReportBuilder {
             out += summaryTable.render() + "\n"
             if !s.familyAverages.isEmpty {
                 var fam = MarkdownTable(columns: [.init("family"), .init("zero-shot mean over tasks", alignment: .right)])
-                for f in s.familyAverages.keys.sorted() { try? fam.append([f.isEmpty ? "(unknown)" : f, pct(s.familyAverages[f], "accuracy")]) }
+                for f in s.familyAverages.keys.sorted() { try? fam.append([f.isEmpty ? LanguageSpec.unknownFamily : f, pct(s.familyAverages[f], "accuracy")]) }
                 out += fam.render() + "\n"
             }
             out += "Overall zero-shot score (mean over tasks): **\(pct(s.overallZeroShot, "accuracy"))**; over every language: \(pct(s.overallAll, "accuracy")).\n\n"
             fig("transfer", "transfer heatmap")
             fig("languages-by-family", "scores per language grouped by family")
 
+            out += "## Languages by family and script\n\n"
+            out += "Families are Glottolog's (see `languages/README.md`); a language with no spec is in family `unknown` under the "
+            out += "script found in its text. Major metric over each group's languages; the zero-shot mean leaves out languages seen in training "
+            out += "or selection. One row per task and language, with name, genus, script and glottocode: `\(relative(layout.languageTable, layout))`.\n\n"
+            fig("families", "mean score per family")
+            for t in s.tasks {
+                for (title, key) in [("family", ResultTables.familyName), ("script", ResultTables.scriptName)] as [(String, (LanguageScores) -> String)] {
+                    let rows = ResultTables.groups(t, by: key)
+                    guard !rows.isEmpty else { continue }
+                    var table = MarkdownTable(columns: [.init(title), .init("languages", alignment: .right), .init("mean", alignment: .right),
+                                                        .init("min", alignment: .right), .init("max", alignment: .right),
+                                                        .init("zero-shot mean", alignment: .right)])
+                    for r in rows {
+                        try? table.append([r.group, String(r.languages), pct(r.mean, t.majorMetric), pct(r.min, t.majorMetric),
+                                           pct(r.max, t.majorMetric), pct(r.zeroShotMean, t.majorMetric)])
+                    }
+                    out += "### \(t.task) by \(title) (\(t.majorMetric))\n\n" + table.render() + "\n"
+                }
+            }
+
             for t in s.tasks {
                 out += "## \(t.task) (\(t.type), \(t.evaluation))\n\n"
+                if t.languages.count > perLanguageLimit {
+                    out += "\(t.languages.count) languages: see the family and script tables above; every language's scores with their intervals "
+                    out += "are in `\(relative(layout.table(task: t.task), layout))` and `\(relative(layout.languageTable, layout))`.\n\n"
+                    continue
+                }
                 var cols: [MarkdownTable.Column] = [.init("language"), .init("family"), .init("regime"), .init("n", alignment: .right)]
                 cols += t.metrics.map { .init($0 + (PredictionScoring.displayScale($0) == 100 ? " ×100" : ""), alignment: .right) }
                 var table = MarkdownTable(columns: cols)

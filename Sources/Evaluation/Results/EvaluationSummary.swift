@@ -1,4 +1,5 @@
 import Foundation
+import Data
 import Platform
 import Runs
 import Tasks
@@ -6,8 +7,15 @@ import Tasks
 /// Scores of one task in one language.
 public struct LanguageScores: Codable, Equatable, Sendable {
     public var language: String
-    /// Language family from `languages/<code>.yaml` ("" when the language has no spec).
+    /// Language family from `languages/<code>.yaml` ("unknown" when the language has no spec; "" in summaries
+    /// written before languages without a spec were evaluated).
     public var family: String
+    /// English name, WALS genus ("" when the spec has none), the main script (of a language with no spec: the
+    /// dominant script of its text) and glottocode; absent in summaries written before they were recorded.
+    public var name: String?
+    public var genus: String?
+    public var script: String?
+    public var glottocode: String?
     public var regime: TransferRegime
     public var split: String
     public var examples: Int
@@ -20,6 +28,13 @@ public struct LanguageScores: Codable, Equatable, Sendable {
                 encoding: [String: Int]? = nil) {
         self.language = language; self.family = family; self.regime = regime; self.split = split
         self.examples = examples; self.metrics = metrics; self.encoding = encoding
+    }
+
+    /// Scores of the language `spec` describes (its code, family, name, genus, main script and glottocode).
+    public init(language spec: LanguageSpec, regime: TransferRegime, split: String, examples: Int, metrics: [String: ConfidenceInterval],
+                encoding: [String: Int]? = nil) {
+        self.init(language: spec.code, family: spec.family, regime: regime, split: split, examples: examples, metrics: metrics, encoding: encoding)
+        name = spec.name; genus = spec.genus; script = spec.scripts.first; glottocode = spec.glottocode
     }
 }
 

@@ -21,6 +21,8 @@ public struct ResultsLayout: Sendable {
 
     /// `tables/<task>.csv`: rows languages, columns metrics.
     public func table(task: String) -> URL { tables.appendingPathComponent("\(ResultsLayout.fileSafe(task)).csv") }
+    /// `tables/languages.csv`: one row per task and language, with the language's family, genus, script and glottocode.
+    public var languageTable: URL { tables.appendingPathComponent("languages.csv") }
     /// `predictions/<task>/<lang>.jsonl`.
     public func predictions(task: String, language: String) -> URL {
         predictionsRoot.appendingPathComponent(ResultsLayout.fileSafe(task), isDirectory: true)

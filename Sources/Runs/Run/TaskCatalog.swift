@@ -17,6 +17,12 @@ public struct TaskCatalog: Sendable {
                                                         allowOutsideDataRoot: allowOutsideDataRoot), languages: languages)
     }
 
+    /// This catalog with every task's `data_pattern` languages found under `dataRoot` added to its data.
+    public func discoveringLanguages(dataRoot: String) throws -> TaskCatalog {
+        let found = try tasks.tasks.values.map { try $0.discoveringLanguages(dataRoot: dataRoot, languages: languages) }
+        return TaskCatalog(tasks: TaskRegistry(tasks: found, directory: tasks.directory), languages: languages)
+    }
+
     /// Languages with training data and with dev data, for experiment validation.
     public func availability(_ name: String) -> TaskAvailability? {
         guard let spec = tasks[name] else { return nil }

@@ -82,10 +82,10 @@ public final class Trainer {
     /// Starts a new run of `experiment` in `outputPath`.
     public static func start(_ experiment: Experiment, experimentFile: String?, outputPath: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
         try experiment.validate(file: experimentFile)
-        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
-                                           allowOutsideDataRoot: options.allowOutsideDataRoot)
-        let specs = try catalog.resolve(experiment, file: experimentFile)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
+                                           allowOutsideDataRoot: options.allowOutsideDataRoot).discoveringLanguages(dataRoot: dataRoot)
+        let specs = try catalog.resolve(experiment, file: experimentFile)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let run = try RunFolder.create(at: outputPath, force: options.force)
         try run.writeExperiment(experiment)
@@ -127,10 +127,10 @@ public final class Trainer {
         }
         let experiment = try run.readExperiment()
         try experiment.validate(file: run.experimentFile.path)
-        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
-                                           allowOutsideDataRoot: options.allowOutsideDataRoot)
-        let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
+        let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
+                                           allowOutsideDataRoot: options.allowOutsideDataRoot).discoveringLanguages(dataRoot: dataRoot)
+        let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         var changes: [DataFileChange] = []
         if let recorded {
             changes = RunRecord.dataChanges(recorded, files: readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot), dataRoot: dataRoot)

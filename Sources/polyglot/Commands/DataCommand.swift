@@ -65,6 +65,10 @@ struct DataCheckCommand: ParsableCommand {
         for spec in specs {
             try say("\n\(spec.name)  (\(spec.type.rawValue), \(spec.format.rawValue), major metric \(spec.majorMetric))")
             do {
+                let spec = try spec.discoveringLanguages(dataRoot: locations.resolvedDataRoot, languages: languages)
+                if !spec.discoveredLanguages.isEmpty {
+                    try say("  data_pattern found \(spec.discoveredLanguages.count) more: \(spec.discoveredLanguages.joined(separator: " "))")
+                }
                 let summary = try DataCheck.run(task: spec, tasks: registry, languages: languages,
                                                 dataRoot: locations.resolvedDataRoot) { s in
                     StandardStreams.output.record("  " + DataReport.line(s, type: spec.type) + "\n")
@@ -109,6 +113,8 @@ struct DataShowCommand: ParsableCommand {
         do {
             let languages = try LanguageRegistry.load(directory: locations.languagesDir)
             let spec = try TaskSpec.load(path: "\(locations.tasksDir)/\(task).yaml", allowOutsideDataRoot: locations.allowOutsideDataRoot)
+                .discoveringLanguages(dataRoot: locations.resolvedDataRoot, languages: languages)
+            let lang = languages.canonical(self.lang) ?? self.lang
             let splits = spec.splits(for: lang)
             guard !splits.isEmpty else { throw ConfigError(file: spec.sourcePath, key: "data", "no language '\(lang)' (has: \(spec.languageCodes.joined(separator: ", ")))") }
             let chosen: Split
