@@ -3,6 +3,25 @@ import Testing
 @testable import Platform
 
 @Suite struct PlatformMiscTests {
+    /// The CPU a run records: vendor, family, model and stepping of the first processor in /proc/cpuinfo, read
+    /// independently here.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/cpuinfo"), "no /proc/cpuinfo on this system"))
+    func cpuIsTheFirstProcessorOfProcCpuinfo() throws {
+        let text = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        func field(_ key: String) -> String? {
+            for line in text.components(separatedBy: "\n") {
+                if line.isEmpty { return nil }
+                let parts = line.components(separatedBy: ":")
+                if parts.count >= 2, parts[0].trimmingCharacters(in: .whitespaces) == key {
+                    return parts[1...].joined(separator: ":").trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return nil
+        }
+        guard let vendor = field("vendor_id"), let family = field("cpu family"), let model = field("model") else { return }
+        #expect(RuntimeInfo.cpu.hasPrefix("\(vendor) family \(family) model \(model) "), "\(RuntimeInfo.cpu)")
+    }
+
     @Test func randomStreamsAreDeterministicAndIndependentByName() {
         var a = RandomStream(seed: 42, name: "sampler")
         var b = RandomStream(seed: 42, name: "sampler")
