@@ -15,10 +15,11 @@ TASK is one of
            "query: " on both sides), accuracy@1 of each source sentence against the set's distinct English sentences,
            ties to the lower index, as Polyglot's RetrievalTask ranks; no training.
 
+The hyper-parameters are read from the experiment file Polyglot runs (experiments/reference-e5-<task>.yaml).
 The training loop is what Polyglot's trainer does, written with PyTorch's own pieces: examples drawn without
 replacement from a fresh permutation each epoch (a batch may cross an epoch boundary), torch.optim.AdamW with
 weight decay on every parameter except biases and LayerNorm weights, transformers' get_linear_schedule_with_warmup,
-gradient clipping to the max norm, dropout 0.1 as in the config, evaluation on the English dev set every `every`
+gradient clipping to the max norm, the experiment's dropout, evaluation on the English dev set every `every`
 steps and at the last step, the best dev accuracy (strictly better replaces it) chosen for testing. The random
 streams differ from Polyglot's (head initialization, order, dropout), so single runs differ; means over seeds are
 what the two stacks are compared on.
@@ -45,17 +46,28 @@ SIB200_LABELS = ["science/technology", "travel", "politics", "sports", "health",
 XCOPA_TRAIN = ["et", "id", "it", "sw", "tr"]
 XCOPA_DEV = "zh"
 XCOPA_TEST = ["et", "id", "it", "sw", "tr", "zh"]
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TATOEBA = {"ar": "ara", "cs": "ces", "zh": "cmn", "de": "deu", "el": "ell", "fi": "fin", "fr": "fra", "he": "heb",
            "hi": "hin", "hu": "hun", "id": "ind", "ja": "jpn", "ko": "kor", "nl": "nld", "ru": "rus", "es": "spa",
            "sw": "swh", "ta": "tam", "uk": "ukr", "vi": "vie"}
 
-# The settings of experiments/reference-e5-<task>.yaml (checked against the run's experiment.yaml with --check).
-SETTINGS = {
-    "sib200": {"max_length": 128, "batch_size": 32, "lr": 5e-5, "weight_decay": 0.01, "max_steps": 110,
-               "warmup_steps": 11, "clip_norm": 1.0, "every": 22, "eval_batch_size": 64},
-    "xcopa": {"max_length": 128, "batch_size": 16, "lr": 2e-5, "weight_decay": 0.01, "max_steps": 125,
-              "warmup_steps": 12, "clip_norm": 1.0, "every": 25, "eval_batch_size": 64},
-}
+def settings(task, root):
+    """The hyper-parameters of experiments/reference-e5-<task>.yaml, read from that file (the one Polyglot runs), so
+    the two stacks cannot drift apart: token limit, batch size, learning rate, weight decay, steps, warm-up, clipping,
+    evaluation interval and evaluation batch size."""
+    import yaml
+    path = os.path.join(root, "experiments", f"reference-e5-{task}.yaml")
+    with open(path, encoding="utf-8") as f:
+        e = yaml.safe_load(f)
+    o, ev = e["optimization"], e.get("evaluation", {})
+    if o.get("optimizer", "adamw") != "adamw" or o.get("schedule", "linear") != "linear":
+        sys.exit(f"{path}: this script runs AdamW with a linear schedule only")
+    if e.get("sampler", {}).get("kind") != "uniform" or len(e["tasks"]) != 1:
+        sys.exit(f"{path}: this script runs one task with the uniform sampler only")
+    return {"max_length": e["data"]["max_length"], "batch_size": o["batch_size"], "lr": o["lr"],
+            "weight_decay": o["weight_decay"], "max_steps": o["max_steps"], "warmup_steps": o["warmup_steps"],
+            "clip_norm": o["clip_norm"], "every": ev["every"], "eval_batch_size": ev.get("batch_size", 64),
+            "dropout": e["model"].get("dropout", 0.1)}
 
 
 def read_sib200(root, lang, split):
@@ -99,14 +111,16 @@ def train_and_test(task, args):
     from transformers import AutoTokenizer, AutoModelForSequenceClassification, AutoModelForMultipleChoice
     from transformers import get_linear_schedule_with_warmup
 
-    s = SETTINGS[task]
+    s = settings(task, REPO)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     tok = AutoTokenizer.from_pretrained(args.model)
+    # Polyglot's model.dropout sets both of BERT's dropout probabilities (the head's dropout is the hidden one).
+    dropout = {"hidden_dropout_prob": s["dropout"], "attention_probs_dropout_prob": s["dropout"]}
     t0 = time.perf_counter()
 
     if task == "sib200":
-        model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=len(SIB200_LABELS))
+        model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=len(SIB200_LABELS), **dropout)
         train = read_sib200(args.data_root, "en", "train")
         dev = read_sib200(args.data_root, "en", "dev")
         tests = {lang: read_sib200(args.data_root, lang, "test") for lang in SIB200}
@@ -119,7 +133,7 @@ def train_and_test(task, args):
             enc, _ = batch(items)
             return model(**enc).logits.argmax(-1).tolist()
     else:
-        model = AutoModelForMultipleChoice.from_pretrained(args.model)
+        model = AutoModelForMultipleChoice.from_pretrained(args.model, **dropout)
         base = os.path.join(args.data_root, "xcopa")
         train = [x for lang in XCOPA_TRAIN for x in read_xcopa(os.path.join(base, "data-gmt", lang, f"val.{lang}.jsonl"))]
         dev = read_xcopa(os.path.join(base, "data-gmt", XCOPA_DEV, f"val.{XCOPA_DEV}.jsonl"))
@@ -170,8 +184,8 @@ def train_and_test(task, args):
             e0 = time.perf_counter()
             acc = accuracy(dev)
             eval_time += time.perf_counter() - e0
-            curve.append({"step": step, "dev_accuracy": acc, "loss": float(loss)})
-            print(f"step {step} loss {float(loss):.4f} dev {acc:.4f}", file=sys.stderr)
+            curve.append({"step": step, "dev_accuracy": acc, "loss": loss.item()})
+            print(f"step {step} loss {loss.item():.4f} dev {acc:.4f}", file=sys.stderr)
             if acc > best:
                 best, best_step = acc, step
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
