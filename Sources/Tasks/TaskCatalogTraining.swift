@@ -9,6 +9,18 @@ extension TaskCatalog {
         type == .mlm ? MaskedLMTask.metrics : Set(PredictionScoring.metrics(for: type))
     }
 
+    /// The experiment with every task's training and evaluation languages named by their spec's code: a FLORES-200
+    /// alias (`eng_Latn`) becomes the code (`en`), so the run folder, the sampler and the reports see one name per
+    /// language. A code no spec knows is left as written (a task may still have data for it).
+    public func canonicalizingLanguages(_ experiment: Experiment) -> Experiment {
+        var out = experiment
+        for i in out.tasks.indices {
+            out.tasks[i].trainLanguages = out.tasks[i].trainLanguages.map { languages.canonical($0) ?? $0 }
+            out.tasks[i].evalLanguages = out.tasks[i].evalLanguages.map { languages.canonical($0) ?? $0 }
+        }
+        return out
+    }
+
     /// Checks the experiment against the catalog (names, languages, trainable types, selection metrics)
     /// and returns the task specs in experiment order.
     public func resolve(_ experiment: Experiment, file: String?) throws -> [TaskSpec] {

@@ -44,7 +44,7 @@ import Training
     tokenizer: {vocab_size: 400, max_sentences: 400}
     data: {max_length: 48, max_train_examples: 120, max_eval_examples: 12}
     tasks:
-      - {name: sib200, train_languages: [en], eval_languages: [de]}
+      - {name: sib200, train_languages: [eng_Latn], eval_languages: [deu_Latn]}
     optimization: {batch_size: 8, max_steps: 6, warmup_steps: 2, lr: 0.003}
     evaluation: {every: 6}
     checkpoint: {every: 6}
@@ -65,6 +65,9 @@ import Training
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-langcov-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: run) }
         _ = try Trainer.start(e, experimentFile: "langcov.yaml", outputPath: run.path, options: TinyRun.trainOptions(dataRoot: root))
+        // The experiment names its languages by FLORES-200 code; the run records their specs' codes.
+        let recorded = try RunFolder(url: run).readExperiment()
+        #expect(recorded.tasks.first?.trainLanguages == ["en"] && recorded.tasks.first?.evalLanguages == ["de"])
 
         var o = EvaluationOptions()
         o.locations = TinyRun.locations

@@ -80,11 +80,13 @@ public final class Trainer {
     // MARK: - Entry points
 
     /// Starts a new run of `experiment` in `outputPath`.
-    public static func start(_ experiment: Experiment, experimentFile: String?, outputPath: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
-        try experiment.validate(file: experimentFile)
-        let dataRoot = experiment.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
+    public static func start(_ written: Experiment, experimentFile: String?, outputPath: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
+        try written.validate(file: experimentFile)
+        let dataRoot = written.dataRoot ?? RuntimeInfo.dataRoot(options.dataRoot)
         let catalog = try TaskCatalog.load(tasksDirectory: options.tasksDirectory, languagesDirectory: options.languagesDirectory,
                                            allowOutsideDataRoot: options.allowOutsideDataRoot).discoveringLanguages(dataRoot: dataRoot)
+        // FLORES-200 codes in the file name their spec's language; the run records the spec codes.
+        let experiment = catalog.canonicalizingLanguages(written)
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let run = try RunFolder.create(at: outputPath, force: options.force)
