@@ -110,7 +110,7 @@ def main(folder):
     gaps = [(abs(statistics.mean(per_pg[s][l] for s in pg) - statistics.mean(per_hf[s][l] for s in hf)), l)
             for l in langs if all(l in per_hf[s] for s in hf)]
     if gaps:
-        gap, where = max(gaps)
+        gap, where = max(gaps, key=lambda g: g[0])  # the first language with the largest gap
         print(f"\nLargest per-language difference of the means: {gap:.2f} points ({where}).")
     diff = statistics.mean(za) - statistics.mean(zb)
     spread = (statistics.stdev(za) if len(za) > 1 else 0.0) + (statistics.stdev(zb) if len(zb) > 1 else 0.0)
