@@ -142,6 +142,10 @@ struct UnigramTrainer {
         var pieceItem = [Int](repeating: -1, count: seeds.count)
         var alive = [Bool](repeating: true, count: seeds.count)
         let desired = Int(Double(pieceCount) * 1.1)
+        // Pieces alive after the previous round's pruning: a round in which neither EM nor pruning removes a
+        // piece would repeat forever (pruning keeps every required piece and every piece without an alternative,
+        // which can be more than `desired` on a small corpus); the final selection below then trims by score.
+        var afterLastPrune = Int.max
         while true {
             for _ in 0..<emIterations {
                 let expected = expectation(words, wordEdges, score: score, alive: alive)
@@ -157,7 +161,7 @@ struct UnigramTrainer {
             }
             let aliveCount = alive.reduce(0) { $0 + ($1 ? 1 : 0) }
             note("EM done, \(aliveCount) pieces")
-            if aliveCount <= desired { break }
+            if aliveCount <= desired || aliveCount == afterLastPrune { break }
             if pieceEdges == nil {
                 var pieceWords = Words()
                 for p in 0..<seeds.count where alive[p] && !isRequired[p] {
@@ -170,6 +174,8 @@ struct UnigramTrainer {
             }
             prune(&alive, words: words, wordEdges: wordEdges, pieceEdges: pieceEdges!, pieceItem: pieceItem, score: score, isRequired: isRequired,
                   target: max(desired, Int(Double(aliveCount) * shrinkingFactor)))
+            let pruned = alive.reduce(0) { $0 + ($1 ? 1 : 0) }
+            afterLastPrune = pruned == aliveCount ? pruned : Int.max
         }
 
         // Final pieces: covered characters first (they must stay), then the best scores.
