@@ -26,10 +26,7 @@ case $task in sib200|xcopa) ;; tatoeba) seeds=1 ;; *) echo "unknown task $task (
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed to measure wall time and peak memory (Debian package: time)" >&2; exit 1; }
 export POLYGLOT_DATA_ROOT=${POLYGLOT_DATA_ROOT:-$(cd ../shared/data 2>/dev/null && pwd || echo ../shared/data)}
 MODELS_DIR=${MODELS_DIR:-$(dirname "$POLYGLOT_DATA_ROOT")/models}
-E5_DIR=${E5_DIR:-.build/multilingual-e5-small}
-if [ ! -f "$E5_DIR/model.safetensors" ]; then
-  python3 "$MODELS_DIR/multilingual-e5-small-q4/to_hf.py" "$E5_DIR.tmp" && mv "$E5_DIR.tmp" "$E5_DIR"
-fi
+E5_DIR=$(MODELS_DIR=$MODELS_DIR bash experiments/e5-folder.sh)
 export E5_DIR
 
 for seed in $seeds; do

@@ -25,13 +25,7 @@ MODELS_DIR=${MODELS_DIR:-$(dirname "$POLYGLOT_DATA_ROOT")/models}
 run=results/reference-$name-seed$seed
 [ -x "$POLYGLOT" ] || { echo "build first: swift build -c release --product polyglot" >&2; exit 1; }
 [ -e "$run/experiment.yaml" ] && { echo "$run already holds a run; remove it first" >&2; exit 1; }
-E5_DIR=${E5_DIR:-.build/multilingual-e5-small}
-e5() {
-  if [ ! -f "$E5_DIR/model.safetensors" ]; then
-    python3 "$MODELS_DIR/multilingual-e5-small-q4/to_hf.py" "$E5_DIR.tmp" >&2 && mv "$E5_DIR.tmp" "$E5_DIR"
-  fi
-  echo "$E5_DIR"
-}
+e5() { MODELS_DIR=$MODELS_DIR bash experiments/e5-folder.sh; }
 start=$(date +%s)
 case $name in
   ud-pos)

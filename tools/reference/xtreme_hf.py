@@ -151,12 +151,15 @@ def train_and_test(task, args):
             enc, _ = batch(items)
             return model(**enc).logits.argmax(-1).tolist()
 
+    # Examples per forward pass: Polyglot's evaluation batch counts sequences, one per sentence or per choice.
+    per_batch = s["eval_batch_size"] // (1 if task == "sib200" else 2)
+
     def accuracy(items):
         model.eval()
         correct = 0
         with torch.no_grad():
-            for i in range(0, len(items), s["eval_batch_size"] // (1 if task == "sib200" else 2)):
-                chunk = items[i:i + s["eval_batch_size"] // (1 if task == "sib200" else 2)]
+            for i in range(0, len(items), per_batch):
+                chunk = items[i:i + per_batch]
                 pred = predict(chunk)
                 correct += sum(int(p == it[-1]) for p, it in zip(pred, chunk))
         model.train()
