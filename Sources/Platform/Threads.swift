@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// The one place that decides how many threads Polyglot uses: `POLYGLOT_THREADS`, or every core.
-/// OpenBLAS is set to the same count, and `parallelFor` splits work across the same number of
-/// workers, so nothing oversubscribes the machine.
+/// `parallelFor` splits work across that many workers, and OpenBLAS runs on one thread inside them:
+/// `Matmul.gemm` splits every large product over the pool itself, so nothing oversubscribes the machine.
 public enum Threads {
     nonisolated(unsafe) private static var configured: Int = 0
     nonisolated(unsafe) private static var pool: WorkerPool?
@@ -26,18 +26,20 @@ public enum Threads {
         return configured
     }
 
-    /// Sets the thread count for BLAS and for `parallelFor`. Call before work starts.
-    /// `blasThreads` (default: the same count) lets a caller that splits its own matrix products across
-    /// the pool run OpenBLAS single-threaded (`blasThreads: 1`): then calling BLAS from pool chunks does not
-    /// multiply threads, and OpenBLAS's threaded driver (which allocates per call) is never entered.
+    /// Sets the thread count for `parallelFor` and for BLAS. Call before work starts.
+    /// `blasThreads` defaults to 1: the engine splits large products over the pool (`Matmul.gemm`), one
+    /// single-threaded OpenBLAS call per chunk, so calling BLAS from pool chunks does not multiply threads and
+    /// OpenBLAS's threaded driver (which allocates per call and spins its threads between calls, taking the
+    /// cores the pool needs) is never entered. `blasThreads: n` hands whole products to OpenBLAS's threads
+    /// instead (`polyglot bench train --blas-threads`, to compare the two).
     public static func configure(_ n: Int? = nil, blasThreads: Int? = nil) {
         lock.lock(); defer { lock.unlock() }
         let threads = max(1, n ?? requested)
-        configureLocked(threads, blas: max(1, blasThreads ?? threads))
+        configureLocked(threads, blas: max(1, blasThreads ?? 1))
     }
 
     private static func configureLocked(_ n: Int, blas: Int? = nil) {
-        let blasCount = blas ?? n
+        let blasCount = blas ?? 1
         BLAS.setThreadCount(blasCount)
         if configured == n, pool != nil || n == 1 { return }
         pool?.shutdown()

@@ -35,7 +35,7 @@ public enum Matmul {
     }
 
     /// Unchecked entry for layers that validated shapes already. When the pool has several threads and
-    /// OpenBLAS runs single-threaded (`Threads.configure(n, blasThreads: 1)`, what training uses), a large
+    /// OpenBLAS runs single-threaded (`Threads.configure(n)`, what every command uses), a large
     /// product is split into row (or column) blocks of C, each a single-threaded BLAS call on a pool worker:
     /// OpenBLAS's own threaded driver allocates on every call and spins its threads between calls, both of
     /// which a training step on a few cores cannot afford. Otherwise OpenBLAS threads the call itself.
