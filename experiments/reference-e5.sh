@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The real-transfer reference experiments with multilingual-e5-small in both stacks, seed after seed, then the
 # side-by-side table:
-#   bash experiments/reference-e5.sh <sib200|xcopa|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]
+#   bash experiments/reference-e5.sh <sib200|xcopa|ud-pos|uner|xquad|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]
 # For each seed: Polyglot (experiments/reference.sh e5-<task>, run folder results/reference-e5-<task>-seed<N>) and
 # the HF transformers + PyTorch peer (tools/reference/xtreme_hf.py, results/reference-e5-<task>-hf-seed<N>.json),
 # each timed as a whole process by /usr/bin/time (wall seconds, peak resident memory). A run that already finished
 # is not run again. Then it fills results/reference/e5-<task>/: seed1/ (summary, report, tables, figures,
 # predictions gzipped), seed<N>/summary.json and report.md for the other seeds, hf/seed<N>.json, timing.json and
-# comparison.md (tools/reference/xtreme_table.py). Tatoeba trains nothing, so it has one seed.
-# Needs: a release build of polyglot, python3 with torch, transformers, sentence-transformers and numpy.
+# comparison.md (tools/reference/xtreme_table.py); for xquad also squad_recompute.md, the official SQuAD v1.1 scores of
+# the first seed's saved predictions beside the report's (tools/reference/squad_recompute.py). Tatoeba trains nothing, so it has one seed.
+# Needs: a release build of polyglot, python3 with torch, transformers, sentence-transformers, numpy, seqeval and pyyaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-task=${1:?usage: experiments/reference-e5.sh <sib200|xcopa|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]}
+task=${1:?usage: experiments/reference-e5.sh <sib200|xcopa|ud-pos|uner|xquad|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]}
 shift
 seeds="1 2 3"
 stacks="polyglot hf"
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-case $task in sib200|xcopa) ;; tatoeba) seeds=1 ;; *) echo "unknown task $task (sib200, xcopa, tatoeba)" >&2; exit 2 ;; esac
+case $task in sib200|xcopa|ud-pos|uner|xquad) ;; tatoeba) seeds=1 ;; *) echo "unknown task $task (sib200, xcopa, ud-pos, uner, xquad, tatoeba)" >&2; exit 2 ;; esac
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed to measure wall time and peak memory (Debian package: time)" >&2; exit 1; }
 export POLYGLOT_DATA_ROOT=${POLYGLOT_DATA_ROOT:-$(cd ../shared/data 2>/dev/null && pwd || echo ../shared/data)}
 MODELS_DIR=${MODELS_DIR:-$(dirname "$POLYGLOT_DATA_ROOT")/models}
@@ -40,8 +41,10 @@ for seed in $seeds; do
     else
       out=results/reference-e5-$task-hf-seed$seed.json
       [ -f "$out" ] && [ -f "$out.time" ] && continue
+      extra=()
+      [ "$task" = xquad ] && extra=(--predictions "${out%.json}.predictions.json")
       /usr/bin/time -f "%e %M" -o "$out.time.tmp" python3 tools/reference/xtreme_hf.py "$task" --model "$E5_DIR" --seed "$seed" \
-        --data-root "$POLYGLOT_DATA_ROOT" --out "$out"
+        --data-root "$POLYGLOT_DATA_ROOT" --out "$out" "${extra[@]}"
       mv "$out.time.tmp" "$out.time"
     fi
   done
@@ -80,3 +83,9 @@ done
 printf '%s\n' "$timing" | python3 -m json.tool > "$dest/timing.json"
 python3 tools/reference/xtreme_table.py "$dest" > "$dest/comparison.md"
 cat "$dest/comparison.md"
+if [ "$task" = xquad ]; then
+  # The check that the report's F1 and exact match are the official SQuAD v1.1 script's on the saved predictions.
+  first=$(echo $seeds | cut -d' ' -f1)
+  python3 tools/reference/squad_recompute.py "$dest/seed$first" --data-root "$POLYGLOT_DATA_ROOT" > "$dest/squad_recompute.md"
+  cat "$dest/squad_recompute.md"
+fi

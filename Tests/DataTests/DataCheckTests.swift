@@ -18,6 +18,8 @@ import Platform
             #expect(summary.splits.first { $0.language == "en" && $0.split == .train }?.examples == 12_544)
         case "ud-pos-pud":
             #expect(summary.splits.allSatisfy { $0.examples == 1000 } && summary.splits.count == 10)
+        case "uner-pud":
+            #expect(summary.splits.map(\.language).sorted() == ["de", "en", "zh"] && summary.splits.allSatisfy { $0.examples == 1000 && $0.split == .test })
         case "sib200":
             #expect(summary.splits.filter { $0.split == .train }.allSatisfy { $0.examples == 701 })
             #expect(summary.splits.first { $0.language == "en" && $0.split == .train }?.labelCounts.count == 7)

@@ -27,7 +27,7 @@ import Platform
 
     @Test func everyTaskSpecLoadsAndResolves() throws {
         let registry = try TaskRegistry.load(directory: TestPaths.tasks, languages: TestPaths.languageRegistry)
-        for name in ["ud-pos", "ud-pos-pud", "uner", "sib200", "xquad", "tatoeba", "ud-text-mlm", "sib200-text-mlm",
+        for name in ["ud-pos", "ud-pos-pud", "uner", "uner-pud", "sib200", "xquad", "tatoeba", "ud-text-mlm", "sib200-text-mlm",
                      "cldr-dates-month", "cldr-dates-weekday", "cldr-date-fields", "cldr-numbers-digits",
                      "cldr-numbers-last-digit", "cldr-regions-continent", "cldr-units-dimension", "cldr-mlm", "xcopa"] {
             #expect(registry[name] != nil, "\(name)")

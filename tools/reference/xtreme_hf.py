@@ -11,11 +11,30 @@ TASK is one of
   xcopa    multiple choice: BertForMultipleChoice, each choice encoded as the pair (premise, "<question> <choice>"),
            trained on the English machine translations of the et/id/it/sw/tr validation sets (data-gmt), selected on the
            zh one, tested on the six XCOPA test sets (the files tasks/xcopa.yaml names);
+  ud-pos   UPOS tagging: BertForTokenClassification (dropout → linear on every hidden state), each word's tag on its
+           first subword (run_ner's label_all_tokens=False), words given pre-split (is_split_into_words); trained on
+           English-EWT train, selected on the first max_eval_examples sentences of EWT dev, tested on the ten Parallel UD
+           sets; word accuracy. A sentence longer than max_length is split into windows of whole words exactly as
+           Polyglot's TaggingTask does, so no word is truncated away;
+  uner     named entities (IOB2), the same model and windows; trained on Danish-DDT, selected on DDT dev, tested on the
+           English, German and Chinese PUD sets; seqeval's default entity F1. An I- tag that opens a span is read as
+           B- (tasks/uner.yaml's `repair: true`);
+  xquad    extractive QA: BertForQuestionAnswering; run_qa's windows (question first, truncation="only_second",
+           max_length, overlap a quarter of it as Polyglot's SpanQATask.docStride) and training positions (the first
+           answer, (0, 0) in a window that does not hold it whole), its post-processing (n-best 20 starts and ends of
+           each window's context, at most 30 tokens, the best score over all windows, the context's own characters);
+           the article split of tasks/xquad.yaml; F1 and exact match by the official SQuAD v1.1 evaluation
+           (metrics_reference.squad_evaluate). --predictions saves the answers;
   tatoeba  zero-shot retrieval with sentence-transformers (the folder's own pooling and normalization, the prompt
            "query: " on both sides), accuracy@1 of each source sentence against the set's distinct English sentences,
            ties to the lower index, as Polyglot's RetrievalTask ranks; no training.
 
-The hyper-parameters are read from the experiment file Polyglot runs (experiments/reference-e5-<task>.yaml).
+The hyper-parameters and data caps are read from the experiment file Polyglot runs (experiments/reference-e5-<task>.yaml).
+Tokenization: transformers 5 loads this XLM-R tokenizer with its own pre-tokenizer (WhitespaceSplit, then Metaspace)
+instead of the file's Metaspace alone, which Polyglot follows as the tokenizers library does: a text that ends in a
+space loses its final "▁" token, and a word's first piece starts after its space rather than at it. That changes the
+ids of 283 of the 10,010 XQuAD contexts and questions of the seven languages (each one ending in a space) and of 2
+of the 4,080 SIB-200 test sentences.
 The training loop is what Polyglot's trainer does, written with PyTorch's own pieces: examples drawn without
 replacement from a fresh permutation each epoch (a batch may cross an epoch boundary), torch.optim.AdamW with
 weight decay on every parameter except biases and LayerNorm weights, transformers' get_linear_schedule_with_warmup,
@@ -25,7 +44,8 @@ streams differ from Polyglot's (head initialization, order, dropout), so single 
 what the two stacks are compared on.
 
 Writes FILE.json: task, seed, settings, versions, wall time (training, evaluation, total), the dev curve, the
-selected step and per language the test score and example count. Needs torch, transformers, sentence-transformers.
+selected step and per language the test scores (Polyglot's metric names) and example count. Needs torch, transformers,
+sentence-transformers, seqeval, pyyaml (and scikit-learn and scipy, which metrics_reference imports).
 """
 import argparse
 import csv
@@ -47,6 +67,14 @@ XCOPA_TRAIN = ["et", "id", "it", "sw", "tr"]
 XCOPA_DEV = "zh"
 XCOPA_TEST = ["et", "id", "it", "sw", "tr", "zh"]
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PUD = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ru": "Russian", "zh": "Chinese",
+       "ja": "Japanese", "ar": "Arabic", "hi": "Hindi", "fi": "Finnish"}
+UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ",
+        "SYM", "VERB", "X"]
+UNER_PUD = {"en": "English", "de": "German", "zh": "Chinese"}
+UNER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+XQUAD = ["en", "ar", "de", "es", "hi", "ru", "zh"]
+XQUAD_SPLIT = {"train": (0, 36), "dev": (36, 42), "test": (42, 48)}  # tasks/xquad.yaml's article_split
 TATOEBA = {"ar": "ara", "cs": "ces", "zh": "cmn", "de": "deu", "el": "ell", "fi": "fin", "fr": "fra", "he": "heb",
            "hi": "hin", "hu": "hun", "id": "ind", "ja": "jpn", "ko": "kor", "nl": "nld", "ru": "rus", "es": "spa",
            "sw": "swh", "ta": "tam", "uk": "ukr", "vi": "vie"}
@@ -64,10 +92,12 @@ def settings(task, root):
         sys.exit(f"{path}: this script runs AdamW with a linear schedule only")
     if e.get("sampler", {}).get("kind") != "uniform" or len(e["tasks"]) != 1:
         sys.exit(f"{path}: this script runs one task with the uniform sampler only")
-    return {"max_length": e["data"]["max_length"], "batch_size": o["batch_size"], "lr": o["lr"],
+    return {"max_length": e["data"]["max_length"], "max_train_examples": e["data"].get("max_train_examples"),
+            "max_eval_examples": e["data"].get("max_eval_examples"), "batch_size": o["batch_size"], "lr": o["lr"],
             "weight_decay": o["weight_decay"], "max_steps": o["max_steps"], "warmup_steps": o["warmup_steps"],
             "clip_norm": o["clip_norm"], "every": ev["every"], "eval_batch_size": ev.get("batch_size", 64),
-            "dropout": e["model"].get("dropout", 0.1)}
+            "dropout": e["model"].get("dropout", 0.1),
+            "task": task, "experiment": os.path.relpath(path, root)}
 
 
 def read_sib200(root, lang, split):
@@ -105,10 +135,115 @@ class EpochIterator:
         return out
 
 
+def tagging_windows(tokens, capacity):
+    """Polyglot's TaggingTask.windows: windows of whole words, `tokens[w]` subwords each, at most `capacity`
+    subwords per window; each window scores the words it owns (consecutive, disjoint) and, after the first, keeps up
+    to a quarter of its capacity for preceding words as left context. Returns (context, owned, end) triples."""
+    out, owned = [], 0
+    while owned < len(tokens):
+        budget = capacity if owned == 0 else max(1, capacity - capacity // 4)
+        end, used = owned + 1, tokens[owned]
+        while end < len(tokens) and used + tokens[end] <= budget:
+            used += tokens[end]
+            end += 1
+        context = owned
+        while context > 0 and used + tokens[context - 1] <= capacity:
+            context -= 1
+            used += tokens[context]
+        out.append((context, owned, end))
+        owned = end
+    return out
+
+
+def read_conllu(path, cap=None):
+    """(words, UPOS tags) per sentence; multiword-token ranges (3-4) and empty nodes (5.1) are not words."""
+    sents, words, tags = [], [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                if words:
+                    sents.append((words, tags))
+                words, tags = [], []
+            elif not line.startswith("#"):
+                cols = line.split("\t")
+                if "-" in cols[0] or "." in cols[0]:
+                    continue
+                words.append(cols[1])
+                tags.append(cols[3])
+    if words:
+        sents.append((words, tags))
+    return sents[:cap] if cap else sents
+
+
+def read_iob2(path, cap=None):
+    """(words, IOB2 tags) per sentence from UNER's columns (id, word, tag); an I-X that does not continue an X span
+    becomes B-X, as tasks/uner.yaml's `repair: true` makes Polyglot read it."""
+    sents, words, tags = [], [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                if words:
+                    sents.append((words, tags))
+                words, tags = [], []
+            elif not line.startswith("#"):
+                cols = line.split("\t")
+                tag = cols[2]
+                if tag.startswith("I-") and (not tags or tags[-1] == "O" or tags[-1][2:] != tag[2:]):
+                    tag = "B-" + tag[2:]
+                words.append(cols[1])
+                tags.append(tag)
+    if words:
+        sents.append((words, tags))
+    return sents[:cap] if cap else sents
+
+
+def read_squad(path, articles, cap=None):
+    """(id, question, context, answers) of the articles in the half-open range, in file order."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)["data"]
+    out = []
+    for article in data[articles[0]:articles[1]]:
+        for p in article["paragraphs"]:
+            for qa in p["qas"]:
+                out.append((qa["id"], qa["question"], p["context"], qa["answers"]))
+    return out[:cap] if cap else out
+
+
+def load_data(task, root, s):
+    """Training, dev and test data of the task as Polyglot's task spec lists them, with the experiment's caps (prefixes,
+    as Polyglot's data.max_train_examples / max_eval_examples; test sets are whole, as `polyglot eval --max-examples 0`)."""
+    tr, ev = s["max_train_examples"], s["max_eval_examples"]
+    if task == "sib200":
+        cut = lambda xs, n: xs[:n] if n else xs
+        return (cut(read_sib200(root, "en", "train"), tr), cut(read_sib200(root, "en", "dev"), ev),
+                {lang: read_sib200(root, lang, "test") for lang in SIB200})
+    if task == "xcopa":
+        base = os.path.join(root, "xcopa")
+        train = [x for lang in XCOPA_TRAIN for x in read_xcopa(os.path.join(base, "data-gmt", lang, f"val.{lang}.jsonl"))]
+        return (train[:tr] if tr else train, read_xcopa(os.path.join(base, "data-gmt", XCOPA_DEV, f"val.{XCOPA_DEV}.jsonl")),
+                {lang: read_xcopa(os.path.join(base, "data", lang, f"test.{lang}.jsonl")) for lang in XCOPA_TEST})
+    if task == "ud-pos":
+        ud = lambda name: os.path.join(root, "ud", name)
+        return (read_conllu(ud("UD_English-EWT/en_ewt-ud-train.conllu"), tr), read_conllu(ud("UD_English-EWT/en_ewt-ud-dev.conllu"), ev),
+                {lang: read_conllu(ud(f"UD_{name}-PUD/{lang}_pud-ud-test.conllu")) for lang, name in PUD.items()})
+    if task == "uner":
+        un = lambda name: os.path.join(root, "uner", name)
+        return (read_iob2(un("UNER_Danish-DDT/da_ddt-ud-train.iob2"), tr), read_iob2(un("UNER_Danish-DDT/da_ddt-ud-dev.iob2"), ev),
+                {lang: read_iob2(un(f"UNER_{name}-PUD/{lang}_pud-ud-test.iob2")) for lang, name in UNER_PUD.items()})
+    if task == "xquad":
+        xq = lambda lang: os.path.join(root, "xquad", f"xquad.{lang}.json")
+        return (read_squad(xq("en"), XQUAD_SPLIT["train"], tr), read_squad(xq("en"), XQUAD_SPLIT["dev"], ev),
+                {lang: read_squad(xq(lang), XQUAD_SPLIT["test"]) for lang in XQUAD})
+    raise ValueError(task)
+
+
 def train_and_test(task, args):
     import torch
     import transformers
-    from transformers import AutoTokenizer, AutoModelForSequenceClassification, AutoModelForMultipleChoice
+    from transformers import (AutoTokenizer, AutoModelForSequenceClassification, AutoModelForMultipleChoice,
+                              AutoModelForTokenClassification, AutoModelForQuestionAnswering)
     from transformers import get_linear_schedule_with_warmup
 
     s = settings(task, REPO)
@@ -118,66 +253,214 @@ def train_and_test(task, args):
     # Polyglot's model.dropout sets both of BERT's dropout probabilities (the head's dropout is the hidden one).
     dropout = {"hidden_dropout_prob": s["dropout"], "attention_probs_dropout_prob": s["dropout"]}
     t0 = time.perf_counter()
+    train_items, dev, tests = load_data(task, args.data_root, s)
+    if args.smoke:  # a check of the script itself, not a result: 2 steps on the first few examples of everything
+        s.update(max_steps=2, every=2, warmup_steps=1)
+        train_items, dev = train_items[:args.smoke], dev[:args.smoke]
+        tests = {lang: items[:args.smoke] for lang, items in list(tests.items())[:3]}
+    L = s["max_length"]
+    pad = tok.pad_token_id
+    counts = {}
 
-    if task == "sib200":
-        model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=len(SIB200_LABELS), **dropout)
-        train = read_sib200(args.data_root, "en", "train")
-        dev = read_sib200(args.data_root, "en", "dev")
-        tests = {lang: read_sib200(args.data_root, lang, "test") for lang in SIB200}
+    def padded(seqs, types=None):
+        """input ids (and token type ids) padded to the longest, with the attention mask."""
+        n = max(len(x) for x in seqs)
+        enc = {"input_ids": torch.tensor([x + [pad] * (n - len(x)) for x in seqs]),
+               "attention_mask": torch.tensor([[1] * len(x) + [0] * (n - len(x)) for x in seqs])}
+        if types is not None:
+            enc["token_type_ids"] = torch.tensor([t + [0] * (n - len(t)) for t in types])
+        return enc
 
-        def batch(items):
-            enc = tok([t for t, _ in items], truncation=True, max_length=s["max_length"], padding=True, return_tensors="pt")
-            return enc, torch.tensor([y for _, y in items])
+    if task in ("sib200", "xcopa"):
+        major = "accuracy"
+        if task == "sib200":
+            model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=len(SIB200_LABELS), **dropout)
 
-        def predict(items):
-            enc, _ = batch(items)
-            return model(**enc).logits.argmax(-1).tolist()
-    else:
-        model = AutoModelForMultipleChoice.from_pretrained(args.model, **dropout)
-        base = os.path.join(args.data_root, "xcopa")
-        train = [x for lang in XCOPA_TRAIN for x in read_xcopa(os.path.join(base, "data-gmt", lang, f"val.{lang}.jsonl"))]
-        dev = read_xcopa(os.path.join(base, "data-gmt", XCOPA_DEV, f"val.{XCOPA_DEV}.jsonl"))
-        tests = {lang: read_xcopa(os.path.join(base, "data", lang, f"test.{lang}.jsonl")) for lang in XCOPA_TEST}
+            def batch(items):
+                enc = tok([t for t, _ in items], truncation=True, max_length=L, padding=True, return_tensors="pt")
+                return enc, torch.tensor([y for _, y in items])
+        else:
+            model = AutoModelForMultipleChoice.from_pretrained(args.model, **dropout)
 
-        def batch(items):
-            firsts = [p for p, _, cs, _ in items for _ in cs]
-            seconds = [f"{q} {c}" for _, q, cs, _ in items for c in cs]
-            enc = tok(firsts, seconds, truncation=True, max_length=s["max_length"], padding=True, return_tensors="pt")
-            k = len(items[0][2])
-            enc = {key: v.view(len(items), k, -1) for key, v in enc.items()}
-            return enc, torch.tensor([y for _, _, _, y in items])
+            def batch(items):
+                firsts = [p for p, _, cs, _ in items for _ in cs]
+                seconds = [f"{q} {c}" for _, q, cs, _ in items for c in cs]
+                enc = tok(firsts, seconds, truncation=True, max_length=L, padding=True, return_tensors="pt")
+                k = len(items[0][2])
+                enc = {key: v.view(len(items), k, -1) for key, v in enc.items()}
+                return enc, torch.tensor([y for _, _, _, y in items])
+        train = train_items
+        # Examples per forward pass: Polyglot's evaluation batch counts sequences, one per sentence or per choice.
+        per_batch = s["eval_batch_size"] // (1 if task == "sib200" else 2)
 
-        def predict(items):
-            enc, _ = batch(items)
-            return model(**enc).logits.argmax(-1).tolist()
-
-    # Examples per forward pass: Polyglot's evaluation batch counts sequences, one per sentence or per choice.
-    per_batch = s["eval_batch_size"] // (1 if task == "sib200" else 2)
-
-    def accuracy(items):
-        model.eval()
-        correct = 0
-        with torch.no_grad():
+        def evaluate(items):
+            correct = 0
             for i in range(0, len(items), per_batch):
                 chunk = items[i:i + per_batch]
-                pred = predict(chunk)
+                enc, _ = batch(chunk)
+                pred = model(**enc).logits.argmax(-1).tolist()
                 correct += sum(int(p == it[-1]) for p, it in zip(pred, chunk))
-        model.train()
-        return correct / len(items)
+            return {"accuracy": correct / len(items)}, None
 
+    elif task in ("ud-pos", "uner"):
+        # Tags on each word's first subword (-100 elsewhere, as run_ner's label_all_tokens=False); a sentence longer
+        # than max_length is split into windows of whole words as Polyglot does, so no word is truncated away.
+        labels = UPOS if task == "ud-pos" else UNER_LABELS
+        major = "accuracy" if task == "ud-pos" else "span_f1"
+        model = AutoModelForTokenClassification.from_pretrained(args.model, num_labels=len(labels), **dropout)
+
+        def features(sents, key):
+            out = []  # (ids, labels, word index per token or -1, sentence index)
+            for si, (words, tags) in enumerate(sents):
+                whole = tok(words, is_split_into_words=True)
+                spans = [(0, 0, len(words))]
+                if len(whole["input_ids"]) > L:
+                    per_word = [0] * len(words)
+                    for w in whole.word_ids():
+                        if w is not None:
+                            per_word[w] += 1
+                    specials = len(whole["input_ids"]) - sum(per_word)
+                    spans = tagging_windows([max(c, 1) for c in per_word], max(1, L - specials))
+                    counts[f"{key}: sentences-split"] = counts.get(f"{key}: sentences-split", 0) + 1
+                for context, owned, end in spans:
+                    enc = whole if len(spans) == 1 else tok(words[context:end], is_split_into_words=True)
+                    if len(enc["input_ids"]) > L:  # one word longer than a window: its first subwords stay
+                        enc = tok(words[context:end], is_split_into_words=True, truncation=True, max_length=L)
+                    ids, y, at, prev = enc["input_ids"], [], [], None
+                    for w in enc.word_ids():
+                        g = None if w is None else w + context
+                        if g is not None and g != prev and g >= owned:
+                            y.append(labels.index(tags[g]))
+                            at.append(g)
+                        else:
+                            y.append(-100)
+                            at.append(-1)
+                        prev = g
+                    out.append((ids, y, at, si))
+            return out
+
+        train = features(train_items, "train")
+        dev = (dev, features(dev, "dev"))
+        tests = {lang: (items, features(items, f"test {lang}")) for lang, items in tests.items()}
+
+        def batch(feats):
+            return padded([f[0] for f in feats]), torch.tensor([f[1] + [-100] * (max(len(g[1]) for g in feats) - len(f[1])) for f in feats])
+
+        def evaluate(data):
+            import seqeval.metrics
+            sents, feats = data
+            predicted = [["_"] * len(words) for words, _ in sents]  # a word with no token is never right
+            for i in range(0, len(feats), s["eval_batch_size"]):
+                chunk = feats[i:i + s["eval_batch_size"]]
+                enc, _ = batch(chunk)
+                rows = model(**enc).logits.argmax(-1).tolist()
+                for f, row in zip(chunk, rows):
+                    for k, w in enumerate(f[2]):
+                        if w >= 0:
+                            predicted[f[3]][w] = labels[row[k]]
+            gold = [tags for _, tags in sents]
+            words = sum(len(t) for t in gold)
+            acc = sum(p == g for ps, gs in zip(predicted, gold) for p, g in zip(ps, gs)) / words
+            if task == "ud-pos":
+                return {"accuracy": acc}, predicted
+            # seqeval's default (conlleval) entity matching; "_" is outside the scheme and ends any span.
+            pred = [[p if p != "_" else "O" for p in ps] for ps in predicted]
+            return {"span_f1": seqeval.metrics.f1_score(gold, pred), "accuracy": acc}, predicted
+
+    else:  # xquad
+        major = "f1"
+        model = AutoModelForQuestionAnswering.from_pretrained(args.model, **dropout)
+        stride, max_q = L // 4, L // 2  # Polyglot's SpanQATask.docStride and maxQuestionTokens
+
+        def windows(items, key):
+            qs = [q for _, q, _, _ in items]
+            for q in qs:
+                if len(tok(q, add_special_tokens=False)["input_ids"]) > max_q:
+                    sys.exit(f"{key}: a question longer than {max_q} tokens; Polyglot cuts it, this script does not")
+            enc = tok(qs, [c for _, _, c, _ in items], truncation="only_second", max_length=L, stride=stride,
+                      return_overflowing_tokens=True, return_offsets_mapping=True)
+            out = []
+            for i in range(len(enc["input_ids"])):
+                ex = enc["overflow_to_sample_mapping"][i]
+                seq = enc.sequence_ids(i)
+                ctx = [k for k, sid in enumerate(seq) if sid == 1]
+                start_char = items[ex][3][0]["answer_start"] if items[ex][3] else None
+                start = end = 0
+                if start_char is not None:
+                    # run_qa's prepare_train_features: the first answer, (CLS, CLS) = (0, 0) unless the window holds it whole
+                    end_char = start_char + len(items[ex][3][0]["text"])
+                    offs = enc["offset_mapping"][i]
+                    a, b = ctx[0], ctx[-1]
+                    if offs[a][0] <= start_char and offs[b][1] >= end_char:
+                        while a < len(offs) and offs[a][0] <= start_char:
+                            a += 1
+                        while offs[b][1] >= end_char:
+                            b -= 1
+                        start, end = a - 1, b + 1
+                out.append({"ids": enc["input_ids"][i], "types": enc["token_type_ids"][i] if "token_type_ids" in enc else None,
+                            "example": ex, "offsets": enc["offset_mapping"][i], "context": ctx, "start": start, "end": end})
+            counts[f"{key}: windows"] = len(out)
+            return out
+
+        train = windows(train_items, "train")
+        dev = (dev, windows(dev, "dev"))
+        tests = {lang: (items, windows(items, f"test {lang}")) for lang, items in tests.items()}
+
+        def batch(feats):
+            types = [f["types"] for f in feats] if feats[0]["types"] is not None else None
+            enc = padded([f["ids"] for f in feats], types)
+            enc["start_positions"] = torch.tensor([f["start"] for f in feats])
+            enc["end_positions"] = torch.tensor([f["end"] for f in feats])
+            return enc, None
+
+        def evaluate(data):
+            from metrics_reference import squad_evaluate
+            items, feats = data
+            by_example = [[] for _ in items]
+            for i in range(0, len(feats), s["eval_batch_size"]):
+                chunk = feats[i:i + s["eval_batch_size"]]
+                enc, _ = batch(chunk)
+                del enc["start_positions"], enc["end_positions"]
+                out = model(**enc)
+                for f, st, en in zip(chunk, out.start_logits.tolist(), out.end_logits.tolist()):
+                    by_example[f["example"]].append((f, st, en))
+            predictions = {}
+            for (qid, _, context, _), wins in zip(items, by_example):
+                # postprocess_qa_predictions: the n-best (20) starts and ends of each window's context, start <= end,
+                # at most max_answer_length (30) tokens; the best start + end score over all windows wins.
+                best = None
+                for f, st, en in wins:
+                    starts = sorted(f["context"], key=lambda p: -st[p])[:20]
+                    ends = sorted(f["context"], key=lambda p: -en[p])[:20]
+                    for i in starts:
+                        for j in ends:
+                            if j >= i and j - i + 1 <= 30 and (best is None or st[i] + en[j] > best[0]):
+                                best = (st[i] + en[j], f["offsets"][i][0], f["offsets"][j][1], context)
+                predictions[qid] = "" if best is None else best[3][best[1]:best[2]]
+            dataset = [{"paragraphs": [{"context": c, "qas": [{"id": qid, "question": q, "answers": a}]}]} for qid, q, c, a in items]
+            _, fraction = squad_evaluate(dataset, predictions)
+            return {"f1": fraction["f1"], "exact_match": fraction["exact_match"]}, predictions
+
+    model.train()
     decay = [p for n, p in model.named_parameters() if not (n.endswith(".bias") or "LayerNorm" in n)]
     no_decay = [p for n, p in model.named_parameters() if n.endswith(".bias") or "LayerNorm" in n]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": s["weight_decay"]},
                              {"params": no_decay, "weight_decay": 0.0}], lr=s["lr"], betas=(0.9, 0.999), eps=1e-8)
     sched = get_linear_schedule_with_warmup(opt, s["warmup_steps"], s["max_steps"])
+
+    def scored(data):
+        model.eval()
+        with torch.no_grad():
+            out = evaluate(data)
+        model.train()
+        return out
+
     it = EpochIterator(len(train), random.Random(args.seed))
     best, best_step, best_state, curve = -1.0, 0, None, []
-    model.train()
     eval_time = 0.0
     for step in range(1, s["max_steps"] + 1):
-        items = [train[i] for i in it.next(s["batch_size"])]
-        enc, labels = batch(items)
-        loss = model(**enc, labels=labels).loss
+        enc, labels_ = batch([train[i] for i in it.next(s["batch_size"])])
+        loss = model(**enc, labels=labels_).loss if labels_ is not None else model(**enc).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), s["clip_norm"])
         opt.step()
@@ -185,21 +468,33 @@ def train_and_test(task, args):
         opt.zero_grad(set_to_none=True)
         if step % s["every"] == 0 or step == s["max_steps"]:
             e0 = time.perf_counter()
-            acc = accuracy(dev)
+            metrics, _ = scored(dev)
             eval_time += time.perf_counter() - e0
-            curve.append({"step": step, "dev_accuracy": acc, "loss": loss.item()})
-            print(f"step {step} loss {loss.item():.4f} dev {acc:.4f}", file=sys.stderr)
-            if acc > best:
-                best, best_step = acc, step
+            curve.append({"step": step, "dev": metrics, "loss": loss.item()})
+            print(f"step {step} loss {loss.item():.4f} dev {major} {metrics[major]:.4f}", file=sys.stderr)
+            if metrics[major] > best:  # strictly better replaces the selected step
+                best, best_step = metrics[major], step
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     train_time = time.perf_counter() - t0
     model.load_state_dict(best_state)
     t1 = time.perf_counter()
-    results = {lang: {"accuracy": accuracy(items), "examples": len(items)} for lang, items in tests.items()}
+    results, predictions = {}, {}
+    for lang, data in tests.items():
+        metrics, predictions[lang] = scored(data)
+        results[lang] = dict(metrics, examples=len(data[0]) if isinstance(data, tuple) else len(data))
+        print(f"test {lang} {major} {metrics[major]:.4f}", file=sys.stderr)
     test_time = time.perf_counter() - t1
-    return {"settings": s, "curve": curve, "best_step": best_step, "best_dev": best, "results": results,
-            "wall_s": {"train_with_dev": train_time, "dev": eval_time, "test": test_time, "total": train_time + test_time},
-            "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+    out = {"settings": s, "major_metric": major, "curve": curve, "best_step": best_step, "best_dev": best, "results": results,
+           "encoding": counts,
+           "wall_s": {"train_with_dev": train_time, "dev": eval_time, "test": test_time, "total": train_time + test_time},
+           "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+    if task == "xquad" and args.predictions:
+        # The answers per language, for recomputing the scores with the official SQuAD v1.1 script.
+        with open(args.predictions + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(predictions, f, ensure_ascii=False, sort_keys=True)
+        os.replace(args.predictions + ".tmp", args.predictions)
+    return out
+
 
 
 def tatoeba(args):
@@ -238,13 +533,15 @@ def tatoeba(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("task", choices=["sib200", "xcopa", "tatoeba"])
+    ap.add_argument("task", choices=["sib200", "xcopa", "ud-pos", "uner", "xquad", "tatoeba"])
     ap.add_argument("--model", required=True, help="the folder multilingual-e5-small-q4/to_hf.py wrote")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data-root", default=os.path.join("..", "shared", "data"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--prompt", default="query: ", help="tatoeba: text before every sentence")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--smoke", type=int, default=0, metavar="N", help="check the script: 2 steps, N examples per set")
+    ap.add_argument("--predictions", help="xquad: write each test language's answers by question id to this JSON file")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)

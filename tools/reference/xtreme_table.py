@@ -29,10 +29,18 @@ def seeds_of(pattern):
     return dict(sorted(out.items()))
 
 
-def polyglot_scores(path):
+# The task whose table is compared, by the HF script's task name: tagging is scored on the parallel PUD sets, which
+# Polyglot evaluates as their own tasks sharing the trained head.
+SCORED = {"ud-pos": "ud-pos-pud", "uner": "uner-pud"}
+
+
+def polyglot_scores(path, name):
     with open(path) as f:
         summary = json.load(f)
-    task = summary["tasks"][0]
+    tasks = [t for t in summary["tasks"] if t["task"] == name]
+    if not tasks:
+        sys.exit(f"{path}: no task {name}")
+    task = tasks[0]
     metric = task["major_metric"]
     scores, regimes, dev_source = {}, {}, None
     for lang in task["languages"]:
@@ -43,12 +51,17 @@ def polyglot_scores(path):
     return task["task"], metric, scores, regimes, dev_source
 
 
-def hf_scores(path, dev_language=None):
-    """Test scores per language; the source language's dev accuracy at the selected step under `dev_language`
-    when the HF run has no test set for it (Polyglot scores such a language on its dev split)."""
+def hf_task(path):
+    with open(path) as f:
+        return json.load(f)["task"]
+
+
+def hf_scores(path, metric, dev_language=None):
+    """Test scores per language in Polyglot's major metric; the source language's dev score at the selected step under
+    `dev_language` when the HF run has no test set for it (Polyglot scores such a language on its dev split)."""
     with open(path) as f:
         out = json.load(f)
-    scores = {lang: 100 * r["accuracy"] for lang, r in out["results"].items()}
+    scores = {lang: 100 * r[metric] for lang, r in out["results"].items()}
     if dev_language and dev_language not in scores and "best_dev" in out:
         scores[dev_language] = 100 * out["best_dev"]
     return scores
@@ -70,10 +83,12 @@ def main(folder):
     task = metric = None
     regimes = {}
     dev_source = None
+    name = hf_task(next(iter(hf.values())))
+    name = SCORED.get(name, name)
     for seed, path in pg.items():
-        task, metric, per_pg[seed], regimes, dev_source = polyglot_scores(path)
+        task, metric, per_pg[seed], regimes, dev_source = polyglot_scores(path, name)
     for seed, path in hf.items():
-        per_hf[seed] = hf_scores(path, dev_source)
+        per_hf[seed] = hf_scores(path, metric, dev_source)
     langs = [l for l in regimes if all(l in s for s in per_pg.values())]
     zero = [l for l in langs if regimes[l] == "zero-shot" and all(l in s for s in per_hf.values())]
     timing = {}
