@@ -155,47 +155,43 @@ def tagging_windows(tokens, capacity):
     return out
 
 
-def read_conllu(path, cap=None):
-    """(words, UPOS tags) per sentence; multiword-token ranges (3-4) and empty nodes (5.1) are not words."""
-    sents, words, tags = [], [], []
+def sentence_rows(path):
+    """The tab-separated rows of each sentence (blocks between blank lines, comment lines skipped)."""
+    rows = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
             if not line:
-                if words:
-                    sents.append((words, tags))
-                words, tags = [], []
+                if rows:
+                    yield rows
+                rows = []
             elif not line.startswith("#"):
-                cols = line.split("\t")
-                if "-" in cols[0] or "." in cols[0]:
-                    continue
-                words.append(cols[1])
-                tags.append(cols[3])
-    if words:
-        sents.append((words, tags))
+                rows.append(line.split("\t"))
+    if rows:
+        yield rows
+
+
+def read_conllu(path, cap=None):
+    """(words, UPOS tags) per sentence; multiword-token ranges (3-4) and empty nodes (5.1) are not words."""
+    sents = []
+    for rows in sentence_rows(path):
+        rows = [r for r in rows if "-" not in r[0] and "." not in r[0]]
+        sents.append(([r[1] for r in rows], [r[3] for r in rows]))
     return sents[:cap] if cap else sents
 
 
 def read_iob2(path, cap=None):
     """(words, IOB2 tags) per sentence from UNER's columns (id, word, tag); an I-X that does not continue an X span
     becomes B-X, as tasks/uner.yaml's `repair: true` makes Polyglot read it."""
-    sents, words, tags = [], [], []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line:
-                if words:
-                    sents.append((words, tags))
-                words, tags = [], []
-            elif not line.startswith("#"):
-                cols = line.split("\t")
-                tag = cols[2]
-                if tag.startswith("I-") and (not tags or tags[-1] == "O" or tags[-1][2:] != tag[2:]):
-                    tag = "B-" + tag[2:]
-                words.append(cols[1])
-                tags.append(tag)
-    if words:
-        sents.append((words, tags))
+    sents = []
+    for rows in sentence_rows(path):
+        tags = []
+        for r in rows:
+            tag = r[2]
+            if tag.startswith("I-") and (not tags or tags[-1] == "O" or tags[-1][2:] != tag[2:]):
+                tag = "B-" + tag[2:]
+            tags.append(tag)
+        sents.append(([r[1] for r in rows], tags))
     return sents[:cap] if cap else sents
 
 
