@@ -38,7 +38,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         // The demo alone keeps OpenBLAS's own threads (whole products to OpenBLAS, attention in the engine's loops):
         // its committed table (README, results/reference/demo) was made that way, and its small model turns the
-        // other configuration's rounding into a different table. Its products are small, so speed does not suffer.
+        // other configuration's rounding into a different table.
         Threads.configure(blasThreads: Threads.requested)
         do {
             var settings = DemoSettings.standard
