@@ -5,8 +5,7 @@ test articles, and compares them with the run's summary.json.
 
     python3 tools/reference/squad_recompute.py RUN_OR_RESULT_FOLDER [--data-root ../shared/data]
 
-Reads FOLDER/summary.json, FOLDER/experiment.yaml is not needed: the test articles are tasks/xquad.yaml's article_split
-and its data files. Predictions: FOLDER/predictions/xquad/<lang>.jsonl or .jsonl.gz (id = SQuAD question id,
+Reads FOLDER/summary.json; the test articles come from tasks/xquad.yaml (its article_split and data files). Predictions: FOLDER/predictions/xquad/<lang>.jsonl or .jsonl.gz (id = SQuAD question id,
 predicted = the answer text). Prints one row per language and exits 1 when any score differs by more than 1e-9.
 """
 import argparse

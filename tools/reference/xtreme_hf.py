@@ -171,16 +171,16 @@ def sentence_rows(path):
         yield rows
 
 
-def read_conllu(path, cap=None):
+def read_conllu(path):
     """(words, UPOS tags) per sentence; multiword-token ranges (3-4) and empty nodes (5.1) are not words."""
     sents = []
     for rows in sentence_rows(path):
         rows = [r for r in rows if "-" not in r[0] and "." not in r[0]]
         sents.append(([r[1] for r in rows], [r[3] for r in rows]))
-    return sents[:cap] if cap else sents
+    return sents
 
 
-def read_iob2(path, cap=None):
+def read_iob2(path):
     """(words, IOB2 tags) per sentence from UNER's columns (id, word, tag); an I-X that does not continue an X span
     becomes B-X, as tasks/uner.yaml's `repair: true` makes Polyglot read it."""
     sents = []
@@ -192,10 +192,10 @@ def read_iob2(path, cap=None):
                 tag = "B-" + tag[2:]
             tags.append(tag)
         sents.append(([r[1] for r in rows], tags))
-    return sents[:cap] if cap else sents
+    return sents
 
 
-def read_squad(path, articles, cap=None):
+def read_squad(path, articles):
     """(id, question, context, answers) of the articles in the half-open range, in file order."""
     with open(path, encoding="utf-8") as f:
         data = json.load(f)["data"]
@@ -204,33 +204,38 @@ def read_squad(path, articles, cap=None):
         for p in article["paragraphs"]:
             for qa in p["qas"]:
                 out.append((qa["id"], qa["question"], p["context"], qa["answers"]))
-    return out[:cap] if cap else out
+    return out
 
 
 def load_data(task, root, s):
     """Training, dev and test data of the task as Polyglot's task spec lists them, with the experiment's caps (prefixes,
     as Polyglot's data.max_train_examples / max_eval_examples; test sets are whole, as `polyglot eval --max-examples 0`)."""
-    tr, ev = s["max_train_examples"], s["max_eval_examples"]
+    train, dev, tests = load_sets(task, root)
+    first = lambda xs, n: xs[:n] if n else xs
+    return first(train, s["max_train_examples"]), first(dev, s["max_eval_examples"]), tests
+
+
+def load_sets(task, root):
+    """The whole training, dev and test sets of the task as its Polyglot task spec lists them."""
     if task == "sib200":
-        cut = lambda xs, n: xs[:n] if n else xs
-        return (cut(read_sib200(root, "en", "train"), tr), cut(read_sib200(root, "en", "dev"), ev),
+        return (read_sib200(root, "en", "train"), read_sib200(root, "en", "dev"),
                 {lang: read_sib200(root, lang, "test") for lang in SIB200})
     if task == "xcopa":
         base = os.path.join(root, "xcopa")
-        train = [x for lang in XCOPA_TRAIN for x in read_xcopa(os.path.join(base, "data-gmt", lang, f"val.{lang}.jsonl"))]
-        return (train[:tr] if tr else train, read_xcopa(os.path.join(base, "data-gmt", XCOPA_DEV, f"val.{XCOPA_DEV}.jsonl")),
+        return ([x for lang in XCOPA_TRAIN for x in read_xcopa(os.path.join(base, "data-gmt", lang, f"val.{lang}.jsonl"))],
+                read_xcopa(os.path.join(base, "data-gmt", XCOPA_DEV, f"val.{XCOPA_DEV}.jsonl")),
                 {lang: read_xcopa(os.path.join(base, "data", lang, f"test.{lang}.jsonl")) for lang in XCOPA_TEST})
     if task == "ud-pos":
         ud = lambda name: os.path.join(root, "ud", name)
-        return (read_conllu(ud("UD_English-EWT/en_ewt-ud-train.conllu"), tr), read_conllu(ud("UD_English-EWT/en_ewt-ud-dev.conllu"), ev),
+        return (read_conllu(ud("UD_English-EWT/en_ewt-ud-train.conllu")), read_conllu(ud("UD_English-EWT/en_ewt-ud-dev.conllu")),
                 {lang: read_conllu(ud(f"UD_{name}-PUD/{lang}_pud-ud-test.conllu")) for lang, name in PUD.items()})
     if task == "uner":
         un = lambda name: os.path.join(root, "uner", name)
-        return (read_iob2(un("UNER_Danish-DDT/da_ddt-ud-train.iob2"), tr), read_iob2(un("UNER_Danish-DDT/da_ddt-ud-dev.iob2"), ev),
+        return (read_iob2(un("UNER_Danish-DDT/da_ddt-ud-train.iob2")), read_iob2(un("UNER_Danish-DDT/da_ddt-ud-dev.iob2")),
                 {lang: read_iob2(un(f"UNER_{name}-PUD/{lang}_pud-ud-test.iob2")) for lang, name in UNER_PUD.items()})
     if task == "xquad":
         xq = lambda lang: os.path.join(root, "xquad", f"xquad.{lang}.json")
-        return (read_squad(xq("en"), XQUAD_SPLIT["train"], tr), read_squad(xq("en"), XQUAD_SPLIT["dev"], ev),
+        return (read_squad(xq("en"), XQUAD_SPLIT["train"]), read_squad(xq("en"), XQUAD_SPLIT["dev"]),
                 {lang: read_squad(xq(lang), XQUAD_SPLIT["test"]) for lang in XQUAD})
     raise ValueError(task)
 
