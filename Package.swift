@@ -51,6 +51,12 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // zlib, to read gzip-compressed files (committed reference results keep predictions as .jsonl.gz).
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Counts heap allocations for `polyglot bench` by defining malloc & co. in the executable
         // (forwarding to glibc). Linked into `polyglot` only, never into libraries or tests.
         .target(name: "CMallocCounter", path: "Sources/CMallocCounter"),
@@ -62,7 +68,7 @@ let package = Package(
         // SIGINT/SIGTERM handlers that only set an atomic flag (Platform's StopSignal reads it).
         .target(name: "CStopSignal", path: "Sources/CStopSignal"),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
-        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CStopSignal"], swiftSettings: fastMath),
+        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CZlib", "CStopSignal"], swiftSettings: fastMath),
         .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Text", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Engine", "Text", "Platform"], swiftSettings: fastMath),

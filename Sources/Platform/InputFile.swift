@@ -15,6 +15,9 @@ public enum InputLimits {
     public static let jsonBytes = 64 << 20
     /// A YAML spec or experiment file read whole.
     public static let yamlBytes = 1 << 20
+    /// A file of a run's results read whole (metrics, per-example predictions: the largest of the
+    /// e5 reference runs, a 1,000-sentence tagging set, is under 1 MB).
+    public static let resultsBytes = 256 << 20
 
     /// "1 MiB", "64 MiB", or bytes when not a whole number of KiB.
     public static func describe(_ bytes: Int) -> String {

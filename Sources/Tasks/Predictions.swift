@@ -63,7 +63,12 @@ public struct PredictionRecord: Codable, Equatable, Sendable {
         try ResultsLayout.write(try ResultsJSON.lines(records), to: url)
     }
 
+    /// The records at `url`, or at `url` + `.gz` when only that is there (committed reference results keep
+    /// their predictions gzip-compressed).
     public static func read(_ url: URL) throws -> [PredictionRecord] {
-        try ResultsJSON.readLines(PredictionRecord.self, from: url)
+        let compressed = URL(fileURLWithPath: url.path + ".gz")
+        let files = FileManager.default
+        let source = !files.fileExists(atPath: url.path) && files.fileExists(atPath: compressed.path) ? compressed : url
+        return try ResultsJSON.readLines(PredictionRecord.self, from: source)
     }
 }

@@ -199,6 +199,28 @@ enum TinyRun {
         let same = try RunComparison.compare(ResultsLayout(root: dir), ResultsLayout(root: dir), resamples: 100)
         #expect(same.rows.count == 3)
         #expect(same.rows.allSatisfy { $0.delta == 0 && $0.pValue == 1 })
+
+        // The same run as committed reference results keep it, its predictions gzipped by GNU gzip:
+        // compare reads predictions/<task>/<lang>.jsonl.gz where the .jsonl is not there.
+        let committed = dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-gz")
+        try? FileManager.default.removeItem(at: committed)
+        defer { try? FileManager.default.removeItem(at: committed) }
+        try FileManager.default.createDirectory(at: committed, withIntermediateDirectories: true)
+        let source = ResultsLayout(root: dir), copy = ResultsLayout(root: committed)
+        try FileManager.default.copyItem(at: source.summary, to: copy.summary)
+        try FileManager.default.copyItem(at: source.predictionsRoot, to: copy.predictionsRoot)
+        let plain = copy.predictions(task: "cldr-dates-month", language: "de")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-9n", plain.path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: plain.path))
+        #expect(try PredictionRecord.read(plain) == (try PredictionRecord.read(source.predictions(task: "cldr-dates-month", language: "de"))))
+        let fromCompressed = try RunComparison.compare(copy, source, resamples: 100)
+        #expect(fromCompressed.rows.map(\.language) == same.rows.map(\.language))
+        #expect(fromCompressed.rows.allSatisfy { $0.delta == 0 && $0.pValue == 1 })
     }
 }
 

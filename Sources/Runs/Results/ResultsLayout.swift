@@ -82,9 +82,12 @@ public enum ResultsJSON {
         return out
     }
 
-    /// Reads a JSON-lines file; a bad line is an error naming the file and line.
+    /// Reads a JSON-lines file, gzip-compressed when its name ends in `.gz`; a bad line is an error naming
+    /// the file and line.
     public static func readLines<T: Decodable>(_ type: T.Type, from url: URL) throws -> [T] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw FileError(path: url.path, "cannot read") }
+        let limit = InputLimits.resultsBytes
+        let data = url.pathExtension == "gz" ? Data(try Gzip.read(url.path, limit: limit, what: "results file"))
+                                             : try InputFile.readData(url.path, limit: limit, what: "results file")
         let d = decoder()
         var out: [T] = []
         var number = 0

@@ -9,7 +9,7 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare two evaluated runs per task and language with a paired bootstrap test.",
         discussion: """
-        Both runs must have been evaluated (polyglot eval). Examples are matched by id in predictions/<task>/<lang>.jsonl; \
+        Both runs must have been evaluated (polyglot eval). Examples are matched by id in predictions/<task>/<lang>.jsonl (or .jsonl.gz); \
         the major metric is recomputed on resamples of the shared examples for both runs at once, giving A − B, its \
         95% interval and a two-sided p-value.
         """
