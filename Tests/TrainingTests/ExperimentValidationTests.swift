@@ -44,6 +44,7 @@ import Testing
         #expect(key(["optimization.clip_norm=0"]) == "optimization.clip_norm")
         #expect(key(["strategy.kind=freeze-lower", "strategy.freeze_layers=7"]) == "strategy.freeze_layers")
         #expect(key(["strategy.layer_lr_decay=1.5"]) == "strategy.layer_lr_decay")
+        #expect(key(["strategy.head_lr_multiplier=0"]) == "strategy.head_lr_multiplier")
         #expect(key(["evaluation.selection_tasks=[pos]"]) == "evaluation.selection_tasks.0")
         #expect(key(["tasks.1.name=months"]) == "tasks.1.name")
         #expect(key(["tasks.0.train_languages=[]"]) == "tasks.0.train_languages")

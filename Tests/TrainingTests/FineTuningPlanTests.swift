@@ -4,9 +4,9 @@ import Testing
 @testable import Training
 
 @Suite struct FineTuningPlanTests {
-    func plan(_ kind: StrategyKind, freeze: Int = 0, every: Int = 10, decay: Double = 1) -> FineTuningPlan {
+    func plan(_ kind: StrategyKind, freeze: Int = 0, every: Int = 10, decay: Double = 1, head: Double = 1) -> FineTuningPlan {
         var s = try! ExperimentLoader.decode(yaml: "tasks: []").strategy
-        s.kind = kind; s.freezeLayers = freeze; s.unfreezeEvery = every; s.layerLRDecay = decay
+        s.kind = kind; s.freezeLayers = freeze; s.unfreezeEvery = every; s.layerLRDecay = decay; s.headLRMultiplier = head
         return FineTuningPlan(settings: s, layerCount: 4)
     }
 
@@ -39,6 +39,15 @@ import Testing
         // Heads 1, layer 4 (top) 1, layer 3 0.5, ..., embeddings 0.5^4.
         #expect(m == [0.0625, 0.125, 0.25, 0.5, 1, 1])
         #expect(plan(.full).settings(step: 0).map(\.lrMultiplier) == [1, 1, 1, 1, 1, 1])
+        // The head multiplier applies to the top group only, with or without layer decay.
+        #expect(plan(.full, head: 20).settings(step: 0).map(\.lrMultiplier) == [1, 1, 1, 1, 1, 20])
+        #expect(plan(.full, decay: 0.5, head: 10).settings(step: 0).map(\.lrMultiplier) == [0.0625, 0.125, 0.25, 0.5, 1, 10])
+    }
+
+    @Test func headMultiplierIsReadAndChecked() throws {
+        let e = try ExperimentLoader.decode(yaml: "tasks: []\nstrategy: {head_lr_multiplier: 20}")
+        #expect(e.strategy.headLRMultiplier == 20)
+        #expect(try ExperimentLoader.decode(yaml: "tasks: []").strategy.headLRMultiplier == 1)
     }
 
     @Test func parameterNamesMapToLayerGroups() {

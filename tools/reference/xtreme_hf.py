@@ -92,11 +92,14 @@ def settings(task, root):
         sys.exit(f"{path}: this script runs AdamW with a linear schedule only")
     if e.get("sampler", {}).get("kind") != "uniform" or len(e["tasks"]) != 1:
         sys.exit(f"{path}: this script runs one task with the uniform sampler only")
+    strategy = e.get("strategy", {})
+    if strategy.get("kind", "full") != "full" or strategy.get("layer_lr_decay", 1.0) != 1.0:
+        sys.exit(f"{path}: this script runs the full fine-tuning strategy without layer decay only")
     return {"max_length": e["data"]["max_length"], "max_train_examples": e["data"].get("max_train_examples"),
             "max_eval_examples": e["data"].get("max_eval_examples"), "batch_size": o["batch_size"], "lr": o["lr"],
             "weight_decay": o["weight_decay"], "max_steps": o["max_steps"], "warmup_steps": o["warmup_steps"],
             "clip_norm": o["clip_norm"], "every": ev["every"], "eval_batch_size": ev.get("batch_size", 64),
-            "dropout": e["model"].get("dropout", 0.1),
+            "dropout": e["model"].get("dropout", 0.1), "head_lr_multiplier": strategy.get("head_lr_multiplier", 1.0),
             "task": task, "experiment": os.path.relpath(path, root)}
 
 
@@ -443,10 +446,17 @@ def train_and_test(task, args):
             return {"f1": fraction["f1"], "exact_match": fraction["exact_match"]}, predictions
 
     model.train()
-    decay = [p for n, p in model.named_parameters() if not (n.endswith(".bias") or "LayerNorm" in n)]
-    no_decay = [p for n, p in model.named_parameters() if n.endswith(".bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": s["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=s["lr"], betas=(0.9, 0.999), eps=1e-8)
+    # Polyglot's parameter groups: weight decay on all but biases and LayerNorm; everything above the encoder (the
+    # head, BERT's pooler) at lr times strategy.head_lr_multiplier, as FineTuningPlan's top layer group.
+    def top(n):
+        return "embeddings" not in n and ".encoder.layer." not in f".{n}"
+    groups = {}
+    for n, p in model.named_parameters():
+        decays = not (n.endswith(".bias") or "LayerNorm" in n)
+        groups.setdefault((top(n), decays), []).append(p)
+    opt = torch.optim.AdamW([{"params": ps, "weight_decay": s["weight_decay"] if decays else 0.0,
+                              "lr": s["lr"] * (s["head_lr_multiplier"] if is_top else 1.0)}
+                             for (is_top, decays), ps in sorted(groups.items())], lr=s["lr"], betas=(0.9, 0.999), eps=1e-8)
     sched = get_linear_schedule_with_warmup(opt, s["warmup_steps"], s["max_steps"])
 
     def scored(data):

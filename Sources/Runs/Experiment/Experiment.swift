@@ -282,9 +282,14 @@ public struct StrategySettings: Codable, Equatable, Sendable {
     /// Discriminative learning rates: encoder layer l of L trains at lr · decay^(L−l), embeddings at
     /// lr · decay^L, heads at lr. 1 disables it.
     public var layerLRDecay: Double
+    /// The learning rate of everything above the encoder (heads, pooler) is lr times this: a new head
+    /// starting from small random weights can move further than the pretrained encoder under it. 1 trains
+    /// every group at the scheduled rate (times the layer decay).
+    public var headLRMultiplier: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, freezeLayers = "freeze_layers", unfreezeEvery = "unfreeze_every", layerLRDecay = "layer_lr_decay"
+        case headLRMultiplier = "head_lr_multiplier"
     }
 
     public init(from decoder: Decoder) throws {
@@ -293,6 +298,7 @@ public struct StrategySettings: Codable, Equatable, Sendable {
         freezeLayers = try c.decode(Int.self, forKey: .freezeLayers)
         unfreezeEvery = try c.decode(Int.self, forKey: .unfreezeEvery)
         layerLRDecay = try c.decode(Double.self, forKey: .layerLRDecay)
+        headLRMultiplier = try c.decode(Double.self, forKey: .headLRMultiplier)
     }
 }
 

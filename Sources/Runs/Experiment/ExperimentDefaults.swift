@@ -53,6 +53,7 @@ public enum ExperimentDefaults {
       freeze_layers: 0
       unfreeze_every: 100
       layer_lr_decay: 1.0
+      head_lr_multiplier: 1.0
     evaluation:
       every: 100
       selection: source-dev

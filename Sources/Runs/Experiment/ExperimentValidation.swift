@@ -106,6 +106,9 @@ extension Experiment {
         if !(strategy.layerLRDecay > 0 && strategy.layerLRDecay <= 1) {
             throw fail("strategy.layer_lr_decay", "must be in (0, 1], found \(strategy.layerLRDecay)")
         }
+        if !(strategy.headLRMultiplier > 0 && strategy.headLRMultiplier <= 1000) {
+            throw fail("strategy.head_lr_multiplier", "must be in (0, 1000], found \(strategy.headLRMultiplier)")
+        }
 
         try positive("evaluation.every", evaluation.every)
         try positive("evaluation.batch_size", evaluation.batchSize)

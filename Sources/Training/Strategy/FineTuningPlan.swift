@@ -36,10 +36,11 @@ public struct FineTuningPlan: Equatable, Sendable {
         }
     }
 
-    /// lr · decay^(L−l) for encoder layer l, decay^L for the embeddings, 1 for the heads.
+    /// decay^(L−l) for encoder layer l, decay^L for the embeddings, the head multiplier for the heads.
     public func lrMultiplier(group g: Int) -> Double {
         precondition(g >= 0 && g < groupCount, "layer group \(g) outside 0..<\(groupCount)")
-        if g == topGroup || settings.layerLRDecay == 1 { return 1 }
+        if g == topGroup { return settings.headLRMultiplier }
+        if settings.layerLRDecay == 1 { return 1 }
         var m = 1.0
         for _ in 0..<(layerCount - g) { m *= settings.layerLRDecay }
         return m
