@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 /// Reads gzip files (RFC 1952) through zlib: committed reference results keep their per-example
-/// predictions as `.jsonl.gz`, and `compare` and reports read them as they are.
+/// predictions as `.jsonl.gz`, and `compare` reads them as they are.
 public enum Gzip {
     /// The decompressed bytes of a whole gzip file, refusing a compressed file over `limit` bytes and
     /// output over `limit` bytes; concatenated members (what `cat a.gz b.gz` makes) are read one after
