@@ -35,6 +35,17 @@ import Testing
         }
     }
 
+    @Test func textInputThatIsNotARegularFileIsRefusedNamingIt() throws {
+        let dir = try CLI.temporaryFolder("text-input")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try CLI.tinyRun(in: dir)
+        let folder = dir.appendingPathComponent("corpus")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let o = try CLI.run(["tokenizer", "encode", "--tokenizer", run.appendingPathComponent("tokenizer.json").path, "--input", folder.path])
+        #expect(o.status == 1)
+        #expect(o.errorLines == ["error: \(folder.path): is a folder, expected a regular file"])
+    }
+
     @Test func trainingProgressThatCannotBeWrittenFailsTheCommandAfterTheRunIsSaved() throws {
         let dir = try CLI.temporaryFolder("full-train")
         defer { try? FileManager.default.removeItem(at: dir) }

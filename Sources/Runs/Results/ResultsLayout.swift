@@ -102,7 +102,7 @@ public enum ResultsJSON {
     }
 
     public static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw FileError(path: url.path, "cannot read") }
+        let data = try InputFile.readData(url.path, limit: InputLimits.resultsBytes, what: "results file")
         do { return try decoder().decode(T.self, from: data) } catch {
             throw FileError(path: url.path, "not a valid \(T.self): \(describe(error))")
         }

@@ -24,9 +24,10 @@ struct LanguageInput {
     }
 }
 
+/// A text file's lines, read whole (a corpus has no size limit); a FIFO, device or folder is refused before reading.
 func readTextLines(_ path: String, policy: InvalidUTF8Policy) throws -> [String] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path: path, "cannot read file") }
-    return try TextInput.lines(of: [UInt8](data), path: path, policy: policy)
+    let size = try InputFile.checkRegular(path)
+    return try TextInput.lines(of: try InputFile.read(path, limit: max(size, 1) * 2, what: "text file"), path: path, policy: policy)
 }
 
 func readStdinLines(policy: InvalidUTF8Policy) throws -> [String] {
