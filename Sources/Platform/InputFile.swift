@@ -18,6 +18,9 @@ public enum InputLimits {
     /// A file of a run's results read whole (metrics, per-example predictions: the largest of the
     /// e5 reference runs, a 1,000-sentence tagging set, is under 1 MB).
     public static let resultsBytes = 256 << 20
+    /// A text file read whole by the tokenizer commands and `bench tokenize` (a corpus: its lines are
+    /// held in memory as strings, several times the file's size).
+    public static let textBytes = 4 << 30
 
     /// "1 MiB", "64 MiB", or bytes when not a whole number of KiB.
     public static func describe(_ bytes: Int) -> String {

@@ -37,8 +37,7 @@ import Testing
 
     @Test func damagedDataIsAnErrorNamingTheFile() {
         // Cut inside the deflate data.
-        #expect(throws: FileError.self) { try Gzip.decompress(Array(Self.first.prefix(30)), path: "cut.gz", limit: 1 << 20) }
-        do { _ = try Gzip.decompress(Array(Self.first.prefix(30)), path: "cut.gz", limit: 1 << 20) } catch {
+        do { _ = try Gzip.decompress(Array(Self.first.prefix(30)), path: "cut.gz", limit: 1 << 20); Issue.record("a cut stream was accepted") } catch {
             #expect("\(error)".hasPrefix("cut.gz: damaged gzip data"))
         }
         // A wrong CRC-32 in the trailer.
@@ -51,7 +50,7 @@ import Testing
         // Garbage after a member is not another member.
         #expect(throws: FileError.self) { try Gzip.decompress(Self.second + [0x41, 0x42], path: "tail.gz", limit: 1 << 20) }
         // Not gzip at all.
-        do { _ = try Gzip.decompress(Array("plain text\n".utf8), path: "plain.gz", limit: 1 << 20) } catch {
+        do { _ = try Gzip.decompress(Array("plain text\n".utf8), path: "plain.gz", limit: 1 << 20); Issue.record("plain text was accepted") } catch {
             #expect("\(error)" == "plain.gz: not gzip data (expected the bytes 1f 8b at the start)")
         }
     }

@@ -24,10 +24,9 @@ struct LanguageInput {
     }
 }
 
-/// A text file's lines, read whole (a corpus has no size limit); a FIFO, device or folder is refused before reading.
+/// A text file's lines, read whole; a FIFO, device or folder is refused before reading.
 func readTextLines(_ path: String, policy: InvalidUTF8Policy) throws -> [String] {
-    let size = try InputFile.checkRegular(path)
-    return try TextInput.lines(of: try InputFile.read(path, limit: max(size, 1) * 2, what: "text file"), path: path, policy: policy)
+    try TextInput.lines(of: try InputFile.read(path, limit: InputLimits.textBytes, what: "text file"), path: path, policy: policy)
 }
 
 func readStdinLines(policy: InvalidUTF8Policy) throws -> [String] {
