@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The real-transfer reference experiments with multilingual-e5-small in both stacks, seed after seed, then the
 # side-by-side table:
-#   bash experiments/reference-e5.sh <sib200|xcopa|ud-pos|uner|xquad|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]
+#   bash experiments/reference-e5.sh <sib200|xcopa|ud-pos|uner|xquad|multitask|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]
 # For each seed: Polyglot (experiments/reference.sh e5-<task>, run folder results/reference-e5-<task>-seed<N>) and
 # the HF transformers + PyTorch peer (tools/reference/xtreme_hf.py, results/reference-e5-<task>-hf-seed<N>.json),
 # each timed as a whole process by /usr/bin/time (wall seconds, peak resident memory). A run that already finished
 # is not run again. Then it fills results/reference/e5-<task>/: seed1/ (summary, report, tables, figures,
 # predictions gzipped), seed<N>/summary.json and report.md for the other seeds, hf/seed<N>.json, timing.json and
 # comparison.md (tools/reference/xtreme_table.py); for xquad also squad_recompute.md, the official SQuAD v1.1 scores of
-# the first seed's saved predictions beside the report's (tools/reference/squad_recompute.py). Tatoeba trains nothing, so it has one seed.
+# the first seed's saved predictions beside the report's (tools/reference/squad_recompute.py); for multitask also
+# vs-single-task-seed<N>.md, `polyglot compare` of each seed's multi-task run against the single-task runs of the same
+# seed (their run folders, else the committed results/reference/e5-<task>/seed<N> where it holds predictions).
+# Tatoeba trains nothing, so it has one seed.
 # Needs: a release build of polyglot, python3 with torch, transformers, sentence-transformers, numpy, seqeval and pyyaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-task=${1:?usage: experiments/reference-e5.sh <sib200|xcopa|ud-pos|uner|xquad|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]}
+task=${1:?usage: experiments/reference-e5.sh <sib200|xcopa|ud-pos|uner|xquad|multitask|tatoeba> [--seeds "1 2 3"] [--stacks "polyglot hf"]}
 shift
 seeds="1 2 3"
 stacks="polyglot hf"
@@ -23,7 +26,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-case $task in sib200|xcopa|ud-pos|uner|xquad) ;; tatoeba) seeds=1 ;; *) echo "unknown task $task (sib200, xcopa, ud-pos, uner, xquad, tatoeba)" >&2; exit 2 ;; esac
+case $task in sib200|xcopa|ud-pos|uner|xquad|multitask) ;; tatoeba) seeds=1 ;; *) echo "unknown task $task (sib200, xcopa, ud-pos, uner, xquad, multitask, tatoeba)" >&2; exit 2 ;; esac
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed to measure wall time and peak memory (Debian package: time)" >&2; exit 1; }
 export POLYGLOT_DATA_ROOT=${POLYGLOT_DATA_ROOT:-$(cd ../shared/data 2>/dev/null && pwd || echo ../shared/data)}
 MODELS_DIR=${MODELS_DIR:-$(dirname "$POLYGLOT_DATA_ROOT")/models}
@@ -83,6 +86,28 @@ done
 printf '%s\n' "$timing" | python3 -m json.tool > "$dest/timing.json"
 python3 tools/reference/xtreme_table.py "$dest" > "$dest/comparison.md"
 cat "$dest/comparison.md"
+if [ "$task" = multitask ]; then
+  # Each seed's multi-task model against the single-task models of the same seed: per task and language, the paired
+  # bootstrap difference of the major metric (multi-task − single-task).
+  POLYGLOT=${POLYGLOT:-.build/release/polyglot}
+  for seed in $seeds; do
+    run=results/reference-e5-multitask-seed$seed
+    [ -f "$run/summary.json" ] || continue
+    out=$dest/vs-single-task-seed$seed.md
+    {
+      echo "# Multi-task (run A) against single-task (run B), seed $seed"
+      for single in sib200 ud-pos uner xquad xcopa; do
+        b=results/reference-e5-$single-seed$seed
+        [ -d "$b/predictions" ] || b=results/reference/e5-$single/seed$seed
+        if [ ! -d "$b/predictions" ]; then echo; echo "## $single: no single-task predictions for seed $seed"; continue; fi
+        echo; echo "## $single (B: $b)"; echo
+        "$POLYGLOT" compare "$run" "$b" | sed "s|$PWD/||"
+      done
+    } > "$out.tmp"
+    mv "$out.tmp" "$out"
+    cat "$out"
+  done
+fi
 if [ "$task" = xquad ]; then
   # The check that the report's F1 and exact match are the official SQuAD v1.1 script's on the saved predictions.
   first=$(echo $seeds | cut -d' ' -f1)

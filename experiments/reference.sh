@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one reference experiment end to end (train, evaluate, probe) and prints its wall time.
-#   bash experiments/reference.sh <ud-pos|sib200|minilm-sib200|e5-sib200|e5-xcopa|e5-ud-pos|e5-uner|e5-xquad|e5-tatoeba> [--seed N] [--save]
+#   bash experiments/reference.sh <ud-pos|sib200|minilm-sib200|e5-sib200|e5-xcopa|e5-ud-pos|e5-uner|e5-xquad|e5-multitask|e5-tatoeba> [--seed N] [--save]
 # Data root: POLYGLOT_DATA_ROOT, else ../shared/data. Pretrained checkpoints are read from the data root's
 # sibling models/ folder (MODELS_DIR overrides it). The e5-* experiments use multilingual-e5-small, written once as
 # a Hugging Face folder by its own to_hf.py (python3 with numpy) into .build/multilingual-e5-small (E5_DIR overrides). The run goes to results/reference-<name>-seed<N>/;
@@ -8,7 +8,7 @@
 # the committed copy that `polyglot compare` can take as run B (it matches predictions by example id).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: experiments/reference.sh <ud-pos|sib200|minilm-sib200|e5-sib200|e5-xcopa|e5-ud-pos|e5-uner|e5-xquad|e5-tatoeba> [--seed N] [--save]}
+name=${1:?usage: experiments/reference.sh <ud-pos|sib200|minilm-sib200|e5-sib200|e5-xcopa|e5-ud-pos|e5-uner|e5-xquad|e5-multitask|e5-tatoeba> [--seed N] [--save]}
 shift
 seed=1
 save=0
@@ -64,11 +64,20 @@ case $name in
     "$POLYGLOT" train experiments/reference-e5-xquad.yaml --set seed="$seed" --set model.path="$(e5)" --output "$run"
     "$POLYGLOT" eval "$run" --tasks xquad --languages en ar de es hi ru zh
     ;;
+  e5-multitask)
+    # Each task scored as its single-task experiment scores it (the same languages and examples), into one summary.
+    "$POLYGLOT" train experiments/reference-e5-multitask.yaml --set seed="$seed" --set model.path="$(e5)" --output "$run"
+    "$POLYGLOT" eval "$run" --tasks sib200 --languages en ar cs de el fi fr he hi id ja ko ru es sw th tr vi yo zh --max-examples 0
+    "$POLYGLOT" eval "$run" --tasks ud-pos-pud --max-examples 0
+    "$POLYGLOT" eval "$run" --tasks uner-pud --max-examples 0
+    "$POLYGLOT" eval "$run" --tasks xquad --languages en ar de es hi ru zh --max-examples 0
+    "$POLYGLOT" eval "$run" --tasks xcopa --languages en et id it sw tr zh --max-examples 0
+    ;;
   e5-tatoeba)
     "$POLYGLOT" train experiments/reference-e5-tatoeba.yaml --set seed="$seed" --set model.path="$(e5)" --output "$run"
     "$POLYGLOT" eval "$run" --tasks tatoeba --max-examples 0 --prompt "query: "
     ;;
-  *) echo "unknown experiment $name (ud-pos, sib200, minilm-sib200, e5-sib200, e5-xcopa, e5-ud-pos, e5-uner, e5-xquad, e5-tatoeba)" >&2; exit 2 ;;
+  *) echo "unknown experiment $name (ud-pos, sib200, minilm-sib200, e5-sib200, e5-xcopa, e5-ud-pos, e5-uner, e5-xquad, e5-multitask, e5-tatoeba)" >&2; exit 2 ;;
 esac
 echo "wall time: $(( $(date +%s) - start )) s ($name, seed $seed, POLYGLOT_THREADS=${POLYGLOT_THREADS:-all cores})"
 if [ "$save" = 1 ]; then

@@ -45,6 +45,11 @@ import Testing
         #expect(key(["strategy.kind=freeze-lower", "strategy.freeze_layers=7"]) == "strategy.freeze_layers")
         #expect(key(["strategy.layer_lr_decay=1.5"]) == "strategy.layer_lr_decay")
         #expect(key(["strategy.head_lr_multiplier=0"]) == "strategy.head_lr_multiplier")
+        #expect(key(["tasks.0.batch_size=0"]) == "tasks.0.batch_size")
+        #expect(key(["tasks.1.head_lr_multiplier=-2"]) == "tasks.1.head_lr_multiplier")
+        // A mixed batch draws each example's task, so a task's own batch size means nothing there.
+        #expect(key(["tasks.0.batch_size=4", "sampler.batching=mixed"]) == "tasks.0.batch_size")
+        #expect(key(["tasks.0.batch_size=4", "tasks.1.head_lr_multiplier=20"]) == nil)
         #expect(key(["evaluation.selection_tasks=[pos]"]) == "evaluation.selection_tasks.0")
         #expect(key(["tasks.1.name=months"]) == "tasks.1.name")
         #expect(key(["tasks.0.train_languages=[]"]) == "tasks.0.train_languages")
@@ -52,6 +57,25 @@ import Testing
         #expect(key(["tokenizer.source=file"]) == "tokenizer.path")
         #expect(key(["name=a/b"]) == "name")
         #expect(key(["tasks=[]"]) == "tasks")
+    }
+
+    /// Every experiment file the repository ships reads and passes the checks that need no data (a key
+    /// misspelt in a reference experiment fails here, not after its model has loaded).
+    @Test func committedExperimentFilesAreValid() throws {
+        let folder = TrainingRunSupport.root.appendingPathComponent("experiments")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.contains("reference-e5-multitask.yaml"))
+        for name in files {
+            let path = folder.appendingPathComponent(name).path
+            do {
+                try ExperimentLoader.load(file: path).validate(file: path)
+            } catch {
+                Issue.record(Comment(rawValue: "\(name): \(error)"))
+            }
+        }
+        let multi = try ExperimentLoader.load(file: folder.appendingPathComponent("reference-e5-multitask.yaml").path)
+        #expect(multi.tasks.map(\.batchSize) == [nil, nil, nil, 16, 16])
+        #expect(multi.tasks.map(\.headLRMultiplier) == [nil, nil, 20, nil, nil])
     }
 
     func catalog(_ name: String) -> TaskAvailability? {

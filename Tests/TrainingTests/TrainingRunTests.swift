@@ -67,3 +67,35 @@ import Text
         #expect(key(["tasks.2.name=cldr-mlm"]) == "tasks.2.name")
     }
 }
+
+@Suite struct PerTaskSettingsTests {
+    /// Per-task batch sizes (task-per-step) and head learning-rate multipliers, through whole runs.
+    @Test func taskBatchSizesAndHeadMultipliersApplyToTheirTaskOnly() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "per-task")
+        let short = ["--set", "optimization.max_steps=12", "--set", "evaluation.every=12"]
+        let runs = ["batch", "global", "both", "one"].map { TrainingRunSupport.temporaryRun("per-task-\($0)") }
+        defer { for d in [file] + runs { try? FileManager.default.removeItem(at: d) } }
+
+        // tasks.1 draws 3 examples whenever a step trains it; the others keep optimization.batch_size (8).
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", runs[0].path, "--set", "tasks.1.batch_size=3"] + short) == 0)
+        let steps = try TrainLog.read(runs[0].appendingPathComponent("train.jsonl")).filter { $0["type"] as? String == "step" }
+        var seen: [String: Set<Int>] = [:]
+        for s in steps {
+            for (task, n) in s["examples"] as? [String: Int] ?? [:] { seen[task, default: []].insert(n) }
+        }
+        #expect(seen["cldr-dates-month"] == [3])
+        #expect(seen["cldr-mlm"] == [8] && seen["cldr-date-fields"] == [8], "\(seen)")
+
+        // Every head (the masked-LM head's transform too) at 5 × lr by its task's setting trains as
+        // strategy.head_lr_multiplier: 5 does (this model has nothing else above the encoder); one head at 5 × lr
+        // gives another run.
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", runs[1].path, "--set", "strategy.head_lr_multiplier=5"] + short) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", runs[2].path, "--set", "tasks.0.head_lr_multiplier=5", "--set", "tasks.1.head_lr_multiplier=5",
+                                                 "--set", "tasks.2.head_lr_multiplier=5"] + short) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", runs[3].path, "--set", "tasks.1.head_lr_multiplier=5"] + short) == 0)
+        let weights = runs[1...].map { TrainingRunSupport.bytes($0, TrainingRunSupport.lastWeights) }
+        #expect(weights[0] != nil && weights[0] == weights[1])
+        #expect(weights[2] != nil && weights[2] != weights[0])
+    }
+}

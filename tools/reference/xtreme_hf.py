@@ -25,11 +25,17 @@ TASK is one of
            each window's context, at most 30 tokens, the best score over all windows, the context's own characters);
            the article split of tasks/xquad.yaml; F1 and exact match by the official SQuAD v1.1 evaluation
            (metrics_reference.squad_evaluate). --predictions saves the answers;
+  multitask the five tasks above on one encoder (experiments/reference-e5-multitask.yaml): each task's BertFor* model
+           as in its single-task experiment, BERT's embeddings and layers shared, each head (and pooler) its own; each
+           step trains one task drawn with probability ∝ training features^(1/T) on that task's batch size and head
+           learning rate; selection on the mean of the tasks' dev major metrics; every task tested as above;
   tatoeba  zero-shot retrieval with sentence-transformers (the folder's own pooling and normalization, the prompt
            "query: " on both sides), accuracy@1 of each source sentence against the set's distinct English sentences,
            ties to the lower index, as Polyglot's RetrievalTask ranks; no training.
 
 The hyper-parameters and data caps are read from the experiment file Polyglot runs (experiments/reference-e5-<task>.yaml).
+In the multi-task run the task draws, example orders and head initializations come from Python's and PyTorch's own
+generators, not Polyglot's, so the two stacks train on other draws of the same mixture.
 Tokenization: transformers 5 loads this XLM-R tokenizer with its own pre-tokenizer (WhitespaceSplit, then Metaspace)
 instead of the file's Metaspace alone, which Polyglot follows as the tokenizers library does: a text that ends in a
 space loses its final "▁" token, and a word's first piece starts after its space rather than at it. That changes the
@@ -44,7 +50,8 @@ streams differ from Polyglot's (head initialization, order, dropout), so single 
 what the two stacks are compared on.
 
 Writes FILE.json: task, seed, settings, versions, wall time (training, evaluation, total), the dev curve, the
-selected step and per language the test scores (Polyglot's metric names) and example count. Needs torch, transformers,
+selected step and per language the test scores (Polyglot's metric names) and example count; for multitask the test
+scores, the dev score at the selected step and the steps trained are under "tasks", per task. Needs torch, transformers,
 sentence-transformers, seqeval, pyyaml (and scikit-learn and scipy, which metrics_reference imports).
 """
 import argparse
@@ -55,6 +62,7 @@ import platform
 import random
 import sys
 import time
+from types import SimpleNamespace
 
 SIB200 = {
     "en": "eng_Latn", "ar": "arb_Arab", "cs": "ces_Latn", "de": "deu_Latn", "el": "ell_Grek", "fi": "fin_Latn",
@@ -74,6 +82,7 @@ UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART
 UNER_PUD = {"en": "English", "de": "German", "zh": "Chinese"}
 UNER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
 XQUAD = ["en", "ar", "de", "es", "hi", "ru", "zh"]
+TASKS = ["sib200", "xcopa", "ud-pos", "uner", "xquad"]
 XQUAD_SPLIT = {"train": (0, 36), "dev": (36, 42), "test": (42, 48)}  # tasks/xquad.yaml's article_split
 TATOEBA = {"ar": "ara", "cs": "ces", "zh": "cmn", "de": "deu", "el": "ell", "fi": "fin", "fr": "fra", "he": "heb",
            "hi": "hin", "hu": "hun", "id": "ind", "ja": "jpn", "ko": "kor", "nl": "nld", "ru": "rus", "es": "spa",
@@ -83,24 +92,54 @@ def settings(task, root):
     """The hyper-parameters of experiments/reference-e5-<task>.yaml, read from that file (the one Polyglot runs), so
     the two stacks cannot drift apart: token limit, batch size, learning rate, weight decay, steps, warm-up, clipping,
     evaluation interval and evaluation batch size."""
-    import yaml
-    path = os.path.join(root, "experiments", f"reference-e5-{task}.yaml")
-    with open(path, encoding="utf-8") as f:
-        e = yaml.safe_load(f)
-    o, ev = e["optimization"], e.get("evaluation", {})
-    if o.get("optimizer", "adamw") != "adamw" or o.get("schedule", "linear") != "linear":
-        sys.exit(f"{path}: this script runs AdamW with a linear schedule only")
+    path, e = experiment(task, root)
     if e.get("sampler", {}).get("kind") != "uniform" or len(e["tasks"]) != 1:
         sys.exit(f"{path}: this script runs one task with the uniform sampler only")
+    return dict(common(path, e, root), task=task, head_lr_multiplier=e.get("strategy", {}).get("head_lr_multiplier", 1.0))
+
+
+def multitask_settings(root):
+    """experiments/reference-e5-multitask.yaml: the shared settings, the temperature sampler's T and per task (in the
+    file's order) its batch size and head learning-rate multiplier, each the task's own where the file gives one."""
+    path, e = experiment("multitask", root)
+    sampler = e.get("sampler", {})
+    if sampler.get("kind") != "temperature" or sampler.get("batching", "task-per-step") != "task-per-step" or sampler.get("cap"):
+        sys.exit(f"{path}: this script runs the temperature sampler with task-per-step batching and no cap only")
+    s = common(path, e, root)
+    head = e.get("strategy", {}).get("head_lr_multiplier", 1.0)
+    s["temperature"] = sampler.get("temperature", 2.0)
+    s["tasks"] = []
+    for t in e["tasks"]:
+        if t["name"] not in TASKS or t.get("eval_languages"):
+            sys.exit(f"{path}: task {t['name']}: this script trains {', '.join(TASKS)} on their own training languages only")
+        s["tasks"].append({"task": t["name"], "batch_size": t.get("batch_size") or s["batch_size"],
+                           "head_lr_multiplier": t.get("head_lr_multiplier") or head})
+    s["task"] = "multitask"
+    return s
+
+
+def experiment(name, root):
+    import yaml
+    path = os.path.join(root, "experiments", f"reference-e5-{name}.yaml")
+    with open(path, encoding="utf-8") as f:
+        return path, yaml.safe_load(f)
+
+
+def common(path, e, root):
+    """The settings every task of an experiment shares, after checking that this script runs them as Polyglot does."""
+    o, ev = e["optimization"], e.get("evaluation", {})
+    if o.get("optimizer", "adamw") != "adamw" or o.get("schedule", "linear") != "linear" or o.get("grad_accumulation", 1) != 1:
+        sys.exit(f"{path}: this script runs AdamW with a linear schedule and no gradient accumulation only")
     strategy = e.get("strategy", {})
     if strategy.get("kind", "full") != "full" or strategy.get("layer_lr_decay", 1.0) != 1.0:
         sys.exit(f"{path}: this script runs the full fine-tuning strategy without layer decay only")
+    if ev.get("selection", "source-dev") != "source-dev" or ev.get("patience") or ev.get("selection_tasks"):
+        sys.exit(f"{path}: this script selects on the training languages' dev data of every task, without early stopping, only")
     return {"max_length": e["data"]["max_length"], "max_train_examples": e["data"].get("max_train_examples"),
             "max_eval_examples": e["data"].get("max_eval_examples"), "batch_size": o["batch_size"], "lr": o["lr"],
             "weight_decay": o["weight_decay"], "max_steps": o["max_steps"], "warmup_steps": o["warmup_steps"],
             "clip_norm": o["clip_norm"], "every": ev["every"], "eval_batch_size": ev.get("batch_size", 64),
-            "dropout": e["model"].get("dropout", 0.1), "head_lr_multiplier": strategy.get("head_lr_multiplier", 1.0),
-            "task": task, "experiment": os.path.relpath(path, root)}
+            "dropout": e["model"].get("dropout", 0.1), "experiment": os.path.relpath(path, root)}
 
 
 def read_sib200(root, lang, split):
@@ -243,28 +282,21 @@ def load_sets(task, root):
     raise ValueError(task)
 
 
-def train_and_test(task, args):
+def build(task, s, args, tok, counts):
+    """One task's model (a transformers BertFor* on the converted folder), encoded training data, batching and
+    evaluation, as the single-task experiment runs it; `s` holds the task's settings."""
     import torch
-    import transformers
-    from transformers import (AutoTokenizer, AutoModelForSequenceClassification, AutoModelForMultipleChoice,
+    from transformers import (AutoModelForSequenceClassification, AutoModelForMultipleChoice,
                               AutoModelForTokenClassification, AutoModelForQuestionAnswering)
-    from transformers import get_linear_schedule_with_warmup
 
-    s = settings(task, REPO)
-    torch.manual_seed(args.seed)
-    random.seed(args.seed)
-    tok = AutoTokenizer.from_pretrained(args.model)
     # Polyglot's model.dropout sets both of BERT's dropout probabilities (the head's dropout is the hidden one).
     dropout = {"hidden_dropout_prob": s["dropout"], "attention_probs_dropout_prob": s["dropout"]}
-    t0 = time.perf_counter()
     train_items, dev, tests = load_data(task, args.data_root, s)
-    if args.smoke:  # a check of the script itself, not a result: 2 steps on the first few examples of everything
-        s.update(max_steps=2, every=2, warmup_steps=1)
+    if args.smoke:  # a check of the script itself, not a result: the first few examples of everything
         train_items, dev = train_items[:args.smoke], dev[:args.smoke]
         tests = {lang: items[:args.smoke] for lang, items in list(tests.items())[:3]}
     L = s["max_length"]
     pad = tok.pad_token_id
-    counts = {}
 
     def padded(seqs, types=None):
         """input ids (and token type ids) padded to the longest, with the attention mask."""
@@ -445,67 +477,165 @@ def train_and_test(task, args):
             _, fraction = squad_evaluate(dataset, predictions)
             return {"f1": fraction["f1"], "exact_match": fraction["exact_match"]}, predictions
 
-    model.train()
-    # Polyglot's parameter groups: weight decay on all but biases and LayerNorm; everything above the encoder (the
-    # head, BERT's pooler) at lr times strategy.head_lr_multiplier, as FineTuningPlan's top layer group.
+    return SimpleNamespace(task=task, model=model, train=train, batch=batch, evaluate=evaluate, dev=dev, tests=tests,
+                                 major=major, settings=s)
+
+
+def parameter_groups(parts, s):
+    """Polyglot's parameter groups over the parameters of `parts` ((model, head learning-rate multiplier) pairs; a
+    parameter shared by several models counted once): weight decay on all but biases and LayerNorm; everything above
+    the encoder (the head, BERT's pooler) at lr times the head multiplier, as FineTuningPlan's top layer group."""
     def top(n):
         return "embeddings" not in n and ".encoder.layer." not in f".{n}"
-    groups = {}
-    for n, p in model.named_parameters():
-        decays = not (n.endswith(".bias") or "LayerNorm" in n)
-        groups.setdefault((top(n), decays), []).append(p)
-    opt = torch.optim.AdamW([{"params": ps, "weight_decay": s["weight_decay"] if decays else 0.0,
-                              "lr": s["lr"] * (s["head_lr_multiplier"] if is_top else 1.0)}
-                             for (is_top, decays), ps in sorted(groups.items())], lr=s["lr"], betas=(0.9, 0.999), eps=1e-8)
-    sched = get_linear_schedule_with_warmup(opt, s["warmup_steps"], s["max_steps"])
+    groups, seen = {}, set()
+    for model, multiplier in parts:
+        for n, p in model.named_parameters():
+            if id(p) in seen:
+                continue
+            seen.add(id(p))
+            decays = not (n.endswith(".bias") or "LayerNorm" in n)
+            groups.setdefault((top(n), multiplier if top(n) else 1.0, decays), []).append(p)
+    return [{"params": ps, "weight_decay": s["weight_decay"] if decays else 0.0, "lr": s["lr"] * multiplier}
+            for (_, multiplier, decays), ps in sorted(groups.items(), key=lambda g: g[0])]
 
-    def scored(data):
-        model.eval()
-        with torch.no_grad():
-            out = evaluate(data)
-        model.train()
-        return out
 
-    it = EpochIterator(len(train), random.Random(args.seed))
-    best, best_step, best_state, curve = -1.0, 0, None, []
-    eval_time = 0.0
-    for step in range(1, s["max_steps"] + 1):
-        enc, labels_ = batch([train[i] for i in it.next(s["batch_size"])])
-        loss = model(**enc, labels=labels_).loss if labels_ is not None else model(**enc).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), s["clip_norm"])
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        if step % s["every"] == 0 or step == s["max_steps"]:
-            e0 = time.perf_counter()
-            metrics, _ = scored(dev)
-            eval_time += time.perf_counter() - e0
-            curve.append({"step": step, "dev": metrics, "loss": loss.item()})
-            print(f"step {step} loss {loss.item():.4f} dev {major} {metrics[major]:.4f}", file=sys.stderr)
-            if metrics[major] > best:  # strictly better replaces the selected step
-                best, best_step = metrics[major], step
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    train_time = time.perf_counter() - t0
-    model.load_state_dict(best_state)
-    t1 = time.perf_counter()
-    results, predictions = {}, {}
-    for lang, data in tests.items():
-        metrics, predictions[lang] = scored(data)
-        results[lang] = dict(metrics, examples=len(data[0]) if isinstance(data, tuple) else len(data))
-        print(f"test {lang} {major} {metrics[major]:.4f}", file=sys.stderr)
-    test_time = time.perf_counter() - t1
-    out = {"settings": s, "major_metric": major, "curve": curve, "best_step": best_step, "best_dev": best, "results": results,
-           "encoding": counts,
-           "wall_s": {"train_with_dev": train_time, "dev": eval_time, "test": test_time, "total": train_time + test_time},
-           "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+def train_and_test(task, args):
+    """One single-task experiment (experiments/reference-e5-<task>.yaml)."""
+    import torch
+    from transformers import AutoTokenizer
+
+    s = settings(task, REPO)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    tok = AutoTokenizer.from_pretrained(args.model)
+    t0 = time.perf_counter()
+    counts = {}
+    t = build(task, s, args, tok, counts)
+    t.batch_size, t.head_lr_multiplier = s["batch_size"], s["head_lr_multiplier"]
+    run = fine_tune([t], s, args, t0)
+    out = {"settings": s, "major_metric": t.major, "curve": [{"step": c["step"], "dev": c["dev"][task], "loss": c["loss"][task]} for c in run["curve"]],
+           "best_step": run["best_step"], "best_dev": run["best_dev"][task], "results": run["results"][task],
+           "encoding": counts, "wall_s": run["wall_s"], "versions": run["versions"]}
     if task == "xquad" and args.predictions:
         # The answers per language, for recomputing the scores with the official SQuAD v1.1 script.
         with open(args.predictions + ".tmp", "w", encoding="utf-8") as f:
-            json.dump(predictions, f, ensure_ascii=False, sort_keys=True)
+            json.dump(run["predictions"][task], f, ensure_ascii=False, sort_keys=True)
         os.replace(args.predictions + ".tmp", args.predictions)
     return out
 
+
+def train_multitask(args):
+    """experiments/reference-e5-multitask.yaml: one encoder (BERT's embeddings and layers) shared by the five tasks'
+    BertFor* models, each keeping its own head (and pooler, which these heads own in Polyglot too); every step trains
+    one task drawn with probability proportional to its training features^(1/T), on that task's own batch size."""
+    import torch
+    from transformers import AutoTokenizer
+
+    s = multitask_settings(REPO)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    tok = AutoTokenizer.from_pretrained(args.model)
+    t0 = time.perf_counter()
+    tasks, counts = [], {}
+    for entry in s["tasks"]:
+        t = build(entry["task"], s, args, tok, counts.setdefault(entry["task"], {}))
+        t.batch_size, t.head_lr_multiplier = entry["batch_size"], entry["head_lr_multiplier"]
+        if tasks:
+            t.model.bert.embeddings = tasks[0].model.bert.embeddings
+            t.model.bert.encoder = tasks[0].model.bert.encoder
+        tasks.append(t)
+    run = fine_tune(tasks, s, args, t0)
+    return {"settings": s, "tasks": {t.task: {"major_metric": t.major, "results": run["results"][t.task],
+                                              "best_dev": run["best_dev"][t.task], "steps": run["steps"][t.task],
+                                              "encoding": counts[t.task]} for t in tasks},
+            "curve": run["curve"], "best_step": run["best_step"], "best_score": run["best_score"],
+            "wall_s": run["wall_s"], "versions": run["versions"]}
+
+
+def fine_tune(tasks, s, args, t0):
+    """Polyglot's trainer written with PyTorch's own pieces, for one task or several: each step trains one task (the
+    only one, or one drawn by the temperature sampler) on a batch of its own size; AdamW over every parameter once
+    (parameter_groups), the linear schedule, clipping of the global gradient norm; every `every` steps and at the last
+    each task is scored on its dev data, the selection score is the mean of the tasks' major metrics, and the state
+    at the strictly best score is tested. Returns per task the test results, predictions, dev score at the selected
+    step and steps trained, with the curve and wall times."""
+    import torch
+    import transformers
+    from transformers import get_linear_schedule_with_warmup
+
+    if args.smoke:
+        s.update(max_steps=2, every=2, warmup_steps=1)
+    models = torch.nn.ModuleDict({t.task: t.model for t in tasks})
+    models.train()
+    opt = torch.optim.AdamW(parameter_groups([(t.model, t.head_lr_multiplier) for t in tasks], s), lr=s["lr"],
+                            betas=(0.9, 0.999), eps=1e-8)
+    sched = get_linear_schedule_with_warmup(opt, s["warmup_steps"], s["max_steps"])
+
+    def scored(t, data):
+        models.eval()
+        with torch.no_grad():
+            out = t.evaluate(data)
+        models.train()
+        return out
+
+    def snapshot():
+        """Every tensor of the state once (the shared encoder's are the same tensors in every model)."""
+        copies, state = {}, {}
+        for k, v in models.state_dict().items():
+            key = (v.data_ptr(), v.dtype, tuple(v.shape))
+            if key not in copies:
+                copies[key] = v.detach().clone()
+            state[k] = copies[key]
+        return state
+
+    if len(tasks) == 1:
+        iterators = [EpochIterator(len(tasks[0].train), random.Random(args.seed))]
+        draw = lambda: 0
+    else:
+        iterators = [EpochIterator(len(t.train), random.Random(f"{args.seed}/examples/{t.task}")) for t in tasks]
+        sampler, weights = random.Random(f"{args.seed}/sampler"), [len(t.train) ** (1 / s["temperature"]) for t in tasks]
+        draw = lambda: sampler.choices(range(len(tasks)), weights)[0]
+    best, best_step, best_state, best_dev, curve = -float("inf"), 0, None, {}, []
+    steps, last_loss = {t.task: 0 for t in tasks}, {}
+    eval_time = 0.0
+    for step in range(1, s["max_steps"] + 1):
+        k = draw()
+        t = tasks[k]
+        enc, labels_ = t.batch([t.train[i] for i in iterators[k].next(t.batch_size)])
+        loss = t.model(**enc, labels=labels_).loss if labels_ is not None else t.model(**enc).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(models.parameters(), s["clip_norm"])
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        steps[t.task] += 1
+        last_loss[t.task] = loss.item()
+        if step % s["every"] == 0 or step == s["max_steps"]:
+            e0 = time.perf_counter()
+            dev = {u.task: scored(u, u.dev)[0] for u in tasks}
+            eval_time += time.perf_counter() - e0
+            score = sum(dev[u.task][u.major] for u in tasks) / len(tasks)
+            curve.append({"step": step, "dev": dev, "loss": dict(last_loss), "score": score})
+            print(f"step {step} loss " + " ".join(f"{n} {v:.4f}" for n, v in last_loss.items())
+                  + " dev " + " ".join(f"{u.task} {u.major} {dev[u.task][u.major]:.4f}" for u in tasks), file=sys.stderr)
+            if score > best:  # strictly better replaces the selected step
+                best, best_step, best_state = score, step, snapshot()
+                best_dev = {u.task: dev[u.task][u.major] for u in tasks}
+    train_time = time.perf_counter() - t0
+    models.load_state_dict(best_state)
+    t1 = time.perf_counter()
+    results, predictions = {}, {}
+    for t in tasks:
+        results[t.task], predictions[t.task] = {}, {}
+        for lang, data in t.tests.items():
+            metrics, predictions[t.task][lang] = scored(t, data)
+            results[t.task][lang] = dict(metrics, examples=len(data[0]) if isinstance(data, tuple) else len(data))
+            print(f"test {t.task} {lang} {t.major} {metrics[t.major]:.4f}", file=sys.stderr)
+    test_time = time.perf_counter() - t1
+    return {"results": results, "predictions": predictions, "best_dev": best_dev, "best_step": best_step, "best_score": best,
+            "steps": steps, "curve": curve,
+            "wall_s": {"train_with_dev": train_time, "dev": eval_time, "test": test_time, "total": train_time + test_time},
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
 
 
 def tatoeba(args):
@@ -544,7 +674,7 @@ def tatoeba(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("task", choices=["sib200", "xcopa", "ud-pos", "uner", "xquad", "tatoeba"])
+    ap.add_argument("task", choices=TASKS + ["multitask", "tatoeba"])
     ap.add_argument("--model", required=True, help="the folder multilingual-e5-small-q4/to_hf.py wrote")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data-root", default=os.path.join("..", "shared", "data"))
@@ -557,7 +687,12 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    out = tatoeba(args) if args.task == "tatoeba" else train_and_test(args.task, args)
+    if args.task == "tatoeba":
+        out = tatoeba(args)
+    elif args.task == "multitask":
+        out = train_multitask(args)
+    else:
+        out = train_and_test(args.task, args)
     out.update({"task": args.task, "seed": args.seed, "model": os.path.abspath(args.model), "threads": args.threads,
                 "python": platform.python_version(), "process_wall_s": time.perf_counter() - start})
     with open(args.out + ".tmp", "w") as f:

@@ -10,7 +10,8 @@ stack's) and timing.json (whole-process wall seconds and peak resident MB of eve
 languages Polyglot marks zero-shot (the same languages are taken from the HF file). A source language with no test
 set (XCOPA's English) is scored on its dev set, marked "(dev)": the selected step's dev accuracy in both stacks. The agreement rule printed at
 the end: |mean(Polyglot) − mean(HF)| of the per-seed zero-shot means is at most sd(Polyglot) + sd(HF) (sample
-standard deviations over seeds). Needs no third-party packages.
+standard deviations over seeds). The multi-task experiment (hf/seed<N>.json holding "tasks") gets one such table per
+task, each with its own rule, and the wall times once at the end. Needs no third-party packages.
 """
 import glob
 import json
@@ -51,16 +52,16 @@ def polyglot_scores(path, name):
     return task["task"], metric, scores, regimes, dev_source
 
 
-def hf_task(path):
-    with open(path) as f:
-        return json.load(f)["task"]
-
-
-def hf_scores(path, metric, dev_language=None):
-    """Test scores per language in Polyglot's major metric; the source language's dev score at the selected step under
-    `dev_language` when the HF run has no test set for it (Polyglot scores such a language on its dev split)."""
+def hf_runs(path):
+    """The HF file's runs by task: {task: {"results", "best_dev"}}, one entry for a single-task experiment."""
     with open(path) as f:
         out = json.load(f)
+    return out["tasks"] if "tasks" in out else {out["task"]: out}
+
+
+def hf_scores(out, metric, dev_language=None):
+    """Test scores per language in Polyglot's major metric; the source language's dev score at the selected step under
+    `dev_language` when the HF run has no test set for it (Polyglot scores such a language on its dev split)."""
     scores = {lang: 100 * r[metric] for lang, r in out["results"].items()}
     if dev_language and dev_language not in scores and "best_dev" in out:
         scores[dev_language] = 100 * out["best_dev"]
@@ -68,10 +69,12 @@ def hf_scores(path, metric, dev_language=None):
 
 
 def mean_sd(values):
+    """mean ± sample sd; one value alone (no spread to show)."""
     if not values:
         return "–"
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.1f} ± {sd:.1f}"
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
 
 
 def main(folder):
@@ -79,23 +82,33 @@ def main(folder):
     hf = seeds_of(os.path.join(folder, "hf", "seed*.json"))
     if not pg or not hf:
         sys.exit(f"{folder}: needs seed<N>/summary.json and hf/seed<N>.json")
-    per_pg, per_hf = {}, {}
-    task = metric = None
-    regimes = {}
-    dev_source = None
-    name = hf_task(next(iter(hf.values())))
-    name = SCORED.get(name, name)
-    for seed, path in pg.items():
-        task, metric, per_pg[seed], regimes, dev_source = polyglot_scores(path, name)
-    for seed, path in hf.items():
-        per_hf[seed] = hf_scores(path, metric, dev_source)
-    langs = [l for l in regimes if all(l in s for s in per_pg.values())]
-    zero = [l for l in langs if regimes[l] == "zero-shot" and all(l in s for s in per_hf.values())]
+    runs = {seed: hf_runs(path) for seed, path in hf.items()}
     timing = {}
     tpath = os.path.join(folder, "timing.json")
     if os.path.exists(tpath):
         with open(tpath) as f:
             timing = json.load(f)
+    names = list(next(iter(runs.values())))
+    for i, name in enumerate(names):
+        if i:
+            print()
+        table(pg, {seed: r[name] for seed, r in runs.items()}, SCORED.get(name, name),
+              timing if i == len(names) - 1 else {})
+
+
+def table(pg, hf, name, timing):
+    """The side-by-side table of one task: `pg` Polyglot's summary files by seed, `hf` the HF runs of the task by seed."""
+    trained = any("best_dev" in out for out in hf.values())
+    per_pg, per_hf = {}, {}
+    task = metric = None
+    regimes = {}
+    dev_source = None
+    for seed, path in pg.items():
+        task, metric, per_pg[seed], regimes, dev_source = polyglot_scores(path, name)
+    for seed, out in hf.items():
+        per_hf[seed] = hf_scores(out, metric, dev_source)
+    langs = [l for l in regimes if all(l in s for s in per_pg.values())]
+    zero = [l for l in langs if regimes[l] == "zero-shot" and all(l in s for s in per_hf.values())]
 
     print(f"### {task}: {metric} ×100, Polyglot vs HF transformers + PyTorch (seeds {', '.join(map(str, pg))} / {', '.join(map(str, hf))})\n")
     head = "| language | regime | " + " | ".join(f"Polyglot s{s}" for s in pg) + " | Polyglot mean ± sd | " \
@@ -128,6 +141,10 @@ def main(folder):
         gap, where = max(gaps, key=lambda g: g[0])  # the first language with the largest gap
         print(f"\nLargest per-language difference of the means: {gap:.2f} points ({where}).")
     diff = statistics.mean(za) - statistics.mean(zb)
+    if trained and (len(za) < 2 or len(zb) < 2):
+        # A trained run with one seed has no spread to judge a difference by (an untrained one, Tatoeba, has none).
+        print(f"Zero-shot mean difference Polyglot − HF: {diff:+.2f} points; not judged: the rule needs at least two seeds in each stack.")
+        return
     spread = (statistics.stdev(za) if len(za) > 1 else 0.0) + (statistics.stdev(zb) if len(zb) > 1 else 0.0)
     verdict = "within" if abs(diff) <= spread else "OUTSIDE"
     print(f"Zero-shot mean difference Polyglot − HF: {diff:+.2f} points; sd(Polyglot) + sd(HF) = {spread:.2f}: {verdict} the two stacks' seed spread.")

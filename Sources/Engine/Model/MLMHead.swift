@@ -20,13 +20,16 @@ public final class MLMHead {
     /// Whether `logits` currently holds d(loss)/d(logits) (after a loss with gradient).
     public private(set) var logitsHoldGradient = false
 
+    /// Every weight of the head (the decoder's aside: it is the word embedding) is named under this, as BERT's.
+    public static let parameterPrefix = "cls.predictions."
+
     public init(config: EncoderConfig, store: ParameterStore, tiedTo encoder: TransformerEncoder, maxTokens: Int) throws {
         self.config = config; self.store = store; self.maxTokens = maxTokens
         decoderWeight = encoder.wordEmbeddingID
         let d = config.hiddenSize, v = config.vocabSize
-        dense = try Linear("cls.predictions.transform.dense", inFeatures: d, outFeatures: d, store: store, initializerRange: config.initializerRange)
-        norm = try LayerNorm("cls.predictions.transform.LayerNorm", dim: d, eps: config.layerNormEps, store: store)
-        bias = try store.register("cls.predictions.bias", .vector(v), initializer: .zeros)
+        dense = try Linear(Self.parameterPrefix + "transform.dense", inFeatures: d, outFeatures: d, store: store, initializerRange: config.initializerRange)
+        norm = try LayerNorm(Self.parameterPrefix + "transform.LayerNorm", dim: d, eps: config.layerNormEps, store: store)
+        bias = try store.register(Self.parameterPrefix + "bias", .vector(v), initializer: .zeros)
         let (b, arena) = try TensorArena.build { allocate in
             [try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)),
              try allocate(.vector(maxTokens)), try allocate(.vector(maxTokens)), try allocate(.matrix(maxTokens, v)),

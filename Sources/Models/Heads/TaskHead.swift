@@ -20,6 +20,12 @@ public enum TaskHeads {
     /// Weight-name prefix of a head.
     public static func prefix(_ name: String) -> String { "heads.\(name)." }
 
+    /// The prefix every weight of the head `spec` describes is named under: the encoder's tied MLM head
+    /// keeps BERT's `cls.predictions.`, any other head `heads.<name>.`.
+    public static func parameterPrefix(of spec: HeadSpec) -> String {
+        spec.kind == .mlm ? MLMHead.parameterPrefix : prefix(spec.name)
+    }
+
     /// Builds a head and registers its weights (before the store is allocated). An MLM head is tied to
     /// the encoder's word embeddings and is built by `MaskedLMTaskHead` (or `MultiTaskModel`) instead.
     public static func make(_ spec: HeadSpec, hiddenSize: Int, store: ParameterStore, initializerRange: Float = 0.02) throws -> TaskHead {

@@ -152,9 +152,16 @@ public struct TaskEntry: Codable, Equatable, Sendable {
     public var weight: Double
     /// Whether this task's major metric counts in the selection score (null: every task but MLM).
     public var select: Bool?
+    /// Examples per micro-batch when a step trains this task (`task-per-step` batching only; null:
+    /// `optimization.batch_size`), as jiant's per-task batch sizes.
+    public var batchSize: Int?
+    /// This task's head trains at lr times this (null: `strategy.head_lr_multiplier`). Tasks sharing a
+    /// head must agree.
+    public var headLRMultiplier: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, trainLanguages = "train_languages", evalLanguages = "eval_languages", weight, select
+        case batchSize = "batch_size", headLRMultiplier = "head_lr_multiplier"
     }
 
     public init(from decoder: Decoder) throws {
@@ -164,6 +171,8 @@ public struct TaskEntry: Codable, Equatable, Sendable {
         evalLanguages = try c.decode([String].self, forKey: .evalLanguages)
         weight = try c.decode(Double.self, forKey: .weight)
         select = try c.decodeIfPresent(Bool.self, forKey: .select)
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize)
+        headLRMultiplier = try c.decodeIfPresent(Double.self, forKey: .headLRMultiplier)
     }
 }
 

@@ -70,5 +70,7 @@ public enum ExperimentDefaults {
     eval_languages: []
     weight: 1.0
     select: null
+    batch_size: null
+    head_lr_multiplier: null
     """
 }

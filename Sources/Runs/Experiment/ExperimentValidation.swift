@@ -96,6 +96,18 @@ extension Experiment {
         }
         if let clip = o.clipNorm, !(clip > 0) { throw fail("optimization.clip_norm", "must be positive (or null for no clipping), found \(clip)") }
 
+        for (i, task) in tasks.enumerated() {
+            if let b = task.batchSize {
+                try positive("tasks.\(i).batch_size", b)
+                if sampler.batching != .taskPerStep {
+                    throw fail("tasks.\(i).batch_size", "a per-task batch size needs sampler.batching: task-per-step (a mixed batch draws each example's task)")
+                }
+            }
+            if let m = task.headLRMultiplier, !(m > 0 && m <= 1000) {
+                throw fail("tasks.\(i).head_lr_multiplier", "must be in (0, 1000], found \(m)")
+            }
+        }
+
         if strategy.kind == .freezeLower {
             if strategy.freezeLayers < 0 { throw fail("strategy.freeze_layers", "must not be negative, found \(strategy.freezeLayers)") }
             if model.source == .scratch && strategy.freezeLayers > model.layers {

@@ -62,8 +62,9 @@ public final class Trainer {
     let optimizer: Optimizer
     let plan: FineTuningPlan
     let schedule: LearningRateSchedule
-    /// Store group index for (layer group, weight decay on?).
-    let storeGroups: [(layerGroup: Int, decays: Bool, index: Int)]
+    /// Store group index for (layer group, weight decay on?); `headMultiplier` is set for the groups of a
+    /// head whose task names its own `head_lr_multiplier`, which replaces the strategy's for that head.
+    let storeGroups: [(layerGroup: Int, decays: Bool, headMultiplier: Double?, index: Int)]
     let masking: BatchAssembly.MaskingTokens?
     let pad: Int32
     let selectionTasks: [String]
@@ -246,8 +247,8 @@ public final class Trainer {
         let headSpecs = heads.keys.sorted().map { heads[$0]! }
 
         // A retrieval feature encodes a source and its partner, a multiple-choice feature one sequence per choice.
-        let perFeature = encoded.map(\.family.sequencesPerFeature).max() ?? 1
-        let maxBatch = max(perFeature * e.optimization.batchSize, e.evaluation.batchSize)
+        let trainSequences = encoded.map { $0.family.sequencesPerFeature * $0.batchSize(e.optimization) }.max() ?? 1
+        let maxBatch = max(trainSequences, e.evaluation.batchSize)
         model = try ModelSetup.build(e, tokenizer: tokenizer, heads: headSpecs, maxBatch: maxBatch)
         let layers = model.config.encoder.numLayers
         if e.strategy.kind == .freezeLower && e.strategy.freezeLayers > layers {
@@ -256,22 +257,43 @@ public final class Trainer {
         plan = FineTuningPlan(settings: e.strategy, layerCount: layers)
 
         // One store group per (layer group, decay): biases and LayerNorm weights take no weight decay, as in BERT.
-        var groups: [(Int, Bool, Int)] = []
+        // A head whose task sets its own learning-rate multiplier gets its own pair of groups in the top layer group.
+        var headMultipliers: [String: Double] = [:], headPrefixes: [String: String] = [:]
+        for (i, task) in encoded.enumerated() {
+            guard let m = task.entry.headLRMultiplier else { continue }
+            if let other = headMultipliers[task.headName], other != m {
+                throw ConfigError(key: "tasks.\(i).head_lr_multiplier",
+                                  "task '\(task.spec.name)' shares head '\(task.headName)' with a task whose head_lr_multiplier is \(other), not \(m)")
+            }
+            headMultipliers[task.headName] = m
+            headPrefixes[task.headName] = TaskHeads.parameterPrefix(of: task.family.head)
+        }
+        var groups: [(layerGroup: Int, decays: Bool, headMultiplier: Double?, index: Int)] = []
+        var layerGroupIndex: [Int: [Bool: Int]] = [:], headGroupIndex: [String: [Bool: Int]] = [:]
         let store = model.store
+        func addGroup(_ name: String, layerGroup: Int, decays: Bool, headMultiplier: Double?) -> Int {
+            let index = store.addGroup(ParameterGroup(name: "\(name)-\(decays ? "decay" : "no-decay")",
+                                                      weightDecay: decays ? Float(e.optimization.weightDecay) : 0))
+            groups.append((layerGroup, decays, headMultiplier, index))
+            return index
+        }
         for g in 0..<plan.groupCount {
+            for decays in [true, false] { layerGroupIndex[g, default: [:]][decays] = addGroup("layers-\(g)", layerGroup: g, decays: decays, headMultiplier: nil) }
+        }
+        for (head, m) in headMultipliers.sorted(by: { $0.key < $1.key }) {
             for decays in [true, false] {
-                let index = store.addGroup(ParameterGroup(name: "layers-\(g)-\(decays ? "decay" : "no-decay")",
-                                                          weightDecay: decays ? Float(e.optimization.weightDecay) : 0))
-                groups.append((g, decays, index))
+                headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: plan.topGroup, decays: decays, headMultiplier: m)
             }
         }
         for entry in store.entries {
-            let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
             let decays = !(entry.name.hasSuffix(".bias") || entry.name.contains("LayerNorm") || entry.name.contains("layer_norm"))
-            let index = groups.first { $0.0 == g && $0.1 == decays }!.2
-            try store.assign(group: index) { $0 == entry.name }
+            let head = headPrefixes.first { entry.name.hasPrefix($0.value) }?.key
+            let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
+            if let index = head.flatMap({ headGroupIndex[$0]?[decays] }) ?? layerGroupIndex[g]?[decays] {
+                try store.assign(group: index) { $0 == entry.name }
+            }
         }
-        storeGroups = groups.map { (layerGroup: $0.0, decays: $0.1, index: $0.2) }
+        storeGroups = groups
 
         let o = e.optimization
         switch o.optimizer {
@@ -381,7 +403,7 @@ public final class Trainer {
             let setting = plan.setting(group: g.layerGroup, step: step)
             model.store.updateGroup(g.index) {
                 $0.frozen = setting.frozen
-                $0.learningRateScale = Float(setting.lrMultiplier)
+                $0.learningRateScale = Float(g.headMultiplier ?? setting.lrMultiplier)
             }
         }
     }
@@ -396,10 +418,12 @@ public final class Trainer {
         var lossSum: [String: Double] = [:], lossCount: [String: Int] = [:], examples: [String: Int] = [:]
         var tokens = 0
         let stepTask = e.sampler.batching == .taskPerStep ? state.sampler.nextTask(step: state.step) : -1
+        // Examples per micro-batch: the step's task's own batch size under task-per-step batching.
+        let batchSize = stepTask >= 0 ? tasks[stepTask].batchSize(o) : o.batchSize
         for _ in 0..<o.gradAccumulation {
             var parts: [(task: Int, count: Int)] = []
             if stepTask >= 0 {
-                parts = [(stepTask, o.batchSize)]
+                parts = [(stepTask, batchSize)]
             } else {
                 var counts = [Int](repeating: 0, count: tasks.count)
                 for t in state.sampler.nextTasks(step: state.step, count: o.batchSize) { counts[t] += 1 }
@@ -411,7 +435,7 @@ public final class Trainer {
                 let chosen = indices.map { task.train.features[$0] }
                 let collated = BatchAssembly.collate(chosen, pad: pad, masking: masking, random: &state.masking)
                 let batch = collated.batch
-                scale.prepare(weight: Float(part.count) / Float(o.batchSize * o.gradAccumulation), store: store)
+                scale.prepare(weight: Float(part.count) / Float(batchSize * o.gradAccumulation), store: store)
                 let loss = try model.loss(head: task.headName, batch: batch, targets: collated.targets,
                                           candidateMask: collated.candidateMask, training: true, backward: true)
                 lossSum[task.spec.name, default: 0] += Double(loss)
@@ -587,4 +611,6 @@ struct TrainingTask {
 
     var spec: TaskSpec { family.spec }
     var headName: String { family.head.name }
+    /// Examples per micro-batch when a step trains this task.
+    func batchSize(_ o: OptimizationSettings) -> Int { entry.batchSize ?? o.batchSize }
 }
