@@ -258,15 +258,14 @@ public final class Trainer {
 
         // One store group per (layer group, decay): biases and LayerNorm weights take no weight decay, as in BERT.
         // A head whose task sets its own learning-rate multiplier gets its own pair of groups in the top layer group.
-        var headMultipliers: [String: Double] = [:], headPrefixes: [String: String] = [:]
+        var headRates: [String: (prefix: String, multiplier: Double)] = [:]
         for (i, task) in encoded.enumerated() {
             guard let m = task.entry.headLRMultiplier else { continue }
-            if let other = headMultipliers[task.headName], other != m {
+            if let other = headRates[task.headName]?.multiplier, other != m {
                 throw ConfigError(key: "tasks.\(i).head_lr_multiplier",
                                   "task '\(task.spec.name)' shares head '\(task.headName)' with a task whose head_lr_multiplier is \(other), not \(m)")
             }
-            headMultipliers[task.headName] = m
-            headPrefixes[task.headName] = TaskHeads.parameterPrefix(of: task.family.head)
+            headRates[task.headName] = (TaskHeads.parameterPrefix(of: task.family.head), m)
         }
         var groups: [(layerGroup: Int, decays: Bool, headMultiplier: Double?, index: Int)] = []
         var layerGroupIndex: [Int: [Bool: Int]] = [:], headGroupIndex: [String: [Bool: Int]] = [:]
@@ -280,14 +279,14 @@ public final class Trainer {
         for g in 0..<plan.groupCount {
             for decays in [true, false] { layerGroupIndex[g, default: [:]][decays] = addGroup("layers-\(g)", layerGroup: g, decays: decays, headMultiplier: nil) }
         }
-        for (head, m) in headMultipliers.sorted(by: { $0.key < $1.key }) {
+        for (head, rate) in headRates.sorted(by: { $0.key < $1.key }) {
             for decays in [true, false] {
-                headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: plan.topGroup, decays: decays, headMultiplier: m)
+                headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: plan.topGroup, decays: decays, headMultiplier: rate.multiplier)
             }
         }
         for entry in store.entries {
             let decays = !(entry.name.hasSuffix(".bias") || entry.name.contains("LayerNorm") || entry.name.contains("layer_norm"))
-            let head = headPrefixes.first { entry.name.hasPrefix($0.value) }?.key
+            let head = headRates.first { entry.name.hasPrefix($0.value.prefix) }?.key
             let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
             if let index = head.flatMap({ headGroupIndex[$0]?[decays] }) ?? layerGroupIndex[g]?[decays] {
                 try store.assign(group: index) { $0 == entry.name }
