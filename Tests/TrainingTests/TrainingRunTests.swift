@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Models
 import Platform
 import Testing
 @testable import Runs
@@ -69,7 +70,52 @@ import Text
 }
 
 @Suite struct PerTaskSettingsTests {
-    /// Per-task batch sizes (task-per-step) and head learning-rate multipliers, through whole runs.
+    /// A head whose task a step does not train is left exactly as it is (no weight decay, no momentum carried
+    /// on), as PyTorch leaves a parameter without a gradient. Two tasks drawn at random, a constant rate with weight
+    /// decay, runs of 1 to 6 steps (the same draws: they depend on the seed and the step only): from each run to
+    /// the next, the head of the task that step did not train keeps its bits and the other head moves.
+    @Test func headsOfTasksAStepDoesNotTrainStayPut() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "idle-heads")
+        let runs = (1...6).map { TrainingRunSupport.temporaryRun("idle-heads-\($0)") }
+        defer { for d in [file] + runs { try? FileManager.default.removeItem(at: d) } }
+        let settings = ["tasks=[{name: cldr-dates-month, train_languages: [en]}, {name: cldr-date-fields, train_languages: [en]}]",
+                        "optimization.schedule=constant", "optimization.warmup_steps=0", "optimization.weight_decay=0.1",
+                        "evaluation.every=100"].flatMap { ["--set", $0] }
+        for (k, run) in runs.enumerated() {
+            #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", run.path, "--set", "optimization.max_steps=\(k + 1)"] + settings) == 0)
+        }
+        let trained = try TrainLog.read(runs[5].appendingPathComponent("train.jsonl")).filter { $0["type"] as? String == "step" }
+            .map { (($0["examples"] as? [String: Int]) ?? [:]).keys.sorted() }
+        #expect(trained.count == 6 && trained.allSatisfy { $0.count == 1 }, "\(trained)")
+        let w = try runs.map { try SafetensorsFile(url: $0.appendingPathComponent(TrainingRunSupport.lastWeights)) }
+        func head(_ k: Int, _ task: String) throws -> [String: [Float]] {
+            var out: [String: [Float]] = [:]
+            for name in w[k].names where name.hasPrefix("heads.\(task).") { out[name] = try w[k].floats(name) }
+            return out
+        }
+        var idleAfterTraining = 0
+        for k in 1..<min(6, trained.count) {
+            for task in ["cldr-dates-month", "cldr-date-fields"] {
+                let before = try head(k - 1, task), after = try head(k, task)
+                let same = before == after
+                #expect(!after.isEmpty)
+                if trained[k] == [task] {
+                    #expect(!same, "step \(k + 1) trained \(task) but its head did not move")
+                } else {
+                    #expect(same, "step \(k + 1) did not train \(task) but its head moved")
+                    if trained[..<k].contains([task]) { idleAfterTraining += 1 }
+                }
+            }
+        }
+        #expect(idleAfterTraining > 0, "no step left a head idle after it had trained (momentum would carry it on): \(trained)")
+        // The checkpoint records the heads' own step counts where they differ from the run's 6.
+        let header = try JSONSerialization.jsonObject(with: Data(contentsOf: runs[5].appendingPathComponent("checkpoints/last/optimizer.json"))) as? [String: Any]
+        let counts = header?["parameter_steps"] as? [String: Int] ?? [:]
+        let month = trained.filter { $0 == ["cldr-dates-month"] }.count
+        #expect(!counts.isEmpty && counts.allSatisfy { $0.key.hasPrefix("heads.cldr-dates-month.") ? $0.value == month : $0.value == 6 - month }, "\(counts)")
+    }
+
     @Test func taskBatchSizesAndHeadMultipliersApplyToTheirTaskOnly() throws {
         guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
         let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "per-task")

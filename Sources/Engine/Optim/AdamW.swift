@@ -2,6 +2,8 @@ import Platform
 
 /// AdamW with torch.optim.AdamW's arithmetic (decoupled weight decay p ← p − lr·wd·p, then
 /// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)). Weight decay comes from each parameter's group.
+/// t is each parameter's own step count: a frozen or idle parameter (`ParameterStore.takesPart`) is left
+/// as it is, moments and count included, as torch skips a parameter whose `.grad` is None.
 public final class AdamW: Optimizer {
     public struct Config: Codable, Equatable, Sendable {
         public var beta1: Float, beta2: Float, epsilon: Float
@@ -14,32 +16,31 @@ public final class AdamW: Optimizer {
     public private(set) var stepCount = 0
     let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
     let count: Int
-    var runs = GroupRuns()
+    var steps: ParameterSteps
 
     public init(store: ParameterStore, config: Config = Config()) throws {
         try EngineError.require(store.isAllocated, "adamw", "parameters not allocated")
         self.store = store; self.config = config; count = store.count
+        steps = ParameterSteps(entries: store.entries.count)
         m = .allocate(capacity: Swift.max(1, count)); m.initialize(repeating: 0, count: Swift.max(1, count))
         v = .allocate(capacity: Swift.max(1, count)); v.initialize(repeating: 0, count: Swift.max(1, count))
     }
     deinit { m.deallocate(); v.deallocate() }
 
     public func step(learningRate: Float) {
-        runs.refresh(store)
         stepCount += 1
         let b1 = config.beta1, b2 = config.beta2, eps = config.epsilon
-        let bc1 = 1 - Float(Double(b1).power(stepCount)), bc2 = 1 - Float(Double(b2).power(stepCount))
-        let bc2Sqrt = bc2.squareRoot()
         let p = store.values.data, g = store.gradients.data, m = self.m, v = self.v
-        for run in runs.runs {
-            let group = store.groups[run.group]
-            if group.frozen { continue }
+        steps.forEachRun(store) { range, groupIndex, t in
+            let group = store.groups[groupIndex]
+            let bc1 = 1 - Float(Double(b1).power(t)), bc2 = 1 - Float(Double(b2).power(t))
+            let bc2Sqrt = bc2.squareRoot()
             let lr = learningRate * group.learningRateScale
             let decay = 1 - lr * group.weightDecay
             let stepSize = lr / bc1
             typealias Args = (MutableFloatPointer, FloatPointer, MutableFloatPointer, MutableFloatPointer, Int, Float, Float, Float, Float, Float, Float)
-            let args: Args = (p, FloatPointer(g), m, v, run.range.lowerBound, decay, b1, b2, stepSize, bc2Sqrt, eps)
-            Parallel.ranges(run.range.count, grain: 8192, args) { raw, first, last in
+            let args: Args = (p, FloatPointer(g), m, v, range.lowerBound, decay, b1, b2, stepSize, bc2Sqrt, eps)
+            Parallel.ranges(range.count, grain: 8192, args) { raw, first, last in
                 let (p, g, m, v, lo, decay, b1, b2, stepSize, bc2Sqrt, eps) = raw.load(as: Args.self)
                 for i in (lo + first)..<(lo + last) {
                     let gi = g[i]
@@ -56,12 +57,13 @@ public final class AdamW: Optimizer {
         OptimizerState(kind: "adamw", step: stepCount, buffers: [
             "exp_avg": Array(UnsafeBufferPointer(start: m, count: count)),
             "exp_avg_sq": Array(UnsafeBufferPointer(start: v, count: count)),
-        ])
+        ], parameterSteps: steps.exported(store, step: stepCount))
     }
     public func importState(_ state: OptimizerState) throws {
         try EngineError.require(state.kind == "adamw", "adamw.import", "state is for \(state.kind)")
         try importBuffer(state, "exp_avg", into: m, count: count)
         try importBuffer(state, "exp_avg_sq", into: v, count: count)
+        try steps.restore(state, store: store)
         stepCount = state.step
     }
 }

@@ -40,10 +40,12 @@ public final class ParameterStore {
     public let seed: UInt64
     public private(set) var entries: [Entry] = []
     public private(set) var groups: [ParameterGroup] = [ParameterGroup(name: "default")]
+    /// Per entry: true while the parameter takes no part in the current step (the head of a task the step
+    /// does not train). Optimizers leave an idle parameter, its moments and its step count as they are, as
+    /// torch.optim does for a parameter whose `.grad` is None; the trainer sets the flags before each step.
+    public private(set) var idle: [Bool] = []
     private var index: [String: Int] = [:]
     public private(set) var count = 0
-    /// Bumped whenever group membership changes, so optimizers know to recompute their runs.
-    public private(set) var layoutVersion = 0
     private var valueSlab: UnsafeMutablePointer<Float>?
     private var gradSlab: UnsafeMutablePointer<Float>?
 
@@ -61,6 +63,7 @@ public final class ParameterStore {
         try EngineError.require(group >= 0 && group < groups.count, "parameters", "group \(group) of \(name) does not exist")
         index[name] = entries.count
         entries.append(Entry(name: name, shape: shape, offset: count, initializer: initializer, group: group))
+        idle.append(false)
         count += shape.count
         return ParameterID(index: entries.count - 1)
     }
@@ -123,6 +126,12 @@ public final class ParameterStore {
 
     public func zeroGradients() { gradSlab?.update(repeating: 0, count: Swift.max(1, count)) }
 
+    /// Marks entry `index` as sitting out (or taking part in) the coming optimizer step.
+    public func setIdle(_ index: Int, _ value: Bool) { idle[index] = value }
+
+    /// Whether the optimizer updates entry `index` this step: its group is not frozen and it is not idle.
+    @inline(__always) public func takesPart(_ index: Int) -> Bool { !idle[index] && !groups[entries[index].group].frozen }
+
     // MARK: groups
 
     @discardableResult
@@ -135,19 +144,6 @@ public final class ParameterStore {
         try EngineError.require(group >= 0 && group < groups.count, "parameters", "group \(group) does not exist")
         var moved = 0
         for i in entries.indices where predicate(entries[i].name) { entries[i].group = group; moved += 1 }
-        layoutVersion += 1
         return moved
-    }
-
-    /// Contiguous runs of the slab that share a group, in slab order (what optimizers loop over).
-    public func groupRuns() -> [(range: Range<Int>, group: Int)] {
-        var runs: [(range: Range<Int>, group: Int)] = []
-        for e in entries {
-            let r = e.offset..<(e.offset + e.shape.count)
-            if let last = runs.last, last.group == e.group, last.range.upperBound == r.lowerBound {
-                runs[runs.count - 1].range = last.range.lowerBound..<r.upperBound
-            } else { runs.append((r, e.group)) }
-        }
-        return runs
     }
 }

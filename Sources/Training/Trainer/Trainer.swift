@@ -65,6 +65,12 @@ public final class Trainer {
     /// Store group index for (layer group, weight decay on?); `headMultiplier` is set for the groups of a
     /// head whose task names its own `head_lr_multiplier`, which replaces the strategy's for that head.
     let storeGroups: [(layerGroup: Int, decays: Bool, headMultiplier: Double?, index: Int)]
+    /// Store entries of each head (its `TaskHeads.parameterPrefix`), and each task's index into it: a step
+    /// marks the heads of the tasks it does not train idle, so the optimizer leaves them as torch leaves a
+    /// parameter without a gradient (no weight decay, no momentum carried on, no step counted).
+    let headEntries: [[Int]]
+    let taskHead: [Int]
+    var headTrained: [Bool]
     let masking: BatchAssembly.MaskingTokens?
     let pad: Int32
     let selectionTasks: [String]
@@ -293,6 +299,13 @@ public final class Trainer {
             }
         }
         storeGroups = groups
+        let headNames = headSpecs.map(\.name)
+        headEntries = headSpecs.map { spec in
+            let prefix = TaskHeads.parameterPrefix(of: spec)
+            return store.entries.indices.filter { store.entries[$0].name.hasPrefix(prefix) }
+        }
+        taskHead = encoded.map { task in headNames.firstIndex(of: task.headName) ?? 0 }
+        headTrained = [Bool](repeating: false, count: headSpecs.count)
 
         let o = e.optimization
         switch o.optimizer {
@@ -416,6 +429,7 @@ public final class Trainer {
         var scale = GradientWeighting()
         var lossSum: [String: Double] = [:], lossCount: [String: Int] = [:], examples: [String: Int] = [:]
         var tokens = 0
+        for h in headTrained.indices { headTrained[h] = false }
         let stepTask = e.sampler.batching == .taskPerStep ? state.sampler.nextTask(step: state.step) : -1
         // Examples per micro-batch: the step's task's own batch size under task-per-step batching.
         let batchSize = stepTask >= 0 ? tasks[stepTask].batchSize(o) : o.batchSize
@@ -437,6 +451,7 @@ public final class Trainer {
                 scale.prepare(weight: Float(part.count) / Float(batchSize * o.gradAccumulation), store: store)
                 let loss = try model.loss(head: task.headName, batch: batch, targets: collated.targets,
                                           candidateMask: collated.candidateMask, training: true, backward: true)
+                headTrained[taskHead[part.task]] = true
                 lossSum[task.spec.name, default: 0] += Double(loss)
                 lossCount[task.spec.name, default: 0] += 1
                 examples[task.spec.name, default: 0] += part.count
@@ -451,6 +466,9 @@ public final class Trainer {
             norm = GradientClipping.globalNorm(store)
         }
         let lr = schedule.rate(base: Float(o.lr), step: state.step)
+        for (h, entries) in headEntries.enumerated() {
+            for i in entries { store.setIdle(i, !headTrained[h]) }
+        }
         optimizer.step(learningRate: lr)
         state.step += 1
         state.tokensSeen += tokens
@@ -514,7 +532,8 @@ public final class Trainer {
         try run.checkpoints.save("last") { dir in
             try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
                                      to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
-            var header = OptimizerHeader(kind: optimizerState.kind, step: optimizerState.step, buffers: optimizerState.buffers.keys.sorted())
+            var header = OptimizerHeader(kind: optimizerState.kind, step: optimizerState.step, buffers: optimizerState.buffers.keys.sorted(),
+                                         parameterSteps: optimizerState.parameterSteps.isEmpty ? nil : optimizerState.parameterSteps)
             header.buffers = header.buffers.filter { !$0.contains("/") }
             try AtomicFile.write(Trainer.jsonEncoder().encode(header), to: dir.appendingPathComponent(Trainer.optimizerFile))
             for name in header.buffers {
@@ -540,6 +559,10 @@ public final class Trainer {
         var kind: String
         var step: Int
         var buffers: [String]
+        /// Parameters whose own step count is not `step` (absent when there are none, and in checkpoints
+        /// written before counts were per parameter, when every parameter took part in every step).
+        var parameterSteps: [String: Int]?
+        enum CodingKeys: String, CodingKey { case kind, step, buffers, parameterSteps = "parameter_steps" }
     }
 
     /// Loads weights, optimizer moments and trainer state from a `last` checkpoint.
@@ -560,7 +583,11 @@ public final class Trainer {
             guard data.count % 4 == 0 else { throw FileError(path: url.path, "is \(data.count) bytes, not whole floats") }
             buffers[name] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
-        try optimizer.importState(OptimizerState(kind: header.kind, step: header.step, buffers: buffers))
+        do {
+            try optimizer.importState(OptimizerState(kind: header.kind, step: header.step, buffers: buffers, parameterSteps: header.parameterSteps ?? [:]))
+        } catch let error as EngineError {
+            throw FileError(path: headerURL.path, "\(error)")
+        }
         let stateURL = dir.appendingPathComponent(Trainer.checkpointStateFile)
         do {
             state = try StrictJSON.decode(TrainerState.self, path: stateURL.path, decoder: Trainer.jsonDecoder())
