@@ -46,6 +46,8 @@ for seed in $seeds; do
       [ -f "$out" ] && [ -f "$out.time" ] && continue
       extra=()
       [ "$task" = xquad ] && extra=(--predictions "${out%.json}.predictions.json")
+      # The selected multi-task weights, to compare tensor by tensor with Polyglot's checkpoint (not committed).
+      [ "$task" = multitask ] && extra=(--save-model "${out%.json}.weights.safetensors" --predictions "${out%.json}.predictions.json")
       /usr/bin/time -f "%e %M" -o "$out.time.tmp" python3 tools/reference/xtreme_hf.py "$task" --model "$E5_DIR" --seed "$seed" \
         --data-root "$POLYGLOT_DATA_ROOT" --out "$out" "${extra[@]}"
       mv "$out.time.tmp" "$out.time"

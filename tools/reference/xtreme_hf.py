@@ -518,9 +518,7 @@ def train_and_test(task, args):
            "encoding": counts, "wall_s": run["wall_s"], "versions": run["versions"]}
     if task == "xquad" and args.predictions:
         # The answers per language, for recomputing the scores with the official SQuAD v1.1 script.
-        with open(args.predictions + ".tmp", "w", encoding="utf-8") as f:
-            json.dump(run["predictions"][task], f, ensure_ascii=False, sort_keys=True)
-        os.replace(args.predictions + ".tmp", args.predictions)
+        write_json(args.predictions, run["predictions"][task])
     return out
 
 
@@ -545,11 +543,37 @@ def train_multitask(args):
             t.model.bert.encoder = tasks[0].model.bert.encoder
         tasks.append(t)
     run = fine_tune(tasks, s, args, t0)
+    if args.save_model:
+        save_multitask(tasks, args.save_model)
+    if args.predictions:
+        write_json(args.predictions, run["predictions"])
     return {"settings": s, "tasks": {t.task: {"major_metric": t.major, "results": run["results"][t.task],
                                               "best_dev": run["best_dev"][t.task], "steps": run["steps"][t.task],
                                               "encoding": counts[t.task]} for t in tasks},
-            "curve": run["curve"], "best_step": run["best_step"], "best_score": run["best_score"],
+            "curve": run["curve"], "log": run["log"], "best_step": run["best_step"], "best_score": run["best_score"],
             "wall_s": run["wall_s"], "versions": run["versions"]}
+
+
+def write_json(path, value):
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(value, f, ensure_ascii=False, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+def save_multitask(tasks, path):
+    """The selected weights (fine_tune leaves them loaded) under Polyglot's checkpoint names: BERT's embeddings and
+    layers without the `bert.` prefix, each task's own modules (pooler, classifier) as heads.<task>.<module>, so the two
+    stacks' multi-task models can be compared tensor by tensor."""
+    from safetensors.torch import save_file
+    out = {}
+    for t in tasks:
+        for n, p in t.model.state_dict().items():
+            if n.startswith(("bert.embeddings.", "bert.encoder.")):
+                out.setdefault(n.removeprefix("bert."), p.detach().clone().contiguous())
+            elif not n.endswith("position_ids"):
+                out[f"heads.{t.task}.{n}"] = p.detach().clone().contiguous()
+    save_file(out, path + ".tmp")
+    os.replace(path + ".tmp", path)
 
 
 def fine_tune(tasks, s, args, t0):
@@ -596,7 +620,7 @@ def fine_tune(tasks, s, args, t0):
         sampler, weights = random.Random(f"{args.seed}/sampler"), [len(t.train) ** (1 / s["temperature"]) for t in tasks]
         draw = lambda: sampler.choices(range(len(tasks)), weights)[0]
     best, best_step, best_state, best_dev, curve = -float("inf"), 0, None, {}, []
-    steps, last_loss = {t.task: 0 for t in tasks}, {}
+    steps, last_loss, log = {t.task: 0 for t in tasks}, {}, []
     eval_time = 0.0
     for step in range(1, s["max_steps"] + 1):
         k = draw()
@@ -604,12 +628,13 @@ def fine_tune(tasks, s, args, t0):
         enc, labels_ = t.batch([t.train[i] for i in iterators[k].next(t.batch_size)])
         loss = t.model(**enc, labels=labels_).loss if labels_ is not None else t.model(**enc).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(models.parameters(), s["clip_norm"])
+        norm = torch.nn.utils.clip_grad_norm_(models.parameters(), s["clip_norm"])
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
         steps[t.task] += 1
         last_loss[t.task] = loss.item()
+        log.append({"step": step, "task": t.task, "loss": last_loss[t.task], "grad_norm": norm.item()})
         if step % s["every"] == 0 or step == s["max_steps"]:
             e0 = time.perf_counter()
             dev = {u.task: scored(u, u.dev)[0] for u in tasks}
@@ -633,7 +658,7 @@ def fine_tune(tasks, s, args, t0):
             print(f"test {t.task} {lang} {t.major} {metrics[t.major]:.4f}", file=sys.stderr)
     test_time = time.perf_counter() - t1
     return {"results": results, "predictions": predictions, "best_dev": best_dev, "best_step": best_step, "best_score": best,
-            "steps": steps, "curve": curve,
+            "steps": steps, "curve": curve, "log": log,
             "wall_s": {"train_with_dev": train_time, "dev": eval_time, "test": test_time, "total": train_time + test_time},
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
 
@@ -682,7 +707,10 @@ def main():
     ap.add_argument("--prompt", default="query: ", help="tatoeba: text before every sentence")
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", type=int, default=0, metavar="N", help="check the script: 2 steps, N examples per set")
-    ap.add_argument("--predictions", help="xquad: write each test language's answers by question id to this JSON file")
+    ap.add_argument("--predictions", help="xquad: write each test language's answers by question id to this JSON file; "
+                    "multitask: every task's test predictions per language (tags per word, answers, chosen labels)")
+    ap.add_argument("--save-model", metavar="FILE", help="multitask: write the selected step's weights (the shared encoder once, "
+                    "each task's head under heads.<task>., Polyglot's checkpoint names) to this safetensors file")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
