@@ -5,7 +5,8 @@
 # For each seed: Polyglot (experiments/reference.sh e5-<task>, run folder results/reference-e5-<task>-seed<N>) and
 # the HF transformers + PyTorch peer (tools/reference/xtreme_hf.py, results/reference-e5-<task>-hf-seed<N>.json),
 # each timed as a whole process by /usr/bin/time (wall seconds, peak resident memory). A run that already finished
-# is not run again. Then it fills results/reference/e5-<task>/: seed1/ (summary, report, tables, figures,
+# is not run again (finished: a summary and a time file; a time file that holds a sentence instead of the two numbers
+# records why that run has no whole-process time, and timing.json leaves it out). Then it fills results/reference/e5-<task>/: seed1/ (summary, report, tables, figures,
 # predictions gzipped), seed<N>/summary.json and report.md for the other seeds, hf/seed<N>.json, timing.json and
 # comparison.md (tools/reference/xtreme_table.py); for xquad also squad_recompute.md, the official SQuAD v1.1 scores of
 # the first seed's saved predictions beside the report's (tools/reference/squad_recompute.py); for multitask also
@@ -65,6 +66,8 @@ for stack in polyglot hf; do
     if [ "$stack" = polyglot ]; then f=results/reference-e5-$task-seed$seed.time; else f=results/reference-e5-$task-hf-seed$seed.json.time; fi
     [ -f "$f" ] || continue
     read -r wall kb < <(tail -1 "$f")
+    # A run whose process was not measured whole (its time file says why) has no wall time to report.
+    case $wall in ''|*[!0-9.]*) continue ;; esac
     timing+="$sep2\"seed$seed\": {\"wall_s\": $wall, \"peak_mb\": $((kb / 1024))}"; sep2=", "
   done
   timing+="}"; sep=", "

@@ -126,15 +126,23 @@ def table(pg, hf, name, timing):
     print(f"| **zero-shot mean** ({len(zero)} languages) | | " + " | ".join(f"{x:.1f}" for x in za) + f" | **{mean_sd(za)}** | "
           + " | ".join(f"{x:.1f}" for x in zb) + f" | **{mean_sd(zb)}** |")
     if timing:
-        def row(stack):
+        def cells(stack, seeds, key):
+            """Per seed of the table, the stack's measurement (None for a seed whose run has none)."""
             runs = timing.get(stack, {})
-            return [runs[k] for k in sorted(runs)]
-        tp, th = row("polyglot"), row("hf")
+            return [runs.get(f"seed{s}", {}).get(key) for s in seeds]
+
+        def shown(xs):
+            return [("–" if x is None else f"{x:.0f}") for x in xs]
+
+        def fastest(xs):
+            measured = [x for x in xs if x is not None]
+            return f"{min(measured):.0f}" if measured else "–"
+        wp, wh = cells("polyglot", pg, "wall_s"), cells("hf", hf, "wall_s")
         # Runs that shared the machine are slower, not faster: the fastest run of each stack is the fair figure.
-        print(f"| wall time, s (process; fastest) | | " + " | ".join(f"{r['wall_s']:.0f}" for r in tp) + f" | {min(r['wall_s'] for r in tp):.0f} | "
-              + " | ".join(f"{r['wall_s']:.0f}" for r in th) + f" | {min(r['wall_s'] for r in th):.0f} |")
-        print(f"| peak memory, MB | | " + " | ".join(f"{r['peak_mb']:.0f}" for r in tp) + " | | "
-              + " | ".join(f"{r['peak_mb']:.0f}" for r in th) + " | |")
+        print("| wall time, s (process; fastest) | | " + " | ".join(shown(wp)) + f" | {fastest(wp)} | "
+              + " | ".join(shown(wh)) + f" | {fastest(wh)} |")
+        print("| peak memory, MB | | " + " | ".join(shown(cells("polyglot", pg, "peak_mb"))) + " | | "
+              + " | ".join(shown(cells("hf", hf, "peak_mb"))) + " | |")
     gaps = [(abs(statistics.mean(per_pg[s][l] for s in pg) - statistics.mean(per_hf[s][l] for s in hf)), l)
             for l in langs if all(l in per_hf[s] for s in hf)]
     if gaps:
