@@ -6,8 +6,8 @@
 # the HF transformers + PyTorch peer (tools/reference/xtreme_hf.py, results/reference-e5-<task>-hf-seed<N>.json),
 # each timed as a whole process by /usr/bin/time (wall seconds, peak resident memory). A run that already finished
 # is not run again (finished: a summary and a time file; a time file that holds a sentence instead of the two numbers
-# records why that run has no whole-process time, and timing.json leaves it out). Then it fills results/reference/e5-<task>/: seed1/ (summary, report, tables, figures,
-# predictions gzipped), seed<N>/summary.json and report.md for the other seeds, hf/seed<N>.json, timing.json and
+# records why that run has no whole-process time, and timing.json leaves it out). Then it fills
+# results/reference/e5-<task>/: seed1/ (summary, report, tables, figures, predictions gzipped), seed<N>/summary.json and report.md for the other seeds, hf/seed<N>.json, timing.json and
 # comparison.md (tools/reference/xtreme_table.py); for xquad also squad_recompute.md, the official SQuAD v1.1 scores of
 # the first seed's saved predictions beside the report's (tools/reference/squad_recompute.py); for multitask also
 # vs-single-task-seed<N>.md, `polyglot compare` of each seed's multi-task run against the single-task runs of the same

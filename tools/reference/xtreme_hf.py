@@ -53,8 +53,9 @@ Writes FILE.json: task, seed, settings, versions, wall time (training, evaluatio
 selected step and per language the test scores (Polyglot's metric names) and example count; for multitask the test
 scores, the dev score at the selected step and the steps trained are under "tasks", per task, and "log" holds each
 step's task, loss and gradient norm before clipping (as Polyglot's train.jsonl); --save-model writes the selected
-weights and --predictions every task's test predictions, for comparing the two stacks' models directly. Needs torch, transformers,
-sentence-transformers, seqeval, pyyaml (and scikit-learn and scipy, which metrics_reference imports).
+weights and --predictions every task's test predictions, for comparing the two stacks' models directly.
+Needs torch, transformers, sentence-transformers, seqeval, pyyaml (and scikit-learn and scipy, which
+metrics_reference imports).
 """
 import argparse
 import csv
