@@ -36,8 +36,10 @@ extension EngineBackedTests {
 
     static let folder = TestPaths.fixture("multitask")
 
-    /// Runs the golden's steps the trainer's way; returns the model, losses and gradient norms.
-    static func run(idleHeads: Bool = true) throws -> (model: MultiTaskModel, losses: [Float], norms: [Float], golden: Golden) {
+    /// Runs the golden's steps the trainer's way; returns the model, losses, gradient norms, the golden settings and
+    /// the fixture's tensors (the heads' starting and every parameter's final weights).
+    static func run(idleHeads: Bool = true) throws
+        -> (model: MultiTaskModel, losses: [Float], norms: [Float], golden: Golden, fixture: SafetensorsFile) {
         let g = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: folder.appendingPathComponent("golden.json")))
         let heads = [HeadSpec(name: "tag", kind: .tokenTagging, labels: (0..<g.tag_labels).map { "t\($0)" }, dropout: 0),
                      HeadSpec(name: "cls", kind: .sequenceClassification, labels: (0..<g.cls_labels).map { "c\($0)" }, dropout: 0)]
@@ -82,11 +84,11 @@ extension EngineBackedTests {
             }
             optimizer.step(learningRate: schedule.rate(base: g.lr, step: step))
         }
-        return (model, losses, norms, g)
+        return (model, losses, norms, g, fixture)
     }
 
     @Test func stepsMatchPyTorch() throws {
-        let (model, losses, norms, g) = try Self.run()
+        let (model, losses, norms, g, fixture) = try Self.run()
         let lossDiff = zip(losses, g.losses).map { abs($0 - $1) / max(abs($1), 1e-3) }.max() ?? .infinity
         let normDiff = zip(norms, g.grad_norms).map { abs($0 - $1) / $1 }.max() ?? .infinity
         print("multi-task golden: losses \(losses.map { String(format: "%.5f", $0) }.joined(separator: " ")); "
@@ -96,7 +98,6 @@ extension EngineBackedTests {
         // The fixture clips at some steps and not at others, so both branches of clipping are compared.
         #expect(g.grad_norms.contains { $0 > g.clip_norm } && g.grad_norms.contains { $0 < g.clip_norm })
 
-        let fixture = try SafetensorsFile(url: Self.folder.appendingPathComponent("golden.safetensors"))
         let finals = fixture.names.filter { $0.hasPrefix("final/") }
         #expect(Set(finals.map { String($0.dropFirst(6)) }) == Set(model.store.names), "parameter names differ from the fixture's")
         var worst: (Float, String) = (0, "")
@@ -117,8 +118,7 @@ extension EngineBackedTests {
     /// The comparison above can fail: with the idle heads updated (as Polyglot's optimizer did before 4cd21ee), the
     /// heads end elsewhere than PyTorch's.
     @Test func headsUpdatedAtEveryStepDoNotMatch() throws {
-        let (model, _, _, _) = try Self.run(idleHeads: false)
-        let fixture = try SafetensorsFile(url: Self.folder.appendingPathComponent("golden.safetensors"))
+        let (model, _, _, _, fixture) = try Self.run(idleHeads: false)
         for p in ["heads.tag.proj.weight", "heads.cls.proj.weight"] {
             let ours = try model.store.get(p), ref = try fixture.floats("final/" + p)
             let scale = ref.map(abs).max() ?? 0

@@ -572,7 +572,8 @@ def save_multitask(tasks, path):
     for t in tasks:
         for n, p in t.model.state_dict().items():
             if n.startswith(("bert.embeddings.", "bert.encoder.")):
-                out.setdefault(n.removeprefix("bert."), p.detach().clone().contiguous())
+                if n.removeprefix("bert.") not in out:  # the shared encoder: copied once, not once per task
+                    out[n.removeprefix("bert.")] = p.detach().clone().contiguous()
             elif not n.endswith("position_ids"):
                 out[f"heads.{t.task}.{n}"] = p.detach().clone().contiguous()
     save_file(out, path + ".tmp")
