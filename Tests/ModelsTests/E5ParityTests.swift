@@ -58,8 +58,8 @@ struct E5ParityTests {
         #expect(model.config.sentenceTransformers == SentenceTransformersSettings(pooling: .mean, normalize: true, maxSeqLength: f.max_seq_length))
         let embedder = SentenceEmbedder(pooling: model.config.embeddingPooling ?? .cls, normalize: model.config.embeddingNormalize ?? false,
                                         batchSize: 16)
-        let plain = try embedder.embed(f.sentences.map(\.ids), with: model.encoder, padID: Int32(model.config.padTokenId))
-        let query = try embedder.embed(f.sentences.map(\.query_ids), with: model.encoder, padID: Int32(model.config.padTokenId))
+        let plain = try embedder.embed(f.sentences.map(\.ids), with: model.inference)
+        let query = try embedder.embed(f.sentences.map(\.query_ids), with: model.inference)
         for (variant, got) in [(0, plain), (1, query)] {
             let worst = Self.differences(got, f, golden, variant: variant)
             print("e5 from golden ids, \(variant == 0 ? "plain" : "query: "): max |Δ| " + worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

@@ -38,7 +38,7 @@ extension EngineBackedTests {
         let f = try Self.fixture()
         let (model, _) = try HFImport.load(directory: TestPaths.miniLM, maxBatch: 8, maxLength: f.max_seq_length)
         let embedder = SentenceEmbedder(pooling: .mean, normalize: true, batchSize: 8)
-        let got = try embedder.embed(f.sentences.map(\.ids), with: model.encoder)
+        let got = try embedder.embed(f.sentences.map(\.ids), with: model.inference)
         #expect(got.count == f.sentences.count)
         var maxDiff: Float = 0
         for (g, s) in zip(got, f.sentences) {
@@ -72,16 +72,16 @@ extension EngineBackedTests {
         let f = try Self.fixture()
         let (model, _) = try HFImport.load(directory: TestPaths.miniLM, maxBatch: 2, maxLength: 64)
         let ids = f.hidden_first.ids
-        let cls = try SentenceEmbedder(pooling: .cls, normalize: false).embed([ids], with: model.encoder)[0]
+        let cls = try SentenceEmbedder(pooling: .cls, normalize: false).embed([ids], with: model.inference)[0]
         let d = f.hidden_first.shape[1]
         #expect(zip(cls, f.hidden_first.values.prefix(d)).allSatisfy { abs($0 - $1) < 1e-4 })
         // Layer 6 of 6 is the last layer; layer 0 (embeddings) differs from it.
-        let last = try SentenceEmbedder(pooling: .mean, normalize: true, layer: 6).embed([ids], with: model.encoder)[0]
-        let byDefault = try SentenceEmbedder(pooling: .mean, normalize: true).embed([ids], with: model.encoder)[0]
+        let last = try SentenceEmbedder(pooling: .mean, normalize: true, layer: 6).embed([ids], with: model.inference)[0]
+        let byDefault = try SentenceEmbedder(pooling: .mean, normalize: true).embed([ids], with: model.inference)[0]
         #expect(last == byDefault)
-        let first = try SentenceEmbedder(pooling: .mean, normalize: true, layer: 0).embed([ids], with: model.encoder)[0]
+        let first = try SentenceEmbedder(pooling: .mean, normalize: true, layer: 0).embed([ids], with: model.inference)[0]
         #expect(first != byDefault)
-        #expect(throws: EngineError.self) { _ = try SentenceEmbedder(layer: 7).embed([ids], with: model.encoder) }
+        #expect(throws: EngineError.self) { _ = try SentenceEmbedder(layer: 7).embed([ids], with: model.inference) }
     }
 }
 }

@@ -105,17 +105,99 @@ public enum AttentionOp {
         }
     }
 
+    /// Operands of a packed inference call (see `forwardPacked`).
+    struct PackedJob {
+        var starts: UnsafePointer<Int>
+        var sequences: Int, heads: Int, headDim: Int
+        var qkv: FloatPointer
+        var out: MutableFloatPointer
+        var scratch: MutableFloatPointer
+        var slot: Int, parts: Int
+        var useBLAS: Bool
+    }
+
+    /// Inference attention over packed sequences: sequence i is rows starts[i]..<starts[i+1] of qkv [n, 3D]
+    /// and of out [n, D], every row a real token, so nothing is padded or masked and each sequence attends
+    /// over its own length only. Probabilities live in the worker's scratch and are not kept. The
+    /// (sequence, head) pairs are dealt to the workers round-robin, which balances sequences of unequal
+    /// length. Each pair computes what `forward` computes for that sequence's real rows.
+    public static func forwardPacked(starts: UnsafeBufferPointer<Int>, heads: Int, headDim: Int, qkv: Tensor, out: Tensor,
+                                     scratch: Tensor) throws {
+        let sequences = starts.count - 1, d = heads * headDim
+        try EngineError.require(sequences >= 0 && (starts.first ?? 0) == 0, "attention.packed", "starts must begin at 0")
+        var longest = 0
+        for i in 0..<Swift.max(0, sequences) {
+            try EngineError.require(starts[i + 1] > starts[i], "attention.packed", "sequence \(i) is empty (starts \(starts[i]), \(starts[i + 1]))")
+            longest = Swift.max(longest, starts[i + 1] - starts[i])
+        }
+        let n = starts.last ?? 0
+        try EngineError.require(qkv.shape.rows >= n && qkv.shape.last == 3 * d && out.shape.rows >= n && out.shape.last == d
+                                && scratch.count >= slotFloats(longest, headDim), "attention.packed",
+                                "\(sequences) sequences of \(n) tokens, \(heads) heads of \(headDim): qkv \(qkv.shape), out \(out.shape), scratch \(scratch.shape)")
+        forwardPackedUnchecked(starts: starts.baseAddress!, sequences: sequences, longest: longest, heads: heads, headDim: headDim,
+                               qkv: qkv.data, out: out.data, scratch: scratch.data, scratchCount: scratch.count)
+    }
+
+    static func forwardPackedUnchecked(starts: UnsafePointer<Int>, sequences: Int, longest: Int, heads: Int, headDim: Int,
+                                       qkv: FloatPointer, out: MutableFloatPointer, scratch: MutableFloatPointer, scratchCount: Int,
+                                       useBLAS: Bool? = nil) {
+        if sequences == 0 { return }
+        let slot = slotFloats(longest, headDim)
+        let parts = Swift.max(1, Swift.min(Threads.count, sequences * heads, scratchCount / slot))
+        var job = PackedJob(starts: starts, sequences: sequences, heads: heads, headDim: headDim, qkv: qkv, out: out,
+                            scratch: scratch, slot: slot, parts: parts, useBLAS: useBLAS ?? (BLAS.threadCount == 1))
+        withUnsafeMutablePointer(to: &job) {
+            Threads.parallelFor(chunks: $0.pointee.parts, context: UnsafeMutableRawPointer($0)) { raw, part in
+                let job = raw!.load(as: PackedJob.self)
+                let hd = job.headDim, d = job.heads * hd
+                let slot = job.scratch + part * job.slot
+                var pair = part
+                while pair < job.sequences * job.heads {
+                    let i = pair / job.heads, head = pair % job.heads
+                    let start = job.starts[i], t = job.starts[i + 1] - start
+                    let p = PairPointers(q: job.qkv + start * 3 * d + head * hd, probs: slot, out: job.out + start * d + head * hd,
+                                         mask: nil, dropout: nil)
+                    if job.useBLAS {
+                        AttentionOp.forwardBLAS(p, t: t, end: t, headDim: hd, model: d, slot + t * t)
+                    } else {
+                        AttentionOp.forwardLoops(p, t: t, end: t, headDim: hd, model: d, slot + t * t)
+                    }
+                    pair += job.parts
+                }
+            }
+        }
+    }
+
+    /// One (sequence, head) of a padded batch: pointers into qkv, probs and out for sequence b.
     static func forwardPair(_ job: Job, _ b: Int, _ head: Int, _ kt: MutableFloatPointer) {
-        let dims = job.dims, qkv = job.qkv, mask = job.mask, probs = job.probs, dropoutMask = job.dropoutMask, out = job.out
-        let t = dims.length, hd = dims.headDim, h = dims.heads, d = dims.model, ld = 3 * d
+        let dims = job.dims, t = dims.length, h = dims.heads, hd = dims.headDim, d = dims.model
+        let p = PairPointers(q: job.qkv + b * t * 3 * d + head * hd, probs: job.probs + (b * h + head) * t * t,
+                             out: job.out + b * t * d + head * hd, mask: job.mask.map { $0 + b * t },
+                             dropout: job.dropoutMask.map { $0 + (b * h + head) * t * t })
+        forwardLoops(p, t: t, end: keyEnd(job.mask, b, t), headDim: hd, model: d, kt)
+    }
+
+    /// Where one attention pair reads and writes: queries at `q` (keys and values D and 2D columns on, rows
+    /// 3D apart), its probabilities [t, t], its output rows (D apart), its key mask and dropout mask.
+    struct PairPointers {
+        var q: FloatPointer
+        var probs: MutableFloatPointer
+        var out: MutableFloatPointer
+        var mask: UnsafePointer<Int32>?
+        var dropout: FloatPointer?
+    }
+
+    /// P = softmax(Q Kᵀ/√d) over the first `end` keys and O = dropout(P) V for one pair, in plain loops;
+    /// `kt` holds Kᵀ [hd, t].
+    static func forwardLoops(_ p: PairPointers, t: Int, end: Int, headDim hd: Int, model d: Int, _ kt: MutableFloatPointer) {
+        let ld = 3 * d
         let scale = 1 / Float(hd).squareRoot()
-        let q = qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
-        let end = keyEnd(mask, b, t)
+        let q = p.q, k = q + d, v = q + 2 * d
         // Kᵀ [hd, end] so that each score row is a sum of contiguous rank-1 updates.
         for j in 0..<end { for c in 0..<hd { kt[c * t + j] = k[j * ld + c] } }
         for i in 0..<t {
-            let s = probs + ((b * h + head) * t + i) * t
-            let o = out + (b * t + i) * d + head * hd
+            let s = p.probs + i * t
+            let o = p.out + i * d
             o.update(repeating: 0, count: hd)
             if end == 0 { s.update(repeating: 0, count: t); continue }
             s.update(repeating: 0, count: end)
@@ -125,26 +207,13 @@ public enum AttentionOp {
                 let kr = kt + c * t
                 for j in 0..<end { s[j] += a * kr[j] }
             }
-            var m = -Float.infinity
-            if let mask {
-                let mr = mask + b * t
-                for j in 0..<end where mr[j] != 0 { m = Swift.max(m, s[j]) }
-                for j in 0..<end { s[j] = mr[j] != 0 ? FastMath.exp(s[j] - m) : 0 }
-                let inv = 1 / VectorReductions.sum(s, end)
-                for j in 0..<end { s[j] *= inv }
-            } else {
-                m = VectorReductions.max(s, end)
-                for j in 0..<end { s[j] = FastMath.exp(s[j] - m) }
-                let inv = 1 / VectorReductions.sum(s, end)
-                for j in 0..<end { s[j] *= inv }
-            }
-            if end < t { (s + end).update(repeating: 0, count: t - end) }
-            let dm = dropoutMask.map { $0 + ((b * h + head) * t + i) * t }
+            softmaxRow(s, end, t, p.mask)
+            let dm = p.dropout.map { $0 + i * t }
             for j in 0..<end {
-                let p = dm.map { s[j] * $0[j] } ?? s[j]
-                if p == 0 { continue }
+                let pj = dm.map { s[j] * $0[j] } ?? s[j]
+                if pj == 0 { continue }
                 let vr = v + j * ld
-                for c in 0..<hd { o[c] += p * vr[c] }
+                for c in 0..<hd { o[c] += pj * vr[c] }
             }
         }
     }
@@ -235,12 +304,17 @@ public enum AttentionOp {
     /// The same pair through single-threaded BLAS products (Q Kᵀ, P V and their transposes), reading the
     /// strided head slices of qkv in place.
     static func forwardPairBLAS(_ job: Job, _ b: Int, _ head: Int, _ scratch: MutableFloatPointer) {
-        let dims = job.dims
-        let t = dims.length, hd = dims.headDim, h = dims.heads, d = dims.model, ld = 3 * d
-        let q = job.qkv + b * t * ld + head * hd, k = q + d, v = q + 2 * d
-        let s = job.probs + (b * h + head) * t * t
-        let o = job.out + b * t * d + head * hd
-        let end = keyEnd(job.mask, b, t)
+        let dims = job.dims, t = dims.length, h = dims.heads, hd = dims.headDim, d = dims.model
+        let p = PairPointers(q: job.qkv + b * t * 3 * d + head * hd, probs: job.probs + (b * h + head) * t * t,
+                             out: job.out + b * t * d + head * hd, mask: job.mask.map { $0 + b * t },
+                             dropout: job.dropoutMask.map { $0 + (b * h + head) * t * t })
+        forwardBLAS(p, t: t, end: keyEnd(job.mask, b, t), headDim: hd, model: d, scratch)
+    }
+
+    /// `forwardLoops` through BLAS; `scratch` holds dropout(P) [t, t] when there is a dropout mask.
+    static func forwardBLAS(_ p: PairPointers, t: Int, end: Int, headDim hd: Int, model d: Int, _ scratch: MutableFloatPointer) {
+        let ld = 3 * d
+        let q = p.q, k = q + d, v = q + 2 * d, s = p.probs, o = p.out
         if end == 0 {
             s.update(repeating: 0, count: t * t)
             for i in 0..<t { (o + i * d).update(repeating: 0, count: hd) }
@@ -248,15 +322,13 @@ public enum AttentionOp {
         }
         Matmul.serialGemm(.none, .transposed, m: t, n: end, k: hd, alpha: 1 / Float(hd).squareRoot(), a: q, lda: ld, b: k, ldb: ld,
                           beta: 0, c: s, ldc: t)
-        let mr = job.mask.map { $0 + b * t }
-        for i in 0..<t { softmaxRow(s + i * t, end, t, mr) }
-        var p = FloatPointer(s)
-        if let dm = job.dropoutMask {
-            let dmp = dm + (b * h + head) * t * t
-            for i in 0..<(t * t) { scratch[i] = s[i] * dmp[i] }
-            p = FloatPointer(scratch)
+        for i in 0..<t { softmaxRow(s + i * t, end, t, p.mask) }
+        var probs = FloatPointer(s)
+        if let dm = p.dropout {
+            for i in 0..<(t * t) { scratch[i] = s[i] * dm[i] }
+            probs = FloatPointer(scratch)
         }
-        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: p, lda: t, b: v, ldb: ld, beta: 0, c: o, ldc: d)
+        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: probs, lda: t, b: v, ldb: ld, beta: 0, c: o, ldc: d)
     }
 
     static func backwardPairBLAS(_ job: Job, _ b: Int, _ head: Int, _ scratch: MutableFloatPointer) {

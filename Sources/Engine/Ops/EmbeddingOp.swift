@@ -61,6 +61,21 @@ public enum EmbeddingOp {
             }
         }
     }
+    /// Position embeddings for packed sequences (inference): row r of sequence i (rows
+    /// starts[i]..<starts[i+1]) gets table[r − starts[i], :] added.
+    static func addPositionsPacked(table: UnsafePointer<Float>, dim d: Int, starts: UnsafePointer<Int>, sequences: Int,
+                                   out: UnsafeMutablePointer<Float>) {
+        Parallel.ranges(sequences, grain: 1, (table, d, starts, out)) { raw, lo, hi in
+            let (table, d, starts, out) = raw.load(as: (FloatPointer, Int, UnsafePointer<Int>, MutableFloatPointer).self)
+            for i in lo..<hi {
+                for r in starts[i]..<starts[i + 1] {
+                    let src = table + (r - starts[i]) * d, dst = out + r * d
+                    for c in 0..<d { dst[c] += src[c] }
+                }
+            }
+        }
+    }
+
     static func positionsBackward(dOut: UnsafePointer<Float>, dim d: Int, batch: Int, length: Int, dTable: UnsafeMutablePointer<Float>) {
         Parallel.ranges(length, grain: 4, (dOut, d, batch, length, dTable)) { raw, lo, hi in
             let (dOut, d, batch, length, dTable) = raw.load(as: (FloatPointer, Int, Int, Int, MutableFloatPointer).self)

@@ -24,6 +24,9 @@ enum FastMath {
     }
 
     /// erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7) over the fast exp.
+    /// Where x² > 80 the tail p·t·e^(−x²) is below 1e-35, far under half an ulp of 1, so the result is ±1
+    /// either way; the tail is taken as 0 there, which keeps the product out of subnormal numbers (each one
+    /// costs a microcode assist of over a hundred cycles on x86) without changing any result.
     @inline(__always) static func erf(_ x: Float) -> Float {
         let a = Swift.abs(x)
         let t = 1 / (1 + 0.327_591_1 * a)
@@ -32,7 +35,9 @@ enum FastMath {
         p = p * t + 1.421_413_741
         p = p * t - 0.284_496_736
         p = p * t + 0.254_829_592
-        let y = 1 - p * t * exp(-a * a)
+        let square = a * a
+        let tail = square > 80 ? 0 : exp(-square)
+        let y = 1 - p * t * tail
         return x < 0 ? -y : y
     }
 }

@@ -10,6 +10,15 @@ public enum GELUOp {
     static func forwardUnchecked(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.ranges(count, grain: 4096, (x, y)) { raw, lo, hi in
             let (x, y) = raw.load(as: (FloatPointer, MutableFloatPointer).self)
+            if FloatPointer(y) == x {
+                // In place (the inference pass): one pointer, so the vectorizer's overlap check does not send
+                // it down the scalar path.
+                for i in lo..<hi {
+                    let v = y[i]
+                    y[i] = 0.5 * v * (1 + FastMath.erf(v * 0.707_106_781_186_547_5))
+                }
+                return
+            }
             for i in lo..<hi {
                 let v = x[i]
                 y[i] = 0.5 * v * (1 + FastMath.erf(v * 0.707_106_781_186_547_5))

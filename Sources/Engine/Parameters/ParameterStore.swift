@@ -52,7 +52,10 @@ public final class ParameterStore {
     /// `seed` drives initialization: parameter `name` draws from `RandomStream(seed:, name: "init/" + name)`,
     /// so adding a head never changes the encoder's initial weights.
     public init(seed: UInt64 = 0) { self.seed = seed }
-    deinit { valueSlab?.deallocate(); gradSlab?.deallocate() }
+    deinit {
+        if let valueSlab { ZeroedMemory.free(valueSlab) }
+        if let gradSlab { ZeroedMemory.free(gradSlab) }
+    }
 
     public var isAllocated: Bool { valueSlab != nil }
 
@@ -74,8 +77,9 @@ public final class ParameterStore {
     public func allocate(initialize: Bool = true) throws {
         try EngineError.require(!isAllocated, "parameters", "slab already allocated")
         let n = Swift.max(1, count)
-        valueSlab = .allocate(capacity: n); valueSlab!.initialize(repeating: 0, count: n)
-        gradSlab = .allocate(capacity: n); gradSlab!.initialize(repeating: 0, count: n)
+        // Zero pages until written: a model that is only evaluated never makes its gradients resident.
+        valueSlab = ZeroedMemory.floats(n)
+        gradSlab = ZeroedMemory.floats(n)
         if initialize { for e in entries { self.initialize(e) } }
     }
 

@@ -1,4 +1,6 @@
-/// One slab from which a model's activation and scratch buffers are carved once, at construction.
+/// One slab from which a model's activation and scratch buffers are carved once, at construction. Its
+/// memory starts zero and becomes resident only where written, so a training arena that an inference-only
+/// command never uses costs address space, not memory.
 /// A training step then only reuses them: no heap allocation after warm-up. `mark`/`reset(to:)` let a
 /// caller reuse a region for short-lived scratch.
 public final class TensorArena {
@@ -10,10 +12,9 @@ public final class TensorArena {
 
     public init(floats: Int) {
         capacity = floats
-        base = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, floats) + TensorArena.alignment)
-        base.initialize(repeating: 0, count: Swift.max(1, floats) + TensorArena.alignment)
+        base = ZeroedMemory.floats(Swift.max(1, floats) + TensorArena.alignment)
     }
-    deinit { base.deallocate() }
+    deinit { ZeroedMemory.free(base) }
 
     /// Floats needed to carve tensors of the given element counts (with alignment padding).
     public static func floatsNeeded(_ counts: [Int]) -> Int {

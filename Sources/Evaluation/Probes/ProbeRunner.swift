@@ -132,9 +132,9 @@ public enum ProbeRunner {
             case .all: layers = Array(0...top)
             }
             let poolFeatures = try FeatureExtractor.features(model: run.model, examples: poolEncoded, layers: layers, pooling: o.pooling,
-                                                             batchSize: run.batchSize, pad: run.pad)
+                                                             batchSize: run.batchSize)
             let scoredFeatures = try FeatureExtractor.features(model: run.model, examples: scoredEncoded, layers: layers, pooling: o.pooling,
-                                                               batchSize: run.batchSize, pad: run.pad)
+                                                               batchSize: run.batchSize)
             if o.method == .linear {
                 settings["steps"] = Double(o.linear.steps); settings["learning_rate"] = o.linear.learningRate; settings["l2"] = o.linear.l2
             }

@@ -91,23 +91,43 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         let width = e.dtype == .f32 ? 4 : e.dtype == .f64 ? 8 : 2
         let src = UnsafeRawPointer(base!) + dataOffset + e.begin + skipping * width
-        switch e.dtype {
-        case .f32:
-            // The mapping may leave the tensor unaligned for Float; memcpy does not care.
-            if n > 0 { memcpy(d, src, n * 4) }
-        case .f16:
-            for i in 0..<n { d[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-        case .bf16:
-            for i in 0..<n { d[i] = bfloat16ToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-        case .f64:
-            for i in 0..<n { d[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
-        default: break
+        // In slices of 4M values, each released from the mapping once copied, so that a large tensor
+        // (e5's 384 MB embedding table) is never in memory twice.
+        let slice = 1 << 22
+        var lo = 0
+        while lo < n {
+            let hi = Swift.min(n, lo + slice)
+            switch e.dtype {
+            case .f32:
+                // The mapping may leave the tensor unaligned for Float; memcpy does not care.
+                memcpy(d + lo, src + 4 * lo, (hi - lo) * 4)
+            case .f16:
+                for i in lo..<hi { d[i] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            case .bf16:
+                for i in lo..<hi { d[i] = bfloat16ToFloat(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            case .f64:
+                for i in lo..<hi { d[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
+            default: break
+            }
+            release(from: e.begin + (skipping + lo) * width, bytes: (hi - lo) * width)
+            lo = hi
         }
         // Weights must be finite: a NaN or an infinity would silently poison every output.
         if let bad = dst.firstIndex(where: { !$0.isFinite }) {
             throw SafetensorsError(path: path, tensor: name,
                                    "value \(dst[bad]) at index \(Self.index(bad + skipping, shape: e.shape)) (flat \(bad + skipping)); weights must be finite numbers")
         }
+    }
+
+    /// Drops the mapped pages of bytes [begin, begin + bytes) of the data section from this process's
+    /// memory once they are copied out (a later read maps them in again from the file), so loading a model
+    /// holds the weights once, in the parameter store, not twice. Only whole pages inside the range go.
+    private func release(from begin: Int, bytes: Int) {
+        guard let base, bytes > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = dataOffset + begin, end = start + bytes
+        let first = (start + page - 1) / page * page, last = end / page * page
+        if last > first { madvise(base + first, last - first, Int32(MADV_DONTNEED)) }
     }
 
     private func floatEntry(_ name: String) throws -> Entry {

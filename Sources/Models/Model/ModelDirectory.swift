@@ -73,15 +73,15 @@ public enum ModelDirectory {
 extension SentenceEmbedder {
     /// Tokenizes `prompt + text` (with special tokens, truncated to `maxLength`) and embeds the texts.
     public func embed(texts: [String], tokenizer: Tokenizer, maxLength: Int, model: MultiTaskModel, prompt: String = "") throws -> [[Float]] {
-        let ids = try Self.tokenize(texts, tokenizer: tokenizer, maxLength: Swift.min(maxLength, model.encoder.maxLength), prompt: prompt)
-        return try embed(ids, with: model.encoder, padID: Int32(model.config.padTokenId))
+        let ids = try Self.tokenize(texts, tokenizer: tokenizer, maxLength: Swift.min(maxLength, model.config.encoder.maxPositions), prompt: prompt)
+        return try embed(ids, with: model.inference)
     }
 
     /// The ids sentence-transformers feeds the model: `prompt + text` with special tokens, at most `maxLength`.
     public static func tokenize(_ texts: [String], tokenizer: Tokenizer, maxLength: Int, prompt: String = "") throws -> [[Int32]] {
         var tok = tokenizer
         tok.maxLength = maxLength
-        let state = EncoderState()
-        return try texts.map { try tok.encode(prompt + $0, state: state).ids.map(Int32.init) }
+        // Across the thread pool, each text as `encode` makes it (no batch padding).
+        return try tok.encodeBatch(prompt.isEmpty ? texts : texts.map { prompt + $0 }, padBatch: false).map { $0.ids.map(Int32.init) }
     }
 }

@@ -76,10 +76,21 @@ public final class MultiTaskModel {
         return h
     }
 
-    /// Runs the encoder; the hidden states are valid until the next forward.
+    /// Forward-only passes (`encode(_:training: false)`, embeddings, probes): packed sequences, no saved
+    /// activations, a workspace sized by the largest batch. Created at first use.
+    public private(set) lazy var inference = EncoderInference(encoder)
+
+    /// Runs the encoder; the hidden states [batch, length, D] are valid until the next forward. Without
+    /// training the real tokens go through the inference pass (same values, pad rows zero) unless a mask is
+    /// not of the form 1…1 0…0.
     public func encode(_ batch: TokenBatch, training: Bool) throws -> Tensor {
-        try encoder.forward(tokenIDs: batch.ids, attentionMask: batch.attentionMask, tokenTypeIDs: batch.tokenTypeIDs,
-                            languageIDs: batch.languageIDs, batch: batch.batch, length: batch.length, training: training)
+        if !training, let hidden = try inference.forwardPadded(tokenIDs: batch.ids, attentionMask: batch.attentionMask,
+                                                              tokenTypeIDs: batch.tokenTypeIDs, languageIDs: batch.languageIDs,
+                                                              batch: batch.batch, length: batch.length) {
+            return hidden
+        }
+        return try encoder.forward(tokenIDs: batch.ids, attentionMask: batch.attentionMask, tokenTypeIDs: batch.tokenTypeIDs,
+                                   languageIDs: batch.languageIDs, batch: batch.batch, length: batch.length, training: training)
     }
 
     /// One task's loss on a batch. With `backward` the gradients of the head and the encoder are added

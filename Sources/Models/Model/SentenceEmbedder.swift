@@ -14,31 +14,29 @@ public struct SentenceEmbedder {
         self.pooling = pooling; self.normalize = normalize; self.layer = layer; self.batchSize = batchSize
     }
 
-    /// One vector per sequence of token ids (each already within the encoder's length capacity).
-    public func embed(_ sequences: [[Int32]], with encoder: TransformerEncoder, padID: Int32 = 0) throws -> [[Float]] {
+    /// One vector per sequence of token ids (each within the encoder's positions), through the inference
+    /// pass: sequences sorted longest first and cut into batches of `batchSize`, as sentence-transformers
+    /// batches, each batch packed without padding; the vectors come back in input order.
+    public func embed(_ sequences: [[Int32]], with inference: EncoderInference) throws -> [[Float]] {
+        let encoder = inference.encoder
         let d = encoder.config.hiddenSize
         if let layer {
             try EngineError.require(layer >= 0 && layer <= encoder.config.numLayers, "embed", "layer \(layer) outside 0...\(encoder.config.numLayers)")
         }
-        let step = Swift.max(1, Swift.min(batchSize, encoder.maxBatch))
         for (i, s) in sequences.enumerated() {
-            try EngineError.require(!s.isEmpty && s.count <= encoder.maxLength, "embed",
-                                    "sequence \(i) has \(s.count) tokens; the encoder takes 1...\(encoder.maxLength)")
+            try EngineError.require(!s.isEmpty && s.count <= encoder.config.maxPositions, "embed",
+                                    "sequence \(i) has \(s.count) tokens; the encoder takes 1...\(encoder.config.maxPositions)")
         }
-        // Longest first, as sentence-transformers batches: each batch pads to lengths close to its own.
         let order = sequences.indices.sorted { (sequences[$0].count, $1) > (sequences[$1].count, $0) }
         var out = [[Float]](repeating: [], count: sequences.count)
         var start = 0
+        let step = Swift.max(1, batchSize)
         while start < order.count {
             let members = order[start..<Swift.min(order.count, start + step)]
-            let batch = TokenBatch(sequences: members.map { sequences[$0] }, pad: padID)
-            var hidden = try encoder.forward(tokenIDs: batch.ids, attentionMask: batch.attentionMask, batch: batch.batch,
-                                             length: batch.length, training: false)
-            if let layer { hidden = try encoder.hiddenState(after: layer) }
-            let t = batch.length
+            let hidden = try inference.forward(tokenIDs: members.flatMap { sequences[$0] }, lengths: members.map { sequences[$0].count },
+                                               through: layer)
             for (i, index) in members.enumerated() {
-                var v = SentenceEmbedder.pool(hidden, attentionMask: batch.attentionMask, sequence: i, length: t,
-                                              dim: d, pooling: pooling)
+                var v = SentenceEmbedder.pool(hidden, rows: inference.rows(of: i), dim: d, pooling: pooling)
                 if normalize {
                     let norm = Swift.max(v.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
                     for c in 0..<d { v[c] /= norm }
@@ -50,22 +48,19 @@ public struct SentenceEmbedder {
         return out
     }
 
-    /// The pooled vector of sequence `i` of a row-major [B, T, D] hidden-state tensor, accumulated in Double:
-    /// the [CLS] position, or the mean over the positions the attention mask marks as real (zero when none).
-    public static func pool(_ hidden: Tensor, attentionMask: [Int32], sequence i: Int, length t: Int, dim d: Int,
-                            pooling: Pooling) -> [Double] {
+    /// The pooled vector of the rows `rows` of a [n, D] hidden-state matrix (one sequence's real tokens),
+    /// accumulated in Double: the first row ([CLS]) or the mean of the rows (zero when there are none).
+    public static func pool(_ hidden: Tensor, rows: Range<Int>, dim d: Int, pooling: Pooling) -> [Double] {
         var v = [Double](repeating: 0, count: d)
+        guard !rows.isEmpty else { return v }
         switch pooling {
         case .cls:
-            for c in 0..<d { v[c] = Double(hidden[i * t * d + c]) }
+            for c in 0..<d { v[c] = Double(hidden[rows.lowerBound * d + c]) }
         case .mean:
-            var count = 0
-            for j in 0..<t where attentionMask[i * t + j] != 0 {
-                count += 1
-                let row = (i * t + j) * d
-                for c in 0..<d { v[c] += Double(hidden[row + c]) }
+            for r in rows {
+                for c in 0..<d { v[c] += Double(hidden[r * d + c]) }
             }
-            for c in 0..<d { v[c] /= Double(Swift.max(count, 1)) }
+            for c in 0..<d { v[c] /= Double(rows.count) }
         }
         return v
     }

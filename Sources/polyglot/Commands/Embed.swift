@@ -64,7 +64,7 @@ struct Embed: ParsableCommand {
             }
             let embedder = SentenceEmbedder(pooling: chosenPooling ?? m.config.embeddingPooling ?? .mean,
                                             normalize: normalize ?? m.config.embeddingNormalize ?? false, layer: layer, batchSize: batchSize)
-            let vectors = try embedder.embed(ids, with: m.encoder, padID: Int32(m.config.padTokenId))
+            let vectors = try embedder.embed(ids, with: m.inference)
             var out = ""
             out.reserveCapacity(vectors.count * m.config.encoder.hiddenSize * 12)
             for v in vectors {
