@@ -65,10 +65,13 @@ let package = Package(
             name: "CHostCPU", path: "Sources/CHostCPU",
             cSettings: targetCPU == "haswell" ? [.define("POLYGLOT_REQUIRES_AVX2_FMA")] : []
         ),
+        // bf16 matrix products with fp32 accumulation (AVX512-BF16): the kernels are compiled for that
+        // extension function by function, the CPU check for the baseline, so the target builds everywhere.
+        .target(name: "CBF16", path: "Sources/CBF16", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // SIGINT/SIGTERM handlers that only set an atomic flag (Platform's StopSignal reads it).
         .target(name: "CStopSignal", path: "Sources/CStopSignal"),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
-        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CZlib", "CStopSignal"], swiftSettings: fastMath),
+        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CBF16", "CZlib", "CStopSignal"], swiftSettings: fastMath),
         .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Text", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Engine", "Text", "Platform"], swiftSettings: fastMath),

@@ -25,26 +25,36 @@ public enum BLAS {
         a: UnsafeBufferPointer<Float>, lda: Int, b: UnsafeBufferPointer<Float>, ldb: Int, beta: Float = 0,
         c: UnsafeMutableBufferPointer<Float>, ldc: Int
     ) {
-        precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative size m=\(m) n=\(n) k=\(k)")
-        if m == 0 || n == 0 { return }
-        let (aRows, aCols) = transA == .none ? (m, k) : (k, m)
-        let (bRows, bCols) = transB == .none ? (k, n) : (n, k)
-        precondition(lda >= max(1, aCols) && ldb >= max(1, bCols) && ldc >= max(1, n),
-                     "sgemm: leading dimension too small (lda=\(lda) for \(aCols) cols, ldb=\(ldb) for \(bCols), ldc=\(ldc) for \(n))")
-        precondition(aRows == 0 || a.count >= (aRows - 1) * lda + aCols, "sgemm: A has \(a.count) floats, needs \(aRows)x\(aCols) with lda \(lda)")
-        precondition(bRows == 0 || b.count >= (bRows - 1) * ldb + bCols, "sgemm: B has \(b.count) floats, needs \(bRows)x\(bCols) with ldb \(ldb)")
-        precondition(c.count >= (m - 1) * ldc + n, "sgemm: C has \(c.count) floats, needs \(m)x\(n) with ldc \(ldc)")
-        if k == 0 {
-            // BLAS leaves C scaled by beta; do the same without calling it with a zero-sized operand.
-            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
-            return
-        }
+        guard checkExtents("sgemm", transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) else { return }
         cblas_sgemm(CblasRowMajor,
                     transA == .none ? CblasNoTrans : CblasTrans,
                     transB == .none ? CblasNoTrans : CblasTrans,
                     Int32(m), Int32(n), Int32(k), alpha,
                     a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb), beta,
                     c.baseAddress, Int32(ldc))
+    }
+
+    /// Checks every extent a product reads or writes (a violation stops the process: it is a bug in the
+    /// caller, never bad input); returns false when there is nothing left to compute (m or n is 0, or k is
+    /// 0 and C has been scaled by beta, as BLAS leaves it).
+    static func checkExtents(_ op: String, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                             a: UnsafeBufferPointer<Float>, lda: Int, b: UnsafeBufferPointer<Float>, ldb: Int, beta: Float,
+                             c: UnsafeMutableBufferPointer<Float>, ldc: Int) -> Bool {
+        precondition(m >= 0 && n >= 0 && k >= 0, "\(op): negative size m=\(m) n=\(n) k=\(k)")
+        if m == 0 || n == 0 { return false }
+        let (aRows, aCols) = transA == .none ? (m, k) : (k, m)
+        let (bRows, bCols) = transB == .none ? (k, n) : (n, k)
+        precondition(lda >= max(1, aCols) && ldb >= max(1, bCols) && ldc >= max(1, n),
+                     "\(op): leading dimension too small (lda=\(lda) for \(aCols) cols, ldb=\(ldb) for \(bCols), ldc=\(ldc) for \(n))")
+        precondition(aRows == 0 || a.count >= (aRows - 1) * lda + aCols, "\(op): A has \(a.count) floats, needs \(aRows)x\(aCols) with lda \(lda)")
+        precondition(bRows == 0 || b.count >= (bRows - 1) * ldb + bCols, "\(op): B has \(b.count) floats, needs \(bRows)x\(bCols) with ldb \(ldb)")
+        precondition(c.count >= (m - 1) * ldc + n, "\(op): C has \(c.count) floats, needs \(m)x\(n) with ldc \(ldc)")
+        if k == 0 {
+            // BLAS leaves C scaled by beta; do the same without calling it with a zero-sized operand.
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return false
+        }
+        return true
     }
 
     /// The same product computed by three plain loops: the reference every optimized path is tested against.

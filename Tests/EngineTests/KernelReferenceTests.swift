@@ -192,7 +192,7 @@ import Platform
         for rows in [true, false] {
             let c = try OwnedTensor(.matrix(m, n), values: start)
             let args: Matmul.BlockArgs = (ta, tb, m, n, k, 1.5, UnsafePointer(a.tensor.data), a.tensor.shape.last, UnsafePointer(b.tensor.data), b.tensor.shape.last,
-                                          0.5, c.tensor.data, n)
+                                          0.5, c.tensor.data, n, .fp32)
             let total = rows ? m : n
             withUnsafePointer(to: args) { p in
                 for (lo, hi) in [(0, total / 3), (total / 3, total - 5), (total - 5, total)] {

@@ -14,18 +14,18 @@ public final class Linear {
     }
 
     public func forward(_ x: Tensor, into y: Tensor) throws {
-        try LinearOp.forward(x: x, weight: store.value(weight), bias: bias.map(store.value), y: y)
+        try LinearOp.forward(x: x, weight: store.value(weight), bias: bias.map(store.value), y: y, precision: store.precision)
     }
     /// Accumulates parameter gradients; writes dx (or adds to it with `accumulateInput`) unless dx is nil.
     public func backward(dy: Tensor, x: Tensor, dx: Tensor?, accumulateInput: Bool = false) throws {
         try LinearOp.backward(dy: dy, x: x, weight: store.value(weight), dx: dx, dWeight: store.gradient(weight),
-                              dBias: bias.map(store.gradient), accumulateInput: accumulateInput)
+                              dBias: bias.map(store.gradient), accumulateInput: accumulateInput, precision: store.precision)
     }
     @inline(__always) func forwardUnchecked(_ x: Tensor, into y: Tensor) {
-        LinearOp.forwardUnchecked(x: x, weight: store.value(weight), bias: bias.map(store.value), y: y)
+        LinearOp.forwardUnchecked(x: x, weight: store.value(weight), bias: bias.map(store.value), y: y, precision: store.precision)
     }
     @inline(__always) func backwardUnchecked(dy: Tensor, x: Tensor, dx: Tensor?, accumulateInput: Bool = false) {
         LinearOp.backwardUnchecked(dy: dy, x: x, weight: store.value(weight), dx: dx, dWeight: store.gradient(weight),
-                                   dBias: bias.map(store.gradient), accumulateInput: accumulateInput)
+                                   dBias: bias.map(store.gradient), accumulateInput: accumulateInput, precision: store.precision)
     }
 }

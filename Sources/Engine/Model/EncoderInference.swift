@@ -244,10 +244,11 @@ public final class EncoderInference {
         let x = live(w.hidden, n), residual = live(w.residual, n), normed = live(w.normed, n)
         let qkv = live(w.qkv, n), ff = live(w.ff, n)
         let attend = { (input: Tensor) in
-            LinearOp.forwardUnchecked(x: input, weight: layer.fusedWeight, bias: layer.fusedBias, y: qkv)
+            let precision = self.encoder.store.precision
+            LinearOp.forwardUnchecked(x: input, weight: layer.fusedWeight, bias: layer.fusedBias, y: qkv, precision: precision)
             AttentionOp.forwardPackedUnchecked(starts: w.starts, sequences: self.sequences, longest: w.longest, heads: self.config.numHeads,
                                                headDim: self.config.headDim, qkv: qkv.data, out: normed.data,
-                                               scratch: w.attentionScratch.data, scratchCount: w.attentionScratch.count)
+                                               scratch: w.attentionScratch.data, scratchCount: w.attentionScratch.count, precision: precision)
             layer.attentionOutput.forwardUnchecked(normed, into: residual)
             ResidualOp.forwardUnchecked(x.data, residual.data, residual.data, count: n * d)
         }

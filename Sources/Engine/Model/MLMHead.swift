@@ -56,7 +56,8 @@ public final class MLMHead {
         dense.forwardUnchecked(x, into: live(t1))
         GELUOp.forwardUnchecked(t1.data, t2.data, count: n * config.hiddenSize)
         norm.forwardUnchecked(live(t2), into: live(t3), mean: mean, rstd: rstd)
-        LinearOp.forwardUnchecked(x: live(t3), weight: store.value(decoderWeight), bias: store.value(bias), y: live(logitsBuffer))
+        LinearOp.forwardUnchecked(x: live(t3), weight: store.value(decoderWeight), bias: store.value(bias), y: live(logitsBuffer),
+                                  precision: store.precision)
         logitsHoldGradient = false
         return logits
     }
@@ -85,7 +86,8 @@ public final class MLMHead {
         guard let x = hidden else { throw EngineError(op: "mlm_head.backward", "no forward pass") }
         let g = logits
         LinearOp.backwardUnchecked(dy: g, x: live(t3), weight: store.value(decoderWeight), dx: live(dT),
-                                   dWeight: store.gradient(decoderWeight), dBias: store.gradient(bias), accumulateInput: false)
+                                   dWeight: store.gradient(decoderWeight), dBias: store.gradient(bias), accumulateInput: false,
+                                   precision: store.precision)
         norm.backwardUnchecked(dy: live(dT), x: live(t2), mean: mean, rstd: rstd, dx: live(dT2))
         GELUOp.backwardUnchecked(dT2.data, t1.data, dT2.data, count: tokens * config.hiddenSize)
         dense.backwardUnchecked(dy: live(dT2), x: x, dx: live(dHiddenBuffer))

@@ -177,7 +177,7 @@ public final class TransformerEncoder {
             layer.attentionNorm.forwardUnchecked(x, into: live(b.norm1, n), mean: b.mean1, rstd: b.rstd1)
             attnIn = live(b.norm1, n)
         } else { attnIn = x }
-        LinearOp.forwardUnchecked(x: attnIn, weight: layer.fusedWeight, bias: layer.fusedBias, y: live(b.qkv, n))
+        LinearOp.forwardUnchecked(x: attnIn, weight: layer.fusedWeight, bias: layer.fusedBias, y: live(b.qkv, n), precision: store.precision)
         let dims = AttentionOp.Dimensions(batch: batch, length: length, heads: config.numHeads, headDim: config.headDim)
         var probsMask: UnsafeMutablePointer<Float>? = nil
         if training && config.attentionDropout > 0, let pm = b.probsMask {
@@ -185,7 +185,8 @@ public final class TransformerEncoder {
             probsMask = pm.data
         }
         AttentionOp.forwardUnchecked(dims, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
-                                     dropoutMask: probsMask, out: b.ctx.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count)
+                                     dropoutMask: probsMask, out: b.ctx.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
+                                     precision: store.precision)
         layer.attentionOutput.forwardUnchecked(live(b.ctx, n), into: live(b.attn, n))
         if dropping, let m = b.attnMask { dropout(b.attn, m, n * d) }
         ResidualOp.forwardUnchecked(x.data, b.attn.data, b.sum1.data, count: n * d)
@@ -262,9 +263,10 @@ public final class TransformerEncoder {
             if dropping, let m = b.attnMask { DropoutOp.applyUnchecked(tmp.data, m.data, tmp.data, count: n * d) }
             layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut)
             AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
-                                          dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count)
+                                          dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
+                                          precision: store.precision)
             LinearOp.backwardUnchecked(dy: dQKV, x: x, weight: layer.fusedWeight, dx: dIn, dWeight: layer.fusedWeightGradient,
-                                       dBias: layer.fusedBiasGradient, accumulateInput: true)
+                                       dBias: layer.fusedBiasGradient, accumulateInput: true, precision: store.precision)
         } else {
             // h1 = x + drop(attn(LN1(x))); out = h1 + drop(FFN(LN2(h1))).
             dIn.data.update(from: dOut.data, count: n * d) // dIn accumulates dh1, then dx
@@ -278,9 +280,10 @@ public final class TransformerEncoder {
             else { tmp.data.update(from: dIn.data, count: n * d) }
             layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut)
             AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
-                                          dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count)
+                                          dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
+                                          precision: store.precision)
             LinearOp.backwardUnchecked(dy: dQKV, x: live(b.norm1, n), weight: layer.fusedWeight, dx: tmp, dWeight: layer.fusedWeightGradient,
-                                       dBias: layer.fusedBiasGradient, accumulateInput: false)
+                                       dBias: layer.fusedBiasGradient, accumulateInput: false, precision: store.precision)
             layer.attentionNorm.backwardUnchecked(dy: tmp, x: x, mean: b.mean1, rstd: b.rstd1, dx: dIn, accumulate: true)
         }
     }

@@ -68,8 +68,10 @@ public enum AttentionOp {
         var dQKV: MutableFloatPointer? // backward only
         var scratch: MutableFloatPointer
         var slot: Int, parts: Int
-        /// OpenBLAS is single-threaded, so each pair may use it for its products.
+        /// OpenBLAS is single-threaded (or the products are bf16), so each pair may make its products with
+        /// `Matmul.serialGemm`.
         var useBLAS: Bool
+        var precision: Precision
     }
 
     /// Splits the (batch, head) pairs into one contiguous share per scratch slot.
@@ -79,19 +81,20 @@ public enum AttentionOp {
     }
     static func makeJob(_ dims: Dimensions, qkv: FloatPointer, mask: UnsafePointer<Int32>?, probs: MutableFloatPointer,
                         dropoutMask: FloatPointer?, out: MutableFloatPointer, dOut: FloatPointer?, dQKV: MutableFloatPointer?,
-                        scratch: MutableFloatPointer, scratchCount: Int, useBLAS: Bool?) -> Job {
+                        scratch: MutableFloatPointer, scratchCount: Int, useBLAS: Bool?, precision: Precision) -> Job {
         let pairs = dims.batch * dims.heads
         let slot = slotFloats(dims.length, dims.headDim)
         let parts = Swift.max(1, Swift.min(Threads.count, pairs, scratchCount / slot))
         return Job(dims: dims, qkv: qkv, mask: mask, probs: probs, dropoutMask: dropoutMask, out: out, dOut: dOut, dQKV: dQKV,
-                   scratch: scratch, slot: slot, parts: parts, useBLAS: useBLAS ?? (BLAS.threadCount == 1))
+                   scratch: scratch, slot: slot, parts: parts, useBLAS: useBLAS ?? (precision == .bf16 || BLAS.threadCount == 1),
+                   precision: precision)
     }
 
     static func forwardUnchecked(_ dims: Dimensions, qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>?, probs: UnsafeMutablePointer<Float>,
                                  dropoutMask: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
-                                 scratch: UnsafeMutablePointer<Float>, scratchCount: Int, useBLAS: Bool? = nil) {
+                                 scratch: UnsafeMutablePointer<Float>, scratchCount: Int, useBLAS: Bool? = nil, precision: Precision = .fp32) {
         let job = makeJob(dims, qkv: qkv, mask: mask, probs: probs, dropoutMask: dropoutMask, out: out, dOut: nil, dQKV: nil,
-                          scratch: scratch, scratchCount: scratchCount, useBLAS: useBLAS)
+                          scratch: scratch, scratchCount: scratchCount, useBLAS: useBLAS, precision: precision)
         run(job) { raw, p in
             let job = raw!.load(as: Job.self)
             let pairs = job.dims.batch * job.dims.heads
@@ -114,6 +117,7 @@ public enum AttentionOp {
         var scratch: MutableFloatPointer
         var slot: Int, parts: Int
         var useBLAS: Bool
+        var precision: Precision
     }
 
     /// Inference attention over packed sequences: sequence i is rows starts[i]..<starts[i+1] of qkv [n, 3D]
@@ -140,12 +144,13 @@ public enum AttentionOp {
 
     static func forwardPackedUnchecked(starts: UnsafePointer<Int>, sequences: Int, longest: Int, heads: Int, headDim: Int,
                                        qkv: FloatPointer, out: MutableFloatPointer, scratch: MutableFloatPointer, scratchCount: Int,
-                                       useBLAS: Bool? = nil) {
+                                       useBLAS: Bool? = nil, precision: Precision = .fp32) {
         if sequences == 0 { return }
         let slot = slotFloats(longest, headDim)
         let parts = Swift.max(1, Swift.min(Threads.count, sequences * heads, scratchCount / slot))
         var job = PackedJob(starts: starts, sequences: sequences, heads: heads, headDim: headDim, qkv: qkv, out: out,
-                            scratch: scratch, slot: slot, parts: parts, useBLAS: useBLAS ?? (BLAS.threadCount == 1))
+                            scratch: scratch, slot: slot, parts: parts, useBLAS: useBLAS ?? (precision == .bf16 || BLAS.threadCount == 1),
+                            precision: precision)
         withUnsafeMutablePointer(to: &job) {
             Threads.parallelFor(chunks: $0.pointee.parts, context: UnsafeMutableRawPointer($0)) { raw, part in
                 let job = raw!.load(as: PackedJob.self)
@@ -158,7 +163,7 @@ public enum AttentionOp {
                     let p = PairPointers(q: job.qkv + start * 3 * d + head * hd, probs: slot, out: job.out + start * d + head * hd,
                                          mask: nil, dropout: nil)
                     if job.useBLAS {
-                        AttentionOp.forwardBLAS(p, t: t, end: t, headDim: hd, model: d, slot + t * t)
+                        AttentionOp.forwardBLAS(p, t: t, end: t, headDim: hd, model: d, slot + t * t, precision: job.precision)
                     } else {
                         AttentionOp.forwardLoops(p, t: t, end: t, headDim: hd, model: d, slot + t * t)
                     }
@@ -220,9 +225,10 @@ public enum AttentionOp {
 
     static func backwardUnchecked(_ dims: Dimensions, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>, mask: UnsafePointer<Int32>?,
                                   probs: UnsafePointer<Float>, dropoutMask: UnsafePointer<Float>?, dQKV: UnsafeMutablePointer<Float>,
-                                  scratch: UnsafeMutablePointer<Float>, scratchCount: Int, useBLAS: Bool? = nil) {
+                                  scratch: UnsafeMutablePointer<Float>, scratchCount: Int, useBLAS: Bool? = nil, precision: Precision = .fp32) {
         let job = makeJob(dims, qkv: qkv, mask: mask, probs: UnsafeMutablePointer(mutating: probs), dropoutMask: dropoutMask,
-                          out: dQKV, dOut: dOut, dQKV: dQKV, scratch: scratch, scratchCount: scratchCount, useBLAS: useBLAS)
+                          out: dQKV, dOut: dOut, dQKV: dQKV, scratch: scratch, scratchCount: scratchCount, useBLAS: useBLAS,
+                          precision: precision)
         run(job) { raw, p in
             let job = raw!.load(as: Job.self)
             let pairs = job.dims.batch * job.dims.heads
@@ -308,11 +314,12 @@ public enum AttentionOp {
         let p = PairPointers(q: job.qkv + b * t * 3 * d + head * hd, probs: job.probs + (b * h + head) * t * t,
                              out: job.out + b * t * d + head * hd, mask: job.mask.map { $0 + b * t },
                              dropout: job.dropoutMask.map { $0 + (b * h + head) * t * t })
-        forwardBLAS(p, t: t, end: keyEnd(job.mask, b, t), headDim: hd, model: d, scratch)
+        forwardBLAS(p, t: t, end: keyEnd(job.mask, b, t), headDim: hd, model: d, scratch, precision: job.precision)
     }
 
     /// `forwardLoops` through BLAS; `scratch` holds dropout(P) [t, t] when there is a dropout mask.
-    static func forwardBLAS(_ p: PairPointers, t: Int, end: Int, headDim hd: Int, model d: Int, _ scratch: MutableFloatPointer) {
+    static func forwardBLAS(_ p: PairPointers, t: Int, end: Int, headDim hd: Int, model d: Int, _ scratch: MutableFloatPointer,
+                            precision: Precision) {
         let ld = 3 * d
         let q = p.q, k = q + d, v = q + 2 * d, s = p.probs, o = p.out
         if end == 0 {
@@ -321,14 +328,15 @@ public enum AttentionOp {
             return
         }
         Matmul.serialGemm(.none, .transposed, m: t, n: end, k: hd, alpha: 1 / Float(hd).squareRoot(), a: q, lda: ld, b: k, ldb: ld,
-                          beta: 0, c: s, ldc: t)
+                          beta: 0, c: s, ldc: t, precision: precision)
         for i in 0..<t { softmaxRow(s + i * t, end, t, p.mask) }
         var probs = FloatPointer(s)
         if let dm = p.dropout {
             for i in 0..<(t * t) { scratch[i] = s[i] * dm[i] }
             probs = FloatPointer(scratch)
         }
-        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: probs, lda: t, b: v, ldb: ld, beta: 0, c: o, ldc: d)
+        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: probs, lda: t, b: v, ldb: ld, beta: 0, c: o, ldc: d,
+                          precision: precision)
     }
 
     static func backwardPairBLAS(_ job: Job, _ b: Int, _ head: Int, _ scratch: MutableFloatPointer) {
@@ -350,7 +358,7 @@ public enum AttentionOp {
         }
         let dp = scratch, dropped = scratch + t * t
         // dP = dO Vᵀ.
-        Matmul.serialGemm(.none, .transposed, m: t, n: end, k: hd, alpha: 1, a: dO, lda: d, b: v, ldb: ld, beta: 0, c: dp, ldc: t)
+        Matmul.serialGemm(.none, .transposed, m: t, n: end, k: hd, alpha: 1, a: dO, lda: d, b: v, ldb: ld, beta: 0, c: dp, ldc: t, precision: job.precision)
         // dV = dropout(P)ᵀ dO.
         var pd = p
         if let dm = job.dropoutMask {
@@ -359,15 +367,15 @@ public enum AttentionOp {
             for i in 0..<(t * t) { dp[i] *= dmp[i] }
             pd = FloatPointer(dropped)
         }
-        Matmul.serialGemm(.transposed, .none, m: end, n: hd, k: t, alpha: 1, a: pd, lda: t, b: dO, ldb: d, beta: 0, c: dv, ldc: ld)
+        Matmul.serialGemm(.transposed, .none, m: end, n: hd, k: t, alpha: 1, a: pd, lda: t, b: dO, ldb: d, beta: 0, c: dv, ldc: ld, precision: job.precision)
         // dS = P ⊙ (dP − Σ P dP) / √d.
         for i in 0..<t {
             let pr = p + i * t, dr = dp + i * t
             let dot = VectorReductions.dot(pr, dr, end)
             for j in 0..<end { dr[j] = pr[j] * (dr[j] - dot) * scale }
         }
-        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: dp, lda: t, b: k, ldb: ld, beta: 0, c: dq, ldc: ld)
-        Matmul.serialGemm(.transposed, .none, m: end, n: hd, k: t, alpha: 1, a: dp, lda: t, b: q, ldb: ld, beta: 0, c: dk, ldc: ld)
+        Matmul.serialGemm(.none, .none, m: t, n: hd, k: end, alpha: 1, a: dp, lda: t, b: k, ldb: ld, beta: 0, c: dq, ldc: ld, precision: job.precision)
+        Matmul.serialGemm(.transposed, .none, m: end, n: hd, k: t, alpha: 1, a: dp, lda: t, b: q, ldb: ld, beta: 0, c: dk, ldc: ld, precision: job.precision)
     }
 
     /// The reference: the textbook formula in Double with an additive −∞ mask and materialized matrices.

@@ -39,12 +39,14 @@ public enum Matmul {
     /// product is split into row (or column) blocks of C, each a single-threaded BLAS call on a pool worker:
     /// OpenBLAS's own threaded driver allocates on every call and spins its threads between calls, both of
     /// which a training step on a few cores cannot afford. Otherwise OpenBLAS threads the call itself.
+    /// With `precision` bf16 every product (and every block of one) goes to the bf16 kernels instead, which
+    /// never thread themselves, so large products are split over the pool whatever OpenBLAS's threads.
     @inline(__always) static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
                                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, precision: Precision = .fp32) {
         if m == 0 || n == 0 { return }
-        if m * n * k >= 1 << 18 && BLAS.threadCount == 1 && Threads.count > 1 {
-            let args: BlockArgs = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        if m * n * k >= 1 << 18 && (precision == .bf16 || BLAS.threadCount == 1) && Threads.count > 1 {
+            let args: BlockArgs = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, precision)
             if m >= n {
                 Parallel.ranges(m, grain: 32, chunksPerThread: 2, args, rowBlock)
             } else {
@@ -52,35 +54,41 @@ public enum Matmul {
             }
             return
         }
-        serialGemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        serialGemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+                   precision: precision)
     }
 
-    typealias BlockArgs = (Transpose, Transpose, Int, Int, Int, Float, FloatPointer, Int, FloatPointer, Int, Float, MutableFloatPointer, Int)
+    typealias BlockArgs = (Transpose, Transpose, Int, Int, Int, Float, FloatPointer, Int, FloatPointer, Int, Float, MutableFloatPointer, Int, Precision)
 
     /// Rows lo..<hi of op(A) and of C.
     static let rowBlock: Parallel.Kernel = { raw, lo, hi in
-        let (ta, tb, _, n, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: BlockArgs.self)
+        let (ta, tb, _, n, k, alpha, a, lda, b, ldb, beta, c, ldc, precision) = raw.load(as: BlockArgs.self)
         let aBlock = ta == .none ? a + lo * lda : a + lo
         Matmul.serialGemm(ta, tb, m: hi - lo, n: n, k: k, alpha: alpha, a: aBlock, lda: lda, b: b, ldb: ldb,
-                          beta: beta, c: c + lo * ldc, ldc: ldc)
+                          beta: beta, c: c + lo * ldc, ldc: ldc, precision: precision)
     }
     /// Columns lo..<hi of op(B) and of C.
     static let columnBlock: Parallel.Kernel = { raw, lo, hi in
-        let (ta, tb, m, _, k, alpha, a, lda, b, ldb, beta, c, ldc) = raw.load(as: BlockArgs.self)
+        let (ta, tb, m, _, k, alpha, a, lda, b, ldb, beta, c, ldc, precision) = raw.load(as: BlockArgs.self)
         let bBlock = tb == .none ? b + lo : b + lo * ldb
         Matmul.serialGemm(ta, tb, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb,
-                          beta: beta, c: c + lo, ldc: ldc)
+                          beta: beta, c: c + lo, ldc: ldc, precision: precision)
     }
 
     @inline(__always) static func serialGemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
                                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, precision: Precision = .fp32) {
         let aRows = transA == .none ? m : k, bRows = transB == .none ? k : n
         let aCols = transA == .none ? k : m, bCols = transB == .none ? n : k
-        BLAS.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                   a: UnsafeBufferPointer(start: a, count: (aRows - 1) * lda + aCols), lda: lda,
-                   b: UnsafeBufferPointer(start: b, count: (bRows - 1) * ldb + bCols), ldb: ldb, beta: beta,
-                   c: UnsafeMutableBufferPointer(start: c, count: (m - 1) * ldc + n), ldc: ldc)
+        let aBuffer = UnsafeBufferPointer(start: a, count: (aRows - 1) * lda + aCols)
+        let bBuffer = UnsafeBufferPointer(start: b, count: (bRows - 1) * ldb + bCols)
+        let cBuffer = UnsafeMutableBufferPointer(start: c, count: (m - 1) * ldc + n)
+        switch precision {
+        case .fp32:
+            BLAS.sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: aBuffer, lda: lda, b: bBuffer, ldb: ldb, beta: beta, c: cBuffer, ldc: ldc)
+        case .bf16:
+            BF16.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: aBuffer, lda: lda, b: bBuffer, ldb: ldb, beta: beta, c: cBuffer, ldc: ldc)
+        }
     }
 
     /// The reference: three loops in Double.
@@ -111,43 +119,44 @@ public enum LinearOp {
                                 "x \(x.shape) · Wᵀ (W \(w.shape))\(b.map { " + b \($0.shape)" } ?? "") into y \(y.shape)")
     }
 
-    public static func forward(x: Tensor, weight w: Tensor, bias b: Tensor?, y: Tensor) throws {
+    public static func forward(x: Tensor, weight w: Tensor, bias b: Tensor?, y: Tensor, precision: Precision = .fp32) throws {
         try validate(x, w, b, y)
-        forwardUnchecked(x: x, weight: w, bias: b, y: y)
+        forwardUnchecked(x: x, weight: w, bias: b, y: y, precision: precision)
     }
 
-    @inline(__always) static func forwardUnchecked(x: Tensor, weight w: Tensor, bias b: Tensor?, y: Tensor) {
+    @inline(__always) static func forwardUnchecked(x: Tensor, weight w: Tensor, bias b: Tensor?, y: Tensor, precision: Precision = .fp32) {
         let n = x.shape.rows, fin = w.shape[1], fout = w.shape[0]
         if let b {
             // Seed C with the bias so the product accumulates onto it: no second pass over y.
             BiasOp.broadcastRows(bias: b.data, rows: n, cols: fout, into: y.data)
             Matmul.gemm(.none, .transposed, m: n, n: fout, k: fin, a: x.data, lda: fin, b: w.data, ldb: fin,
-                        beta: 1, c: y.data, ldc: fout)
+                        beta: 1, c: y.data, ldc: fout, precision: precision)
         } else {
             Matmul.gemm(.none, .transposed, m: n, n: fout, k: fin, a: x.data, lda: fin, b: w.data, ldb: fin,
-                        beta: 0, c: y.data, ldc: fout)
+                        beta: 0, c: y.data, ldc: fout, precision: precision)
         }
     }
 
     /// Accumulates dW += dyᵀ x and db += Σ rows dy; writes dx = dy W (or adds it when `accumulateInput`).
     public static func backward(dy: Tensor, x: Tensor, weight w: Tensor, dx: Tensor?, dWeight: Tensor?, dBias: Tensor?,
-                                accumulateInput: Bool = false) throws {
+                                accumulateInput: Bool = false, precision: Precision = .fp32) throws {
         try validate(x, w, dBias, dy)
         if let dx { try EngineError.check("linear.backward", "dx", dx.shape, equals: x.shape) }
         if let dWeight { try EngineError.check("linear.backward", "dW", dWeight.shape, equals: w.shape) }
-        backwardUnchecked(dy: dy, x: x, weight: w, dx: dx, dWeight: dWeight, dBias: dBias, accumulateInput: accumulateInput)
+        backwardUnchecked(dy: dy, x: x, weight: w, dx: dx, dWeight: dWeight, dBias: dBias, accumulateInput: accumulateInput,
+                          precision: precision)
     }
 
     @inline(__always) static func backwardUnchecked(dy: Tensor, x: Tensor, weight w: Tensor, dx: Tensor?, dWeight: Tensor?,
-                                                    dBias: Tensor?, accumulateInput: Bool) {
+                                                    dBias: Tensor?, accumulateInput: Bool, precision: Precision = .fp32) {
         let n = x.shape.rows, fin = w.shape[1], fout = w.shape[0]
         if let dx {
             Matmul.gemm(.none, .none, m: n, n: fin, k: fout, a: dy.data, lda: fout, b: w.data, ldb: fin,
-                        beta: accumulateInput ? 1 : 0, c: dx.data, ldc: fin)
+                        beta: accumulateInput ? 1 : 0, c: dx.data, ldc: fin, precision: precision)
         }
         if let dWeight {
             Matmul.gemm(.transposed, .none, m: fout, n: fin, k: n, a: dy.data, lda: fout, b: x.data, ldb: fin,
-                        beta: 1, c: dWeight.data, ldc: fin)
+                        beta: 1, c: dWeight.data, ldc: fin, precision: precision)
         }
         if let dBias { BiasOp.accumulateColumnSums(dy.data, rows: n, cols: fout, into: dBias.data) }
     }

@@ -59,6 +59,16 @@ public final class ParameterStore {
 
     public var isAllocated: Bool { valueSlab != nil }
 
+    /// The arithmetic of every matrix product over these parameters (the model's layers and heads read it):
+    /// fp32, or bf16 operands with fp32 accumulation. Weights, gradients and optimizer state stay fp32.
+    public private(set) var precision: Precision = .fp32
+
+    /// Sets `precision`; bf16 is refused on a CPU without AVX512-BF16.
+    public func setPrecision(_ p: Precision) throws {
+        if p == .bf16, let reason = BF16.unsupportedReason { throw EngineError(op: "precision", reason) }
+        precision = p
+    }
+
     @discardableResult
     public func register(_ name: String, _ shape: Shape, initializer: ParameterInit, group: Int = 0) throws -> ParameterID {
         try EngineError.require(!isAllocated, "parameters", "cannot register \(name) \(shape): the slab is already allocated")

@@ -61,6 +61,9 @@ public final class TrainedRun {
         let size = batchSize ?? experiment.evaluation.batchSize
         self.batchSize = size
         model = try ModelCheckpoint.load(checkpointDirectory, maxBatch: max(size, minBatch), maxLength: experiment.data.maxLength)
+        // Evaluated in the arithmetic it was trained with.
+        if experiment.model.precision == .bf16, let reason = BF16.unsupportedReason { throw ConfigError(key: "model.precision", reason) }
+        try model.store.setPrecision(experiment.model.precision)
         var tok = try Tokenizer.load(from: ModelCheckpoint.tokenizerURL(checkpointDirectory))
         tok.maxLength = min(experiment.data.maxLength, model.encoder.maxLength)
         tokenizer = tok

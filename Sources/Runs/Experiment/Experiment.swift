@@ -59,9 +59,11 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var intermediate: Int
     public var maxPositions: Int
     public var dropout: Double
+    /// The arithmetic of the matrix products (`fp32`, the default, or `bf16` on a CPU with AVX512-BF16).
+    public var precision: Precision
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case source, path, layers, hidden, heads, intermediate, maxPositions = "max_positions", dropout
+        case source, path, layers, hidden, heads, intermediate, maxPositions = "max_positions", dropout, precision
     }
 
     public init(from decoder: Decoder) throws {
@@ -74,6 +76,7 @@ public struct ModelSettings: Codable, Equatable, Sendable {
         intermediate = try c.decode(Int.self, forKey: .intermediate)
         maxPositions = try c.decode(Int.self, forKey: .maxPositions)
         dropout = try c.decode(Double.self, forKey: .dropout)
+        precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? .fp32
     }
 }
 

@@ -10,6 +10,18 @@ import Text
 /// Face checkpoint, with one head per (shared) task head.
 enum ModelSetup {
     static func build(_ e: Experiment, tokenizer: Tokenizer, heads: [HeadSpec], maxBatch: Int) throws -> MultiTaskModel {
+        let model = try load(e, tokenizer: tokenizer, heads: heads, maxBatch: maxBatch)
+        try applyPrecision(e, to: model)
+        return model
+    }
+
+    /// Sets `model.precision` on the model's parameters; bf16 on a CPU without AVX512-BF16 is an error naming the key.
+    static func applyPrecision(_ e: Experiment, to model: MultiTaskModel) throws {
+        if e.model.precision == .bf16, let reason = BF16.unsupportedReason { throw ConfigError(key: "model.precision", reason) }
+        try model.store.setPrecision(e.model.precision)
+    }
+
+    static func load(_ e: Experiment, tokenizer: Tokenizer, heads: [HeadSpec], maxBatch: Int) throws -> MultiTaskModel {
         let m = e.model
         switch m.source {
         case .scratch:

@@ -23,6 +23,7 @@ struct BenchEmbed: ParsableCommand {
     @Option(help: "Text prepended to every line, e.g. \"query: \" for e5.") var prompt = ""
     @Option(help: "Tokens per sentence, special tokens included (default: the folder's max_seq_length, else its positions).")
     var maxLength: Int?
+    @Option(help: "Matrix products: fp32, or bf16 (AVX512-BF16; fp32 accumulation).") var precision: Precision = .fp32
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -45,6 +46,7 @@ struct BenchEmbed: ParsableCommand {
         guard !lines.isEmpty else { throw FileError(path: input, "no sentences (every line is blank)") }
         let (tokenizer, _) = try ModelDirectory.loadTokenizer(dir)
         let m = try ModelDirectory.loadModel(dir, maxBatch: 1, maxLength: 1, tokenizer: tokenizer)
+        try m.store.setPrecision(precision)
         let embedder = SentenceEmbedder(pooling: m.config.embeddingPooling ?? .mean, normalize: m.config.embeddingNormalize ?? false,
                                         batchSize: batch)
         let tokens = try SentenceEmbedder.tokenize(lines, tokenizer: tokenizer, maxLength: length, prompt: prompt)
@@ -63,11 +65,11 @@ struct BenchEmbed: ParsableCommand {
             let object: [String: Any] = [
                 "sentences": vectors, "tokens": tokens, "seconds": best, "sentences_per_second": sentencesPerSecond,
                 "tokens_per_second": tokensPerSecond, "peak_rss_bytes": peak, "threads": threads, "batch": batch,
-                "max_length": length, "workspace_floats": m.inference.workspaceFloats,
+                "max_length": length, "workspace_floats": m.inference.workspaceFloats, "precision": precision.rawValue,
             ]
             try say(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            try say(String(format: "polyglot threads=%d sentences=%d seconds=%.2f sentences/s=%.1f tokens/s=%.0f peak_rss_mb=%.0f",
+            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) sentences=%d seconds=%.2f sentences/s=%.1f tokens/s=%.0f peak_rss_mb=%.0f",
                            threads, vectors, best, sentencesPerSecond, tokensPerSecond, Double(peak) / 1_048_576))
         }
     }

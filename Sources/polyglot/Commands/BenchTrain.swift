@@ -30,6 +30,7 @@ struct BenchTrain: ParsableCommand {
     var blasThreads = 1
     @Option(help: "Hidden and attention dropout (BERT's default, as the peer).") var dropout: Float = 0.1
     @Option(help: "Seed for weights, tokens and dropout.") var seed: UInt64 = 0
+    @Option(help: "Matrix products: fp32, or bf16 (AVX512-BF16; fp32 accumulation, fp32 weights).") var precision: Precision = .fp32
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -56,6 +57,7 @@ struct BenchTrain: ParsableCommand {
         let encoder = try TransformerEncoder(config: config, store: store, maxBatch: batch, maxLength: seq)
         let head = try MLMHead(config: config, store: store, tiedTo: encoder, maxTokens: batch * seq)
         try store.allocate()
+        try store.setPrecision(precision)
         let decay = store.addGroup(ParameterGroup(name: "decay", weightDecay: 0.01))
         try store.assign(group: decay) { _ in true }
         let optimizer = try AdamW(store: store)
@@ -87,14 +89,14 @@ struct BenchTrain: ParsableCommand {
         if json {
             let object: [String: Any] = [
                 "tokens_per_second": tokensPerSecond, "gflops": gflops, "peak_rss_bytes": peak, "allocations_per_step": allocations,
-                "step_ms": perStep * 1000, "threads": threads, "parameters": store.count, "loss": Double(lastLoss),
+                "step_ms": perStep * 1000, "threads": threads, "parameters": store.count, "loss": Double(lastLoss), "precision": precision.rawValue,
                 "config": ["layers": layers, "dim": dim, "heads": heads, "ffn": ffn, "vocab": vocab, "seq": seq, "batch": batch,
                            "steps": steps, "warmup": warmup, "dropout": Double(dropout)],
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             try say(String(decoding: data, as: UTF8.self))
         } else {
-            try say(String(format: "polyglot threads=%d params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
+            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
                          threads, Double(store.count) / 1e6, perStep * 1000, tokensPerSecond, gflops, Double(peak) / 1e9, allocations, lastLoss))
         }
     }

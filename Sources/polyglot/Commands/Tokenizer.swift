@@ -38,6 +38,7 @@ func readStdinLines(policy: InvalidUTF8Policy) throws -> [String] {
 }
 
 extension InvalidUTF8Policy: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 extension TokenizerTrainer.Algorithm: ExpressibleByArgument {}
 extension TokenizerTrainer.PreTokenization: ExpressibleByArgument {}
 extension ICUNormalizer.Form: ExpressibleByArgument {}
