@@ -88,6 +88,7 @@ public final class MLMHead {
         LinearOp.backwardUnchecked(dy: g, x: live(t3), weight: store.value(decoderWeight), dx: live(dT),
                                    dWeight: store.gradient(decoderWeight), dBias: store.gradient(bias), accumulateInput: false,
                                    precision: store.precision)
+        store.markAllGradientRows(decoderWeight)  // the tied decoder writes every row of the word embeddings' gradient
         norm.backwardUnchecked(dy: live(dT), x: live(t2), mean: mean, rstd: rstd, dx: live(dT2))
         GELUOp.backwardUnchecked(dT2.data, t1.data, dT2.data, count: tokens * config.hiddenSize)
         dense.backwardUnchecked(dy: live(dT2), x: x, dx: live(dHiddenBuffer))

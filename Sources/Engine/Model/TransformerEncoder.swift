@@ -42,6 +42,8 @@ public final class TransformerEncoder {
         dropoutStream = RandomStream(seed: store.seed, name: "dropout")
         let d = config.hiddenSize, std = config.initializerRange
         wordEmbeddings = try store.register("embeddings.word_embeddings.weight", .matrix(config.vocabSize, d), initializer: .normal(std: std))
+        // A batch writes the gradient of the rows it reads only: the store zeroes and updates the rest cheaply.
+        try store.trackGradientRows(wordEmbeddings)
         positionEmbeddings = try store.register("embeddings.position_embeddings.weight", .matrix(config.maxPositions, d), initializer: .normal(std: std))
         tokenTypeEmbeddings = config.typeVocabSize > 0
             ? try store.register("embeddings.token_type_embeddings.weight", .matrix(config.typeVocabSize, d), initializer: .normal(std: std)) : nil
@@ -230,6 +232,7 @@ public final class TransformerEncoder {
         if training && config.hiddenDropout > 0, let m = embMask { DropoutOp.applyUnchecked(dOut.data, m.data, dOut.data, count: n * d) }
         let dSum = live(gradTmp, n)
         embeddingNorm.backwardUnchecked(dy: dOut, x: live(embSum, n), mean: embMean, rstd: embRstd, dx: dSum)
+        store.markGradientRows(wordEmbeddings, rows: tokenIDs.data, count: n)
         EmbeddingOp.backwardUnchecked(dOut: dSum.data, dim: d, ids: tokenIDs.data, count: n, dTable: store.gradient(wordEmbeddings).data)
         EmbeddingOp.positionsBackward(dOut: dSum.data, dim: d, batch: batch, length: length, dTable: store.gradient(positionEmbeddings).data)
         if let tt = tokenTypeEmbeddings {

@@ -3,13 +3,16 @@ import Platform
 /// Global-norm gradient clipping over every non-frozen parameter (torch.nn.utils.clip_grad_norm_):
 /// if ‖g‖ > maxNorm, g ← g · maxNorm / (‖g‖ + 1e-6). Returns the norm before clipping.
 public enum GradientClipping {
-    /// The L2 norm of the non-frozen gradients, summed in Double in slab order.
+    /// The L2 norm of the non-frozen gradients, summed in Double in slab order. Untouched rows of a tracked
+    /// table (`ParameterStore.forEachGradientRange`) are zero and skipped, which leaves every partial sum as it is.
     public static func globalNorm(_ store: ParameterStore) -> Float {
         let g = store.gradients.data
         var total = 0.0
-        for e in store.entries where !store.groups[e.group].frozen {
+        for (index, e) in store.entries.enumerated() where !store.groups[e.group].frozen {
             var s = 0.0
-            for i in e.offset..<(e.offset + e.shape.count) { s += Double(g[i]) * Double(g[i]) }
+            store.forEachGradientRange(entry: index) { range in
+                for i in range { s += Double(g[i]) * Double(g[i]) }
+            }
             total += s
         }
         return Float(total.squareRoot())
@@ -22,8 +25,10 @@ public enum GradientClipping {
         let coef = maxNorm / (norm + 1e-6)
         if coef < 1 {
             let g = store.gradients.data
-            for e in store.entries where !store.groups[e.group].frozen {
-                for i in e.offset..<(e.offset + e.shape.count) { g[i] *= coef }
+            for (index, e) in store.entries.enumerated() where !store.groups[e.group].frozen {
+                store.forEachGradientRange(entry: index) { range in
+                    for i in range { g[i] *= coef }
+                }
             }
         }
         return norm

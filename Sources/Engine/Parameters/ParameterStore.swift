@@ -28,7 +28,26 @@ public struct ParameterID: Hashable, Sendable { public let index: Int }
 /// layout), with named views. Layers and heads register named specs first; `allocate()` then carves the
 /// slab once, so the optimizer, clipping, zeroing and saving are single loops over contiguous memory.
 /// Names follow HF BERT (`encoder.layer.0.attention.self.query.weight`, weights [out, in]).
+///
+/// Touched rows. A matrix parameter whose gradient a step fills only in a few rows (the word embeddings:
+/// a batch reads a few thousand of 250k rows) can be tracked with `trackGradientRows`: the store keeps a
+/// flag per row, set by whoever writes the row's gradient (`markGradientRows`, or `markAllGradientRows`
+/// for a dense write such as the tied MLM decoder's). The invariant is that an unflagged row's gradient is
+/// zero, so `zeroGradients()` clears only flagged rows of such a table (the rest of the slab is one memset)
+/// and clipping, gradient weighting and AdamW skip unflagged rows (`forEachGradientRange`,
+/// `gradientRowTracking`). Code that writes a tracked table's gradient without reporting its rows (a test
+/// filling the slab, a probe adding slabs) must call `markAllGradientRows()` afterwards.
 public final class ParameterStore {
+    /// A tracked table: its place in the slab and one flag per row (1 = the row's gradient may be non-zero).
+    public struct RowTracking {
+        public let entry: Int
+        public let offset: Int, rows: Int, width: Int
+        /// [rows] flags, allocated with the store's slabs' lifetime.
+        public let touched: UnsafeMutablePointer<UInt8>
+        /// Every row may be non-zero (a dense write happened since the last `zeroGradients()`).
+        public internal(set) var all: Bool
+        public var end: Int { offset + rows * width }
+    }
     public struct Entry: Sendable {
         public let name: String
         public let shape: Shape
@@ -48,6 +67,9 @@ public final class ParameterStore {
     public private(set) var count = 0
     private var valueSlab: UnsafeMutablePointer<Float>?
     private var gradSlab: UnsafeMutablePointer<Float>?
+    /// Tracked tables in slab order; `trackerOfEntry[i]` indexes it (−1: entry i is not tracked).
+    public private(set) var rowTracking: [RowTracking] = []
+    private var trackerOfEntry: [Int] = []
 
     /// `seed` drives initialization: parameter `name` draws from `RandomStream(seed:, name: "init/" + name)`,
     /// so adding a head never changes the encoder's initial weights.
@@ -55,6 +77,7 @@ public final class ParameterStore {
     deinit {
         if let valueSlab { ZeroedMemory.free(valueSlab) }
         if let gradSlab { ZeroedMemory.free(gradSlab) }
+        for t in rowTracking { t.touched.deallocate() }
     }
 
     public var isAllocated: Bool { valueSlab != nil }
@@ -77,6 +100,7 @@ public final class ParameterStore {
         index[name] = entries.count
         entries.append(Entry(name: name, shape: shape, offset: count, initializer: initializer, group: group))
         idle.append(false)
+        trackerOfEntry.append(-1)
         count += shape.count
         return ParameterID(index: entries.count - 1)
     }
@@ -138,7 +162,97 @@ public final class ParameterStore {
     public var values: Tensor { Tensor(data: valueSlab!, shape: .vector(count)) }
     public var gradients: Tensor { Tensor(data: gradSlab!, shape: .vector(count)) }
 
-    public func zeroGradients() { gradSlab?.update(repeating: 0, count: Swift.max(1, count)) }
+    /// Zeroes the gradient slab: one memset for everything but tracked tables, and of those only the rows
+    /// flagged since the last call (all of them after a dense write); then clears the flags.
+    public func zeroGradients() {
+        guard let g = gradSlab else { return }
+        var start = 0
+        for i in rowTracking.indices {
+            let t = rowTracking[i]
+            if t.offset > start { (g + start).update(repeating: 0, count: t.offset - start) }
+            if t.all {
+                (g + t.offset).update(repeating: 0, count: t.rows * t.width)
+            } else {
+                for r in 0..<t.rows where t.touched[r] != 0 { (g + t.offset + r * t.width).update(repeating: 0, count: t.width) }
+            }
+            t.touched.update(repeating: 0, count: t.rows)
+            rowTracking[i].all = false
+            start = t.end
+        }
+        let total = Swift.max(1, count)
+        if total > start { (g + start).update(repeating: 0, count: total - start) }
+    }
+
+    // MARK: touched rows
+
+    /// Tracks which rows of the matrix parameter `id` ([rows, width]) have a gradient (see the type's notes).
+    public func trackGradientRows(_ id: ParameterID) throws {
+        let e = entries[id.index]
+        try EngineError.require(trackerOfEntry[id.index] < 0, "parameters", "rows of \(e.name) tracked twice")
+        try EngineError.require(e.shape.rank == 2 && e.shape.count > 0, "parameters", "row tracking needs a matrix, \(e.name) is \(e.shape)")
+        let rows = e.shape[0], width = e.shape[1]
+        let touched = UnsafeMutablePointer<UInt8>.allocate(capacity: rows)
+        touched.initialize(repeating: 0, count: rows)
+        let t = RowTracking(entry: id.index, offset: e.offset, rows: rows, width: width, touched: touched, all: false)
+        let at = rowTracking.firstIndex { $0.offset > e.offset } ?? rowTracking.count
+        rowTracking.insert(t, at: at)
+        for (i, tr) in rowTracking.enumerated() { trackerOfEntry[tr.entry] = i }
+    }
+
+    /// The tracking of entry `index`, if its rows are tracked.
+    @inline(__always) public func gradientRowTracking(entry index: Int) -> RowTracking? {
+        let t = trackerOfEntry[index]
+        return t < 0 ? nil : rowTracking[t]
+    }
+
+    /// Flags the rows `rows[0..<count]` of `id`'s gradient as written (ids already checked against the
+    /// table; an untracked parameter ignores the call).
+    public func markGradientRows(_ id: ParameterID, rows: UnsafePointer<Int32>, count: Int) {
+        let t = trackerOfEntry[id.index]
+        if t < 0 || rowTracking[t].all { return }
+        let touched = rowTracking[t].touched
+        for i in 0..<count { touched[Int(rows[i])] = 1 }
+    }
+
+    /// Marks every row of `id` (nil: of every tracked table) as possibly non-zero: after a dense write.
+    public func markAllGradientRows(_ id: ParameterID? = nil) {
+        for i in rowTracking.indices where id.map({ rowTracking[i].entry == $0.index }) ?? true { rowTracking[i].all = true }
+    }
+
+    /// Rows of `id` flagged since the last `zeroGradients()` (its row count after a dense write); nil when untracked.
+    public func touchedGradientRows(_ id: ParameterID) -> Int? {
+        guard let t = gradientRowTracking(entry: id.index) else { return nil }
+        if t.all { return t.rows }
+        var n = 0
+        for r in 0..<t.rows where t.touched[r] != 0 { n += 1 }
+        return n
+    }
+
+    /// Calls `body` with the slab ranges of entry `index` whose gradient may be non-zero, in slab order:
+    /// the whole entry, or for a tracked table its flagged rows (adjacent rows merged). Every other
+    /// gradient float of the entry is zero, so a sum or a scaling over these ranges equals one over the
+    /// whole entry, bit for bit.
+    @inline(__always) public func forEachGradientRange(entry index: Int, _ body: (Range<Int>) -> Void) {
+        let e = entries[index]
+        guard let t = gradientRowTracking(entry: index), !t.all else { body(e.offset..<(e.offset + e.shape.count)); return }
+        var r = 0
+        while r < t.rows {
+            if t.touched[r] == 0 { r += 1; continue }
+            let first = r
+            while r < t.rows && t.touched[r] != 0 { r += 1 }
+            body((t.offset + first * t.width)..<(t.offset + r * t.width))
+        }
+    }
+
+    /// Multiplies every gradient by `factor` (untouched rows of tracked tables are zero and stay so).
+    public func scaleGradients(by factor: Float) {
+        guard let g = gradSlab else { return }
+        for i in entries.indices {
+            forEachGradientRange(entry: i) { range in
+                for j in range { g[j] *= factor }
+            }
+        }
+    }
 
     /// Marks entry `index` as sitting out (or taking part in) the coming optimizer step.
     public func setIdle(_ index: Int, _ value: Bool) { idle[index] = value }

@@ -191,6 +191,7 @@ public enum ProbeRunner {
                         _ = try run.model.loss(head: head, batch: collated.batch, targets: collated.targets, training: true, backward: true)
                         let g = run.model.store.gradients.buffer
                         for i in g.indices { g[i] = before[i] + share * g[i] }
+                        run.model.store.markAllGradientRows()  // the sum holds the earlier chunks' rows too
                         start += chunk.count
                     }
                     _ = try GradientClipping.clip(run.model.store, maxNorm: 1)

@@ -621,10 +621,7 @@ struct GradientWeighting {
         current = nil
     }
 
-    private func scale(_ store: ParameterStore, by factor: Float) {
-        let g = store.gradients.buffer
-        for i in g.indices { g[i] *= factor }
-    }
+    private func scale(_ store: ParameterStore, by factor: Float) { store.scaleGradients(by: factor) }
 }
 
 /// One task of the run: its family, its experiment entry, training features and dev features per language.

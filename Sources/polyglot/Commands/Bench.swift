@@ -3,6 +3,6 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks of Polyglot's own hot paths.",
-        subcommands: [BenchTrain.self, BenchEmbed.self, BenchTokenize.self]
+        subcommands: [BenchTrain.self, BenchFinetune.self, BenchEmbed.self, BenchTokenize.self]
     )
 }
