@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Platform
 import Runs
 import Tasks
 import Training
@@ -29,6 +30,8 @@ public struct DemoSettings: Sendable {
     public var learningRate = 0.001
     public var evaluateEvery = 1000
     public var temperature = 2.0
+    /// The arithmetic of the matrix products (`model.precision`); the committed table is fp32's.
+    public var precision: Precision = .fp32
     /// Label matching pairs each text with label names in its own language where CLDR has them (months,
     /// weekdays), else with the English descriptions; the held-out task is scored the same way.
     public var pairs: LabelMatchingPairs = {
@@ -62,7 +65,7 @@ public struct DemoSettings: Sendable {
         name: \(name)
         seed: \(seed)
         data_root: \(root.dropFirst().dropLast())
-        model: {source: scratch, layers: \(layers), hidden: \(hidden), heads: \(heads), intermediate: \(intermediate), max_positions: \(maxLength), dropout: 0.1}
+        model: {source: scratch, layers: \(layers), hidden: \(hidden), heads: \(heads), intermediate: \(intermediate), max_positions: \(maxLength), dropout: 0.1\(precision == .fp32 ? "" : ", precision: \(precision.rawValue)")}
         tokenizer: {source: train, algorithm: unigram, pre_tokenizer: icu, vocab_size: \(vocabSize), max_sentences: \(tokenizerSentences)}
         data: {max_length: \(maxLength), max_train_examples: \(maxTrainExamples), max_eval_examples: \(maxEvalExamples)}
         tasks:

@@ -15,6 +15,7 @@ public enum ExperimentDefaults {
       intermediate: 256
       max_positions: 128
       dropout: 0.1
+      precision: fp32
     tokenizer:
       source: train
       path: null

@@ -26,6 +26,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Run folder (default: results/demo-seed<seed>-<UTC time>).") var output: String?
     @Option(help: "Seed of the whole run.") var seed: UInt64 = DemoSettings.standard.seed
     @Option(help: "Training steps.") var steps: Int = DemoSettings.standard.steps
+    @Option(help: "Matrix products: fp32 (the committed table's), or bf16 (AVX512-BF16; fp32 accumulation).") var precision: Precision = .fp32
     @Option(help: "Folder of task specs.") var tasksDir = "tasks"
     @Option(help: "Folder of language specs.") var languagesDir = "languages"
     @Flag(help: "Write the run into an existing --output folder that holds other files (none of them is deleted).") var force = false
@@ -44,6 +45,7 @@ struct Demo: ParsableCommand {
             var settings = DemoSettings.standard
             settings.seed = seed
             settings.steps = steps
+            settings.precision = precision
             settings.evaluateEvery = max(1, min(settings.evaluateEvery, steps))
             var locations = DemoPipeline.Locations()
             locations.tasksDirectory = tasksDir
