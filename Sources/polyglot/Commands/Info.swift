@@ -22,6 +22,7 @@ struct Info: ParsableCommand {
             ("unicode", ICU.unicodeVersion),
             ("blas", BLAS.configuration.trimmingCharacters(in: .whitespaces)),
             ("blas_core", BLAS.coreName),
+            ("bf16", BF16.isSupported ? "yes" : "no"),
             ("cpu", RuntimeInfo.cpu),
             ("blas_threads", String(BLAS.threadCount)),
             ("threads", String(Threads.count)),
