@@ -93,9 +93,8 @@ public final class EncoderInference {
                         through: Int? = nil, keep: [Int] = []) throws -> Tensor {
         let w = try prepare(lengths: lengths, keep: keep, through: through, paddedRows: 0)
         let n = tokens
-        try EngineError.require(ids.count == n, "encoder.inference", "\(ids.count) token ids for \(n) tokens in \(lengths.count) sequences")
-        try EmbeddingOp.validateIDs(ids, count: n, rows: config.vocabSize, what: "token id")
-        try validate(types: types, languages: languages, n: n)
+        try TransformerEncoder.validateIDs(config, "encoder.inference", ids: ids, types: types, languages: languages, count: n,
+                                           shape: "\(n) tokens in \(lengths.count) sequences")
         ids.withUnsafeBufferPointer { w.ids.data.update(from: $0.baseAddress!, count: n) }
         if let types { types.withUnsafeBufferPointer { w.types.data.update(from: $0.baseAddress!, count: n) } }
         if let languages { languages.withUnsafeBufferPointer { w.languages.data.update(from: $0.baseAddress!, count: n) } }
@@ -114,20 +113,6 @@ public final class EncoderInference {
     public func rows(of i: Int) -> Range<Int> {
         guard let work, i >= 0, i < sequences else { return 0..<0 }
         return work.starts[i]..<work.starts[i + 1]
-    }
-
-    private func validate(types: [Int32]?, languages: [Int32]?, n: Int) throws {
-        if let types {
-            try EngineError.require(types.count == n && config.typeVocabSize > 0, "encoder.inference",
-                                    "\(types.count) token type ids for \(n) tokens with type_vocab_size \(config.typeVocabSize)")
-            try EmbeddingOp.validateIDs(types, count: n, rows: config.typeVocabSize, what: "token type id")
-        }
-        try EngineError.require((languages != nil) == (config.numLanguages > 0), "encoder.inference",
-                                languages == nil ? "language ids required: num_languages is \(config.numLanguages)" : "language ids given but num_languages is 0")
-        if let languages {
-            try EngineError.require(languages.count == n, "encoder.inference", "\(languages.count) language ids for \(n) tokens")
-            try EmbeddingOp.validateIDs(languages, count: n, rows: config.numLanguages, what: "language id")
-        }
     }
 
     private func prepare(lengths: [Int], keep: [Int], through: Int?, paddedRows: Int) throws -> Workspace {
@@ -175,19 +160,15 @@ public final class EncoderInference {
                 lengths[b] = end
             }
         }
+        try TransformerEncoder.validateIDs(config, "encoder.inference", ids: ids, types: types, languages: languages, count: n,
+                                           shape: "shape [\(batch), \(length)]")
         let w = try prepare(lengths: lengths, keep: [], through: nil, paddedRows: n)
-        let packed = tokens
         for b in 0..<batch {
             let from = b * length, to = w.starts[b], count = lengths[b]
             for j in 0..<count { w.ids.data[to + j] = ids[from + j] }
             if let types { for j in 0..<count { w.types.data[to + j] = types[from + j] } }
             if let languages { for j in 0..<count { w.languages.data[to + j] = languages[from + j] } }
         }
-        try EmbeddingOp.validateIDs(w.ids.data, count: packed, rows: config.vocabSize, what: "token id")
-        if types != nil { try EmbeddingOp.validateIDs(w.types.data, count: packed, rows: config.typeVocabSize, what: "token type id") }
-        try EngineError.require((languages != nil) == (config.numLanguages > 0), "encoder.inference",
-                                languages == nil ? "language ids required: num_languages is \(config.numLanguages)" : "language ids given but num_languages is 0")
-        if languages != nil { try EmbeddingOp.validateIDs(w.languages.data, count: packed, rows: config.numLanguages, what: "language id") }
         let out = run(w, through: nil, types: types != nil)
         let d = config.hiddenSize
         let padded = Tensor(data: w.unpacked.data, shape: .rank3(batch, length, d))

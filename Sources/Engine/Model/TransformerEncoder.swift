@@ -99,20 +99,8 @@ public final class TransformerEncoder {
         try EngineError.require(store.isAllocated, "encoder", "parameters not allocated: call store.allocate() after building every layer and head")
         try EngineError.require(batch > 0 && length > 0 && batch <= maxBatch && length <= maxLength, "encoder",
                                 "batch \(batch) × length \(length) exceeds the capacity \(maxBatch) × \(maxLength)")
-        try EngineError.require(ids.count == n, "encoder", "\(ids.count) token ids for shape [\(batch), \(length)]")
-        try EmbeddingOp.validateIDs(ids, count: n, rows: config.vocabSize, what: "token id")
         if let mask { try EngineError.require(mask.count == n, "encoder", "attention mask has \(mask.count) entries for shape [\(batch), \(length)]") }
-        if let types {
-            try EngineError.require(types.count == n && config.typeVocabSize > 0, "encoder",
-                                    "\(types.count) token type ids for shape [\(batch), \(length)] with type_vocab_size \(config.typeVocabSize)")
-            try EmbeddingOp.validateIDs(types, count: n, rows: config.typeVocabSize, what: "token type id")
-        }
-        try EngineError.require((languages != nil) == (config.numLanguages > 0), "encoder",
-                                languages == nil ? "language ids required: num_languages is \(config.numLanguages)" : "language ids given but num_languages is 0")
-        if let languages {
-            try EngineError.require(languages.count == n, "encoder", "\(languages.count) language ids for shape [\(batch), \(length)]")
-            try EmbeddingOp.validateIDs(languages, count: n, rows: config.numLanguages, what: "language id")
-        }
+        try Self.validateIDs(config, "encoder", ids: ids, types: types, languages: languages, count: n, shape: "shape [\(batch), \(length)]")
         self.batch = batch; self.length = length; self.training = training
         ids.withUnsafeBufferPointer { tokenIDs.data.update(from: $0.baseAddress!, count: n) }
         hasMask = mask != nil
@@ -122,6 +110,25 @@ public final class TransformerEncoder {
         if let languages { languages.withUnsafeBufferPointer { languageIDs.data.update(from: $0.baseAddress!, count: n) } }
         runForward()
         return output
+    }
+
+    /// Checks token, token-type and language ids against the config (counts, ranges, languages exactly when
+    /// the config has them), for the padded forward and the inference pass alike.
+    static func validateIDs(_ config: EncoderConfig, _ op: String, ids: [Int32], types: [Int32]?, languages: [Int32]?, count n: Int,
+                            shape: String) throws {
+        try EngineError.require(ids.count == n, op, "\(ids.count) token ids for \(shape)")
+        try EmbeddingOp.validateIDs(ids, count: n, rows: config.vocabSize, what: "token id")
+        if let types {
+            try EngineError.require(types.count == n && config.typeVocabSize > 0, op,
+                                    "\(types.count) token type ids for \(shape) with type_vocab_size \(config.typeVocabSize)")
+            try EmbeddingOp.validateIDs(types, count: n, rows: config.typeVocabSize, what: "token type id")
+        }
+        try EngineError.require((languages != nil) == (config.numLanguages > 0), op,
+                                languages == nil ? "language ids required: num_languages is \(config.numLanguages)" : "language ids given but num_languages is 0")
+        if let languages {
+            try EngineError.require(languages.count == n, op, "\(languages.count) language ids for \(shape)")
+            try EmbeddingOp.validateIDs(languages, count: n, rows: config.numLanguages, what: "language id")
+        }
     }
 
     /// The final hidden states of the last forward, [batch, length, hidden].
