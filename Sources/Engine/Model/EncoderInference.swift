@@ -219,24 +219,28 @@ public final class EncoderInference {
         w.kept[slot].data.update(from: w.hidden.data, count: tokens * config.hiddenSize)
     }
 
+    /// residual = hidden + attention(input): the fused QKV projection of `input`, attention per sequence into
+    /// `normed` (the context), the output projection into `residual`, then the residual add.
+    private func attend(_ layer: EncoderLayer, input: Tensor, _ w: Workspace) {
+        let n = tokens, d = config.hiddenSize, precision = encoder.store.precision
+        let x = live(w.hidden, n), residual = live(w.residual, n), normed = live(w.normed, n), qkv = live(w.qkv, n)
+        LinearOp.forwardUnchecked(x: input, weight: layer.fusedWeight, bias: layer.fusedBias, y: qkv, precision: precision)
+        AttentionOp.forwardPackedUnchecked(starts: w.starts, sequences: sequences, longest: w.longest, heads: config.numHeads,
+                                           headDim: config.headDim, qkv: qkv.data, out: normed.data,
+                                           scratch: w.attentionScratch.data, scratchCount: w.attentionScratch.count, precision: precision)
+        layer.attentionOutput.forwardUnchecked(normed, into: residual)
+        ResidualOp.forwardUnchecked(x.data, residual.data, residual.data, count: n * d)
+    }
+
     /// One block in place over `hidden`, post-LN (BERT) or pre-LN, as `TransformerEncoder.forwardLayer`.
     private func forwardLayer(_ layer: EncoderLayer, _ w: Workspace) {
         let n = tokens, d = config.hiddenSize
         let x = live(w.hidden, n), residual = live(w.residual, n), normed = live(w.normed, n)
-        let qkv = live(w.qkv, n), ff = live(w.ff, n)
-        let attend = { (input: Tensor) in
-            let precision = self.encoder.store.precision
-            LinearOp.forwardUnchecked(x: input, weight: layer.fusedWeight, bias: layer.fusedBias, y: qkv, precision: precision)
-            AttentionOp.forwardPackedUnchecked(starts: w.starts, sequences: self.sequences, longest: w.longest, heads: self.config.numHeads,
-                                               headDim: self.config.headDim, qkv: qkv.data, out: normed.data,
-                                               scratch: w.attentionScratch.data, scratchCount: w.attentionScratch.count, precision: precision)
-            layer.attentionOutput.forwardUnchecked(normed, into: residual)
-            ResidualOp.forwardUnchecked(x.data, residual.data, residual.data, count: n * d)
-        }
+        let ff = live(w.ff, n)
         if config.preLayerNorm {
             // h1 = x + attn(LN1(x)); out = h1 + FFN(LN2(h1)).
             layer.attentionNorm.forwardUnchecked(x, into: normed, mean: w.mean, rstd: w.rstd)
-            attend(normed)
+            attend(layer, input: normed, w)
             layer.outputNorm.forwardUnchecked(residual, into: normed, mean: w.mean, rstd: w.rstd)
             layer.intermediate.forwardUnchecked(normed, into: ff)
             GELUOp.forwardUnchecked(ff.data, ff.data, count: n * config.intermediateSize)
@@ -244,7 +248,7 @@ public final class EncoderInference {
             ResidualOp.forwardUnchecked(residual.data, x.data, x.data, count: n * d)
         } else {
             // h1 = LN1(x + attn(x)); out = LN2(h1 + FFN(h1)).
-            attend(x)
+            attend(layer, input: x, w)
             layer.attentionNorm.forwardUnchecked(residual, into: normed, mean: w.mean, rstd: w.rstd)
             layer.intermediate.forwardUnchecked(normed, into: ff)
             GELUOp.forwardUnchecked(ff.data, ff.data, count: n * config.intermediateSize)

@@ -84,7 +84,12 @@ public final class MultiTaskModel {
     /// training the real tokens go through the inference pass (same values, pad rows zero) unless a mask is
     /// not of the form 1…1 0…0.
     public func encode(_ batch: TokenBatch, training: Bool) throws -> Tensor {
-        if !training, let hidden = try inference.forwardPadded(tokenIDs: batch.ids, attentionMask: batch.attentionMask,
+        try encode(batch, training: training, forBackward: false)
+    }
+
+    /// `forBackward` keeps the padded forward, whose saved activations `encoder.backward` needs.
+    func encode(_ batch: TokenBatch, training: Bool, forBackward: Bool) throws -> Tensor {
+        if !training && !forBackward, let hidden = try inference.forwardPadded(tokenIDs: batch.ids, attentionMask: batch.attentionMask,
                                                               tokenTypeIDs: batch.tokenTypeIDs, languageIDs: batch.languageIDs,
                                                               batch: batch.batch, length: batch.length) {
             return hidden
@@ -98,7 +103,7 @@ public final class MultiTaskModel {
     public func loss(head name: String, batch: TokenBatch, targets: HeadTargets, candidateMask: [Int32]? = nil,
                      training: Bool, backward: Bool) throws -> Float {
         let head = try self.head(name)
-        let hidden = try encode(batch, training: training)
+        let hidden = try encode(batch, training: training, forBackward: backward)
         let input = HeadInput(hidden: hidden, attentionMask: batch.attentionMask, candidateMask: candidateMask)
         let dHidden = backward ? dHiddenBuf.tensor(hidden.shape) : nil
         let seed: UInt64? = training ? headDropoutStream.next() : nil
