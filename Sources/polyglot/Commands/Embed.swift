@@ -27,7 +27,7 @@ struct Embed: ParsableCommand {
     @Option(help: "Pool the output of this layer (0 = embeddings); default the last.") var layer: Int?
     @Option(help: "Sentences per forward pass.") var batchSize = 32
     @Option(help: "Tokens per sentence, special tokens included; longer sentences are truncated.") var maxLength: Int?
-    @Option(help: "Matrix products: fp32, or bf16 (AVX512-BF16; fp32 accumulation; vectors differ from fp32's in about the third digit).")
+    @Option(help: "Matrix products: fp32, or bf16 (AVX512-BF16; fp32 accumulation; vectors differ from fp32's in about the third significant digit).")
     var precision: Precision = .fp32
     @Flag(help: "Replace an existing --output file Polyglot did not write (never a link, device or the input).") var force = false
 
