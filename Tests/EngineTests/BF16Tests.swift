@@ -64,12 +64,7 @@ import Platform
             let c = OwnedTensor(.matrix(m, n))
             let args: Matmul.BlockArgs = (.none, .transposed, m, n, k, 1, UnsafePointer(a.tensor.data), k, UnsafePointer(b.tensor.data), k,
                                           0, c.tensor.data, n, .bf16)
-            let total = rows ? m : n
-            withUnsafePointer(to: args) { p in
-                for (lo, hi) in [(0, total / 3), (total / 3, total - 5), (total - 5, total)] {
-                    (rows ? Matmul.rowBlock : Matmul.columnBlock)(UnsafeRawPointer(p), lo, hi)
-                }
-            }
+            runInBlocks(args, byRows: rows)
             #expect(maxAbsDiff(c.tensor.toArray(), whole.tensor.toArray()) < 1e-5, "split by \(rows ? "rows" : "columns")")
         }
     }

@@ -193,12 +193,7 @@ import Platform
             let c = try OwnedTensor(.matrix(m, n), values: start)
             let args: Matmul.BlockArgs = (ta, tb, m, n, k, 1.5, UnsafePointer(a.tensor.data), a.tensor.shape.last, UnsafePointer(b.tensor.data), b.tensor.shape.last,
                                           0.5, c.tensor.data, n, .fp32)
-            let total = rows ? m : n
-            withUnsafePointer(to: args) { p in
-                for (lo, hi) in [(0, total / 3), (total / 3, total - 5), (total - 5, total)] {
-                    (rows ? Matmul.rowBlock : Matmul.columnBlock)(UnsafeRawPointer(p), lo, hi)
-                }
-            }
+            runInBlocks(args, byRows: rows)
             #expect(maxAbsDiff(c.tensor.toArray(), ref.tensor.toArray()) < 1e-4, "split by \(rows ? "rows" : "columns")")
         }
     }

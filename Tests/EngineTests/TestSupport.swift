@@ -95,3 +95,13 @@ struct GoldenFixture {
 func expectGradient(_ mismatches: [GradientMismatch], sourceLocation: SourceLocation = #_sourceLocation) throws {
     #expect(mismatches.isEmpty, "\(mismatches.prefix(5))", sourceLocation: sourceLocation)
 }
+
+/// Runs a product the way the pool does, as three row (or column) blocks of C, each a separate call.
+func runInBlocks(_ args: Matmul.BlockArgs, byRows rows: Bool) {
+    let total = rows ? args.2 : args.3
+    withUnsafePointer(to: args) { p in
+        for (lo, hi) in [(0, total / 3), (total / 3, total - 5), (total - 5, total)] {
+            (rows ? Matmul.rowBlock : Matmul.columnBlock)(UnsafeRawPointer(p), lo, hi)
+        }
+    }
+}
