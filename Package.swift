@@ -45,12 +45,9 @@ let package = Package(
             path: "Sources/CICU",
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]
         ),
-        // OpenBLAS through its cblas.h.
-        .systemLibrary(
-            name: "CBLAS",
-            path: "Sources/CBLAS",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        // OpenBLAS, loaded at run time (dlopen) so that its kernels can be chosen for CPUs it does not know
+        // (Sources/CBLAS/include/pg_blas.h); tools/setup.sh installs it (libopenblas-dev).
+        .target(name: "CBLAS", dependencies: ["CHostCPU"], path: "Sources/CBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // zlib, to read gzip-compressed files (committed reference results keep predictions as .jsonl.gz).
         .systemLibrary(
             name: "CZlib",
@@ -67,7 +64,7 @@ let package = Package(
         ),
         // bf16 matrix products with fp32 accumulation (AVX512-BF16): the kernels are compiled for that
         // extension function by function, the CPU check for the baseline, so the target builds everywhere.
-        .target(name: "CBF16", path: "Sources/CBF16", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+        .target(name: "CBF16", dependencies: ["CHostCPU"], path: "Sources/CBF16", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // SIGINT/SIGTERM handlers that only set an atomic flag (Platform's StopSignal reads it).
         .target(name: "CStopSignal", path: "Sources/CStopSignal"),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.

@@ -5,18 +5,33 @@ public enum Transpose: Sendable { case none, transposed }
 
 /// The BLAS library (OpenBLAS) behind Polyglot's matrix products, with bounds-checked entry points:
 /// every call validates that the buffers cover the rows, columns and leading dimensions it reads or
-/// writes before handing raw memory to BLAS.
+/// writes before handing raw memory to BLAS. The library is loaded at run time (`CBLAS`), so that on AMD
+/// CPUs with AVX-512 that OpenBLAS 0.3.21 does not know, Polyglot can ask for its AVX-512 kernels.
 public enum BLAS {
     public struct ShapeError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// The library's own description (`OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64`).
-    public static var configuration: String { String(cString: openblas_get_config()) }
-    public static var coreName: String { String(cString: openblas_get_corename()) }
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads OpenBLAS now (every entry point does it on first use, and stops the process when it cannot), so
+    /// a command can report a missing library as its one error line.
+    public static func load() throws {
+        if pg_blas_load() != 0 { throw LoadError(description: String(cString: pg_blas_error())) }
+    }
+
+    /// The library's own description (`OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64`).
+    public static var configuration: String { String(cString: pg_blas_get_config()) }
+    /// The kernels it runs (`SkylakeX`, `Haswell`, ...).
+    public static var coreName: String { String(cString: pg_blas_get_corename()) }
+    /// Who chose them: `OpenBLAS` (its own choice for this CPU), `OPENBLAS_CORETYPE` (the environment) or
+    /// `Polyglot` (the SkylakeX kernels on an AMD CPU with AVX-512; `pg_blas.h`).
+    public static var coreChooser: String { String(cString: pg_blas_core_chooser()) }
+    public static var threadCount: Int { Int(pg_blas_get_num_threads()) }
     /// Only `Threads.configure` calls this, so one place decides the thread count.
-    static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    static func setThreadCount(_ n: Int) { pg_blas_set_num_threads(Int32(n)) }
 
     /// C = alpha * op(A) * op(B) + beta * C, row-major. op(A) is m×k, op(B) is k×n, C is m×n.
     /// `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
@@ -26,12 +41,10 @@ public enum BLAS {
         c: UnsafeMutableBufferPointer<Float>, ldc: Int
     ) {
         guard checkExtents("sgemm", transA, transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) else { return }
-        cblas_sgemm(CblasRowMajor,
-                    transA == .none ? CblasNoTrans : CblasTrans,
-                    transB == .none ? CblasNoTrans : CblasTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb), beta,
-                    c.baseAddress, Int32(ldc))
+        pg_blas_sgemm(transA == .none ? 0 : 1, transB == .none ? 0 : 1,
+                      Int32(m), Int32(n), Int32(k), alpha,
+                      a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb), beta,
+                      c.baseAddress, Int32(ldc))
     }
 
     /// Checks every extent a product reads or writes (a violation stops the process: it is a bug in the
@@ -80,12 +93,12 @@ public enum BLAS {
     public static func saxpy(alpha: Float, x: UnsafeBufferPointer<Float>, y: UnsafeMutableBufferPointer<Float>) {
         precondition(x.count == y.count, "saxpy: x has \(x.count) floats, y has \(y.count)")
         if x.isEmpty { return }
-        cblas_saxpy(Int32(x.count), alpha, x.baseAddress, 1, y.baseAddress, 1)
+        pg_blas_saxpy(Int32(x.count), alpha, x.baseAddress, y.baseAddress)
     }
 
     public static func sdot(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>) -> Float {
         precondition(x.count == y.count, "sdot: x has \(x.count) floats, y has \(y.count)")
         if x.isEmpty { return 0 }
-        return cblas_sdot(Int32(x.count), x.baseAddress, 1, y.baseAddress, 1)
+        return pg_blas_sdot(Int32(x.count), x.baseAddress, y.baseAddress)
     }
 }

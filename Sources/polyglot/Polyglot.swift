@@ -22,6 +22,7 @@ struct Polyglot: ParsableCommand {
             StandardStreams.error.record("error: this build of polyglot needs CPU extensions this machine lacks (\(missing)); rebuild with POLYGLOT_TARGET_CPU=x86-64 (see README)\n")
             Foundation.exit(1)
         }
+        do { try BLAS.load() } catch { fail(error) }
         // As ParsableCommand.main, plus the end-of-command check of standard output and standard error.
         do {
             var command = try parseAsRoot(nil)

@@ -33,8 +33,10 @@ enum CLI {
         var errorLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
     }
 
-    /// Runs `polyglot arguments` in `folder`; `stdout` (a path such as /dev/full) replaces the captured output.
-    static func run(_ arguments: [String], in folder: URL? = nil, stdout: String? = nil) throws -> Outcome {
+    /// Runs `polyglot arguments` in `folder`; `stdout` (a path such as /dev/full) replaces the captured output;
+    /// `environment` sets variables (a nil value removes one) in the environment the test runs in.
+    static func run(_ arguments: [String], in folder: URL? = nil, stdout: String? = nil,
+                    environment: [String: String?] = [:]) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), missingBinary)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-cli-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -45,6 +47,11 @@ enum CLI {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
+        if !environment.isEmpty {
+            var variables = ProcessInfo.processInfo.environment
+            for (name, value) in environment { variables[name] = value }
+            p.environment = variables
+        }
         if let folder { p.currentDirectoryURL = folder }
         let out = try #require(FileHandle(forWritingAtPath: stdout ?? outURL.path))
         let err = try #require(FileHandle(forWritingAtPath: errURL.path))

@@ -92,6 +92,9 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public var unicode: String
     public var blas: String
     public var blasCore: String
+    /// Who chose `blasCore`: `OpenBLAS`, `OPENBLAS_CORETYPE` or `Polyglot` (`BLAS.coreChooser`); absent in runs
+    /// recorded before it was kept.
+    public var blasCoreChosenBy: String?
     /// The processor (`RuntimeInfo.cpu`); absent in runs recorded before it was kept.
     public var cpu: String?
     /// Whether the CPU runs the bf16 kernels (AVX512-BF16), which `model.precision: bf16` uses instead of
@@ -130,7 +133,7 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case polyglot, swift, icu, icuData = "icu_data", cldr, unicode, blas, blasCore = "blas_core", cpu, bf16, threads, cores, os
+        case polyglot, swift, icu, icuData = "icu_data", cldr, unicode, blas, blasCore = "blas_core", blasCoreChosenBy = "blas_core_chosen_by", cpu, bf16, threads, cores, os
         case seed, randomStreams = "random_streams", dataRoot = "data_root", dataFiles = "data_files", runFiles = "run_files"
         case startedAt = "started_at", resumedAt = "resumed_at"
     }
@@ -141,7 +144,7 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
         RunEnvironment(
             polyglot: RuntimeInfo.polyglotVersion, swift: RuntimeInfo.swiftVersion, icu: ICU.version,
             icuData: ICU.dataVersion, cldr: ICU.cldrVersion, unicode: ICU.unicodeVersion,
-            blas: BLAS.configuration.trimmingCharacters(in: .whitespaces), blasCore: BLAS.coreName,
+            blas: BLAS.configuration.trimmingCharacters(in: .whitespaces), blasCore: BLAS.coreName, blasCoreChosenBy: BLAS.coreChooser,
             cpu: RuntimeInfo.cpu, bf16: BF16.isSupported, threads: Threads.count, cores: Threads.coreCount, os: RuntimeInfo.operatingSystem,
             seed: seed, randomStreams: randomStreams, dataRoot: dataRoot, dataFiles: dataFiles, runFiles: runFiles,
             startedAt: timestamp(), resumedAt: [])

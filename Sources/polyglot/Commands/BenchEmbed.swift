@@ -65,11 +65,11 @@ struct BenchEmbed: ParsableCommand {
             let object: [String: Any] = [
                 "sentences": vectors, "tokens": tokens, "seconds": best, "sentences_per_second": sentencesPerSecond,
                 "tokens_per_second": tokensPerSecond, "peak_rss_bytes": peak, "threads": threads, "batch": batch,
-                "max_length": length, "workspace_floats": m.inference.workspaceFloats, "precision": precision.rawValue,
+                "max_length": length, "workspace_floats": m.inference.workspaceFloats, "precision": precision.rawValue, "blas_core": BLAS.coreName,
             ]
             try say(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) sentences=%d seconds=%.2f sentences/s=%.1f tokens/s=%.0f peak_rss_mb=%.0f",
+            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) blas_core=\(BLAS.coreName) sentences=%d seconds=%.2f sentences/s=%.1f tokens/s=%.0f peak_rss_mb=%.0f",
                            threads, vectors, best, sentencesPerSecond, tokensPerSecond, Double(peak) / 1_048_576))
         }
     }

@@ -62,13 +62,13 @@ struct BenchFinetune: ParsableCommand {
             let object: [String: Any] = [
                 "tokens_per_second": tokensPerSecond, "peak_rss_bytes": peak, "allocations_per_step": allocations,
                 "step_ms": perStep * 1000, "threads": threads, "parameters": bench.parameterCount, "loss": Double(loss),
-                "model": model, "precision": precision.rawValue,
+                "model": model, "precision": precision.rawValue, "blas_core": BLAS.coreName,
                 "config": ["seq": seq, "batch": batch, "labels": labels, "steps": steps, "warmup": warmup, "seed": seed],
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             try say(String(decoding: data, as: UTF8.self))
         } else {
-            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) params=%.1fM step=%.0fms tokens/s=%.0f peak_rss_mb=%.0f allocations/step=%.1f loss=%.4f",
+            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) blas_core=\(BLAS.coreName) params=%.1fM step=%.0fms tokens/s=%.0f peak_rss_mb=%.0f allocations/step=%.1f loss=%.4f",
                          threads, Double(bench.parameterCount) / 1e6, perStep * 1000, tokensPerSecond,
                          Double(peak) / 1_048_576, allocations, loss))
         }

@@ -89,14 +89,14 @@ struct BenchTrain: ParsableCommand {
         if json {
             let object: [String: Any] = [
                 "tokens_per_second": tokensPerSecond, "gflops": gflops, "peak_rss_bytes": peak, "allocations_per_step": allocations,
-                "step_ms": perStep * 1000, "threads": threads, "parameters": store.count, "loss": Double(lastLoss), "precision": precision.rawValue,
+                "step_ms": perStep * 1000, "threads": threads, "parameters": store.count, "loss": Double(lastLoss), "precision": precision.rawValue, "blas_core": BLAS.coreName,
                 "config": ["layers": layers, "dim": dim, "heads": heads, "ffn": ffn, "vocab": vocab, "seq": seq, "batch": batch,
                            "steps": steps, "warmup": warmup, "dropout": Double(dropout)],
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             try say(String(decoding: data, as: UTF8.self))
         } else {
-            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
+            try say(String(format: "polyglot threads=%d precision=\(precision.rawValue) blas_core=\(BLAS.coreName) params=%.2fM step=%.1fms tokens/s=%.0f GFLOP/s=%.1f peak_rss=%.2fGB allocations/step=%.1f loss=%.4f",
                          threads, Double(store.count) / 1e6, perStep * 1000, tokensPerSecond, gflops, Double(peak) / 1e9, allocations, lastLoss))
         }
     }

@@ -4,7 +4,7 @@ import Platform
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print versions (Polyglot, Swift, ICU and its data, CLDR, Unicode), the BLAS library, the kernels it chose and thread count, the CPU and the number of cores.",
+        abstract: "Print versions (Polyglot, Swift, ICU and its data, CLDR, Unicode), the BLAS library, the kernels it runs (and who chose them) and its thread count, the CPU and the number of cores.",
         discussion: "Record this with any result you report; `--json` prints the same as one JSON object."
     )
 
@@ -22,6 +22,7 @@ struct Info: ParsableCommand {
             ("unicode", ICU.unicodeVersion),
             ("blas", BLAS.configuration.trimmingCharacters(in: .whitespaces)),
             ("blas_core", BLAS.coreName),
+            ("blas_core_chosen_by", BLAS.coreChooser),
             ("bf16", BF16.isSupported ? "yes" : "no"),
             ("cpu", RuntimeInfo.cpu),
             ("blas_threads", String(BLAS.threadCount)),
