@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 max_len() {
     case $1 in
-        tokenizer|task-yaml|experiment-yaml) echo 8192 ;;
+        tokenizer|task-yaml|experiment-yaml|sweep-yaml) echo 8192 ;;
         *) echo 4096 ;;
     esac
 }

@@ -128,6 +128,12 @@ for name in sorted(os.listdir(os.path.join(ROOT, "experiments"))):
         copy("experiment-yaml", name, os.path.join("experiments", name))
 put("experiment-yaml", "minimal.yaml", "name: tiny\ntasks:\n  - name: ud-pos\n    train_languages: [en]\n")
 put("experiment-yaml", "anchors.yaml", "name: &n a\nseed: 1\nmodel: &m {layers: 1}\ntasks:\n  - {name: sib200, train_languages: [en, de], eval_languages: [fr]}\n  - {name: cldr-mlm, train_languages: [en]}\n")
+put("sweep-yaml", "grid.yaml", "experiment: smoke.yaml\nseeds: [1, 2, 3]\naxes:\n  optimization.lr: [0.001, 0.004]\n  model.layers: [1, 2]\nbaseline: {optimization.lr: 0.004, model.layers: 2}\nevaluate:\n  - []\n  - [--tasks, cldr-dates-month]\n")
+put("sweep-yaml", "random.yaml", "experiment: smoke.yaml\nname: lr-random\nseeds: [7]\nset: {optimization.max_steps: 100}\naxes:\n  optimization.lr: {log_uniform: [1e-5, 1e-2]}\n  optimization.warmup_steps: {int_uniform: [0, 50]}\n  sampler.kind: [uniform, temperature]\n  strategy.layer_lr_decay: {uniform: [0.5, 1.0]}\nsampling: {random: 5, seed: 3}\nresamples: 200\n")
+put("sweep-yaml", "seeds-only.yaml", "experiment: e.yaml\nseeds: [1]\n")
+for name in sorted(os.listdir(os.path.join(ROOT, "experiments", "sweeps"))) if os.path.isdir(os.path.join(ROOT, "experiments", "sweeps")) else []:
+    if name.endswith(".yaml"):
+        copy("sweep-yaml", name, os.path.join("experiments", "sweeps", name))
 
 
 # Dictionaries (-dict=): tokens of each format. libFuzzer reads "..." with \\, \" and \xNN escapes.
@@ -184,7 +190,7 @@ def experiment_keys():
     """Every key and choice Experiment.swift spells out (CodingKeys and enum cases)."""
     import re
     words = set()
-    with open(os.path.join(ROOT, "Sources", "Training", "Experiment", "Experiment.swift")) as f:
+    with open(os.path.join(ROOT, "Sources", "Runs", "Experiment", "Experiment.swift")) as f:
         for line in f:
             line = line.strip()
             if not line.startswith("case "):
@@ -194,4 +200,6 @@ def experiment_keys():
     return sorted(words)
 
 
+write_dict("sweep-yaml", yaml_common + ["experiment", "name", "seeds", "set", "axes", "sampling", "baseline", "evaluate", "resamples",
+                         "grid", "random", "seed", "uniform", "log_uniform", "int_uniform", "optimization.lr", "model.layers"])
 write_dict("experiment-yaml", yaml_common + ["ud-pos", "sib200", "cldr-mlm", "cldr-dates-month", "en", "de", "fr"] + experiment_keys())

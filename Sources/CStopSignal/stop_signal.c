@@ -5,6 +5,9 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 static atomic_int pending = 0;
 
@@ -34,4 +37,12 @@ int polyglot_stop_signal_install(void) {
 
 int polyglot_stop_signal_pending(void) {
     return atomic_load(&pending);
+}
+
+int polyglot_stop_with_parent(int parent) {
+#if defined(__linux__)
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) return 0;
+#endif
+    /* The parent may have ended before the request: then this process was re-parented already. */
+    return getppid() != (pid_t)parent ? 1 : 0;
 }

@@ -15,6 +15,16 @@ public enum StopSignal {
         return s == 0 ? nil : s
     }
 
+    /// The environment variable a process started by `polyglot sweep` finds its parent's pid in.
+    public static let parentVariable = "POLYGLOT_PARENT_PID"
+
+    /// When started with `POLYGLOT_PARENT_PID`: the process gets SIGTERM (a stop request: the trainer saves and
+    /// ends) when that parent ends. Returns false when the parent has already ended.
+    public static func followParent() -> Bool {
+        guard let text = ProcessInfo.processInfo.environment[parentVariable], let pid = Int32(text) else { return true }
+        return polyglot_stop_with_parent(pid) == 0
+    }
+
     /// `SIGINT`, `SIGTERM` or `signal N`.
     public static func name(_ signal: Int32) -> String {
         switch signal {

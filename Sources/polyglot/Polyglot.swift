@@ -23,6 +23,10 @@ struct Polyglot: ParsableCommand {
             Foundation.exit(1)
         }
         do { try BLAS.load() } catch { fail(error) }
+        if !StopSignal.followParent() {
+            StandardStreams.error.record("error: the polyglot sweep that started this command has ended\n")
+            Foundation.exit(1)
+        }
         // As ParsableCommand.main, plus the end-of-command check of standard output and standard error.
         do {
             var command = try parseAsRoot(nil)
@@ -45,7 +49,7 @@ struct Polyglot: ParsableCommand {
 
     /// Subcommands, in the order `--help` lists them.
     static var allSubcommands: [ParsableCommand.Type] {
-        [Info.self, Demo.self, DataCommand.self, TokenizerCommand.self, Train.self, Eval.self, Probe.self, Report.self, Compare.self, Embed.self, Export.self, Bench.self]
+        [Info.self, Demo.self, DataCommand.self, TokenizerCommand.self, Train.self, Sweep.self, Eval.self, Probe.self, Report.self, Compare.self, Embed.self, Export.self, Bench.self]
     }
 }
 

@@ -73,19 +73,27 @@ enum CLI {
     }
 
     /// A run small enough to train in well under a second: one layer, one task, four steps.
-    static let tinyExperiment = """
-    name: tiny
-    seed: 3
-    model: {layers: 1, hidden: 16, heads: 2, intermediate: 32, max_positions: 32, dropout: 0.1}
-    tokenizer: {vocab_size: 300, max_sentences: 300}
-    data: {max_length: 32, max_train_examples: 50, max_eval_examples: 20}
-    tasks:
-      - {name: cldr-dates-month, train_languages: [en]}
-    optimization: {batch_size: 8, max_steps: 4, warmup_steps: 1, lr: 0.003}
-    evaluation: {every: 4}
-    checkpoint: {every: 4}
+    static let tinyExperiment = tinyExperiment(steps: 4, every: 4)
 
-    """
+    /// The tiny experiment with `steps` optimizer steps, evaluated and saved every `every` steps, and
+    /// `evalLanguages` as its zero-shot languages.
+    static func tinyExperiment(steps: Int, every: Int, evalLanguages: [String] = []) -> String {
+        let task = evalLanguages.isEmpty ? "{name: cldr-dates-month, train_languages: [en]}"
+            : "{name: cldr-dates-month, train_languages: [en], eval_languages: [\(evalLanguages.joined(separator: ", "))]}"
+        return """
+        name: tiny
+        seed: 3
+        model: {layers: 1, hidden: 16, heads: 2, intermediate: 32, max_positions: 32, dropout: 0.1}
+        tokenizer: {vocab_size: 300, max_sentences: 300}
+        data: {max_length: 32, max_train_examples: 50, max_eval_examples: 20}
+        tasks:
+          - \(task)
+        optimization: {batch_size: 8, max_steps: \(steps), warmup_steps: 1, lr: 0.003}
+        evaluation: {every: \(every)}
+        checkpoint: {every: \(every)}
+
+        """
+    }
 
     /// Trains the tiny experiment into `<folder>/run` through the binary; returns the run folder.
     static func tinyRun(in folder: URL) throws -> URL {

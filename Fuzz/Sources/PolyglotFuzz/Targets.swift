@@ -19,6 +19,7 @@ extension FuzzTarget {
         FuzzTarget(name: "task-yaml", run: taskYAML),
         FuzzTarget(name: "language-yaml", run: languageYAML),
         FuzzTarget(name: "experiment-yaml", run: experimentYAML),
+        FuzzTarget(name: "sweep-yaml", run: sweepYAML),
     ]
 }
 
@@ -171,4 +172,26 @@ func experimentYAML(_ bytes: UnsafeRawBufferPointer) {
         fatalError("experiment: the resolved YAML of a valid experiment does not read back: \(error)\n\(resolved)")
     }
     precondition(again == experiment, "experiment: the resolved YAML reads back as a different experiment\n\(resolved)")
+}
+
+/// A sweep file: a valid one lists its points the same way twice, and its plan reads back from JSON unchanged.
+func sweepYAML(_ bytes: UnsafeRawBufferPointer) {
+    guard let text = String(validating: bytes, as: UTF8.self) else { return }
+    guard let spec = try? SweepSpec.parse(yaml: text, file: "/fuzz/sweep.yaml") else { return }
+    let points: [SweepPoint], plan: SweepPlan
+    do {
+        points = try spec.points()
+        plan = try SweepPlan(spec: spec, experimentSHA256: "0")
+    } catch {
+        fatalError("sweep: a sweep file that parsed cannot list its points: \(error)")
+    }
+    precondition(points == plan.points && !points.isEmpty, "sweep: points differ between two listings")
+    precondition(points.count <= SweepSpec.maxPoints + 1, "sweep: more points than the limit")
+    precondition(plan.baselinePoint != nil, "sweep: the plan has no baseline point")
+    do {
+        let again = try JSONDecoder().decode(SweepPlan.self, from: try JSONEncoder().encode(plan))
+        precondition(again == plan, "sweep: the plan reads back from JSON as another plan")
+    } catch {
+        fatalError("sweep: the plan does not round-trip through JSON: \(error)")
+    }
 }

@@ -8,4 +8,9 @@ int polyglot_stop_signal_install(void);
 /// The first stop signal received since installation (SIGINT, SIGTERM), or 0.
 int polyglot_stop_signal_pending(void);
 
+/// Asks the kernel to send this process SIGTERM when its parent (the thread that started it) ends (Linux;
+/// elsewhere nothing), so a run started by `polyglot sweep` saves its checkpoint and stops when the sweep is
+/// killed instead of running on unattended. Returns 1 when `parent` has already ended (the caller stops), else 0.
+int polyglot_stop_with_parent(int parent);
+
 #endif

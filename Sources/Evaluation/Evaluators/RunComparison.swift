@@ -42,20 +42,11 @@ public struct RunComparison: Codable, Equatable, Sendable {
             guard let type = TaskType(rawValue: ta.type) else { throw FileError(path: a.summary.path, "task \(excerpt(ta.task)): unknown type '\(excerpt(ta.type))' (expected one of: \(TaskType.choices))") }
             for la in ta.languages {
                 guard tb.languages.contains(where: { $0.language == la.language }) else { unmatched.append("\(ta.task) \(la.language) (only in A)"); continue }
-                let ua = a.predictions(task: ta.task, language: la.language), ub = b.predictions(task: ta.task, language: la.language)
-                let pa = try PredictionRecord.read(ua), pb = try PredictionRecord.read(ub)
-                let indexB = Dictionary(pb.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { x, _ in x })
-                let shared = pa.filter { indexB[$0.id] != nil }
-                guard !shared.isEmpty else {
-                    throw FileError(path: ub.path, "shares no example id with \(ua.path): the runs scored different data")
-                }
-                let alignedB = shared.map { pb[indexB[$0.id]!] }
-                for (i, r) in shared.enumerated() where r.gold != alignedB[i].gold {
-                    throw FileError(path: ub.path, "example \(r.id): gold differs from \(ua.path) (\(r.gold) vs \(alignedB[i].gold))")
-                }
+                let matched = try MatchedPredictions.load([a, b], task: ta.task, language: la.language)
                 let normalization: AnswerNormalization = ta.answerNormalization == "mlqa" ? try .mlqa(code: la.language) : .squad
-                let fa = try PredictionScoring(type: type, records: shared, source: ua.path, normalization: normalization).metric(ta.majorMetric)
-                let fb = try PredictionScoring(type: type, records: alignedB, source: ub.path, normalization: normalization).metric(ta.majorMetric)
+                let fa = try matched.metric(run: 0, type: type, metric: ta.majorMetric, normalization: normalization)
+                let fb = try matched.metric(run: 1, type: type, metric: ta.majorMetric, normalization: normalization)
+                let shared = matched.ids
                 let all = Array(shared.indices)
                 let test = try Bootstrap.pairedTest(count: shared.count, seed: seed, resamples: resamples, level: level, metricA: fa, metricB: fb)
                 rows.append(Row(task: ta.task, language: la.language, metric: ta.majorMetric, examples: shared.count,
@@ -84,5 +75,43 @@ public struct RunComparison: Codable, Equatable, Sendable {
         var out = "A: \(runA)\nB: \(runB)\nPaired bootstrap over shared examples (\(resamples) resamples, seed \(seed)).\n\n" + t.render()
         if !unmatched.isEmpty { out += "\nNot compared (scored by one run only): \(unmatched.joined(separator: "; "))\n" }
         return out
+    }
+}
+
+/// The prediction records of several evaluated runs for one task and language, kept to the examples every run
+/// scored (matched by id, in the first run's order) and checked to have the same gold answers: what a paired
+/// test compares.
+struct MatchedPredictions {
+    var ids: [String]
+    /// Per run, the records of `ids` in that order.
+    var records: [[PredictionRecord]]
+    var sources: [String]
+
+    static func load(_ runs: [ResultsLayout], task: String, language: String) throws -> MatchedPredictions {
+        let urls = runs.map { $0.predictions(task: task, language: language) }
+        let all = try urls.map { try PredictionRecord.read($0) }
+        guard let first = all.first else { return MatchedPredictions(ids: [], records: [], sources: []) }
+        let indexes = all.map { records in Dictionary(records.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { x, _ in x }) }
+        let shared = first.filter { r in indexes.allSatisfy { $0[r.id] != nil } }
+        for (k, index) in indexes.enumerated().dropFirst() {
+            guard first.contains(where: { index[$0.id] != nil }) else {
+                throw FileError(path: urls[k].path, "shares no example id with \(urls[0].path): the runs scored different data")
+            }
+        }
+        if shared.isEmpty { throw FileError(path: urls[0].path, "no example id is shared by all of \(urls.count) runs: they scored different data") }
+        var aligned: [[PredictionRecord]] = [shared]
+        for k in 1..<all.count {
+            let records = shared.map { all[k][indexes[k][$0.id]!] }
+            for (i, r) in shared.enumerated() where r.gold != records[i].gold {
+                throw FileError(path: urls[k].path, "example \(r.id): gold differs from \(urls[0].path) (\(r.gold) vs \(records[i].gold))")
+            }
+            aligned.append(records)
+        }
+        return MatchedPredictions(ids: shared.map(\.id), records: aligned, sources: urls.map(\.path))
+    }
+
+    /// The metric of run `run` over a resample of example positions.
+    func metric(run: Int, type: TaskType, metric: String, normalization: AnswerNormalization) throws -> ([Int]) throws -> Double {
+        try PredictionScoring(type: type, records: records[run], source: sources[run], normalization: normalization).metric(metric)
     }
 }
