@@ -247,6 +247,6 @@ final class SweepRunner {
     static func lastLine(of url: URL) -> String? {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         let line = String(decoding: data.suffix(4096), as: UTF8.self).split(separator: "\n").last.map(String.init)
-        return line.map { excerpt($0) }
+        return line.map { excerpt($0, limit: 300) }
     }
 }
