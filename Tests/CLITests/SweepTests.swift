@@ -172,6 +172,33 @@ import Testing
         #expect(try Data(contentsOf: whole.appendingPathComponent("aggregate.json")) == Data(contentsOf: killed.appendingPathComponent("aggregate.json")))
     }
 
+    @Test func sigtermStopsTheSweepAndItsRunSaves() throws {
+        let dir = try CLI.temporaryFolder("sweep-term")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write(["tiny.yaml": Self.experiment(steps: 1500, every: 100), "one.yaml": "experiment: tiny.yaml\nseeds: [5]\n"], in: dir)
+        let out = dir.appendingPathComponent("out")
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["sweep", dir.appendingPathComponent("one.yaml").path, "--output", out.path] + CLI.specs
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let checkpoint = out.appendingPathComponent("points/p01/seed-5/checkpoints/last")
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < deadline && !FileManager.default.fileExists(atPath: checkpoint.path) { usleep(10_000) }
+        try #require(p.isRunning, "the sweep finished before it could be stopped")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 143, "\(message)")
+        #expect(message.contains("sweep stopped by SIGTERM") && message.contains("Run the same command again"), "\(message)")
+        let log = try String(contentsOf: out.appendingPathComponent("logs/p01-seed-5.log"), encoding: .utf8)
+        #expect(log.contains("stopped"), "the run did not stop cleanly: \(log)")
+        let again = try Self.sweep(dir.appendingPathComponent("one.yaml"), output: out)
+        #expect(again.status == 0 && again.stdout.contains("this time 0 runs started, 1 resumed"), "\(again.stdout) \(again.stderr)")
+    }
+
     @Test func badSweepFilesAreOneLineNamingTheKey() throws {
         let dir = try CLI.temporaryFolder("sweep-bad")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -15,7 +15,7 @@ struct Sweep: ParsableCommand {
 
         Resumable as a whole: run the same command again and finished runs are skipped, a run that was stopped or \
         killed resumes from its last checkpoint (`train --resume`), and runs not started start. When the sweep is \
-        stopped (Ctrl-C, SIGTERM) or killed, its running runs save a checkpoint and stop.
+        stopped (Ctrl-C, or SIGTERM, which it passes on) or killed, its running runs save a checkpoint and stop.
 
         Then it writes, into the sweep folder: aggregate.json, sweep.md (every task × language score as mean ± sd \
         over seeds, the zero-shot means, a paired bootstrap of each point against the baseline), sweep.csv and \
@@ -197,7 +197,9 @@ final class SweepRunner {
 
         while true {
             if let signal = StopSignal.pending {
-                for r in running where r.process.isRunning { r.process.terminate() }
+                // Ctrl-C reaches the whole foreground process group, so the runs have their own SIGINT (another
+                // signal would end them at once, unsaved); a SIGTERM was sent to the sweep alone and is passed on.
+                if signal != SIGINT { for r in running where r.process.isRunning { r.process.terminate() } }
                 for r in running { r.process.waitUntilExit(); try? r.log.close() }
                 throw Stopped(signal: signal, folder: folder.url.path)
             }
