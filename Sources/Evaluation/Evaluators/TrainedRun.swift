@@ -91,21 +91,6 @@ public final class TrainedRun {
         return (LanguageSpec.unknown(code: code, script: script?.iso15924 ?? Script.common.iso15924), true)
     }
 
-    /// The split scored in a language: `preferred` when given (an error if missing), else test when the
-    /// language has it, else dev.
-    public static func evaluationSplit(_ spec: TaskSpec, language: String, preferred: Split?) throws -> Split {
-        let available = spec.splits(for: language)
-        if let preferred {
-            guard available.contains(preferred) else {
-                throw ConfigError(key: "split", "task '\(spec.name)' has no \(preferred.rawValue) data in '\(language)' (has: \(available.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return preferred
-        }
-        if available.contains(.test) { return .test }
-        if available.contains(.dev) { return .dev }
-        throw ConfigError(key: "languages", "task '\(spec.name)' has no test or dev data in '\(language)' (languages: \(spec.languageCodes.joined(separator: ", ")))")
-    }
-
     /// Examples of a task in a language and split, the first `cap` when given.
     public func examples(_ spec: TaskSpec, language: String, split: Split, cap: Int?) throws -> [Example] {
         var e = try DatasetLoader.load(task: spec, language: language, split: split, dataRoot: dataRoot, languages: catalog.languages)

@@ -19,9 +19,14 @@ public struct Experiment: Codable, Equatable, Sendable {
     public var strategy: StrategySettings
     public var evaluation: EvaluationSettings
     public var checkpoint: CheckpointSettings
+    /// Sequential transfer: stages trained one after another, each continuing from the weights the one
+    /// before ended with, with its own tasks, sampler, optimization, strategy and evaluation (each laid over
+    /// the top-level keys by `ExperimentLoader`). Empty: one training run of the top-level keys.
+    public var stages: [StageSettings]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, dataRoot = "data_root", model, tokenizer, data, tasks, sampler, optimization, strategy, evaluation, checkpoint
+        case stages
     }
 
     public init(from decoder: Decoder) throws {
@@ -38,6 +43,37 @@ public struct Experiment: Codable, Equatable, Sendable {
         strategy = try c.decode(StrategySettings.self, forKey: .strategy)
         evaluation = try c.decode(EvaluationSettings.self, forKey: .evaluation)
         checkpoint = try c.decode(CheckpointSettings.self, forKey: .checkpoint)
+        stages = try c.decode([StageSettings].self, forKey: .stages)
+    }
+}
+
+/// One stage of a sequential-transfer experiment (`stages[]`). In the file a stage gives only what differs
+/// from the top level; `ExperimentLoader` lays each stage over the top-level `tasks`, `sampler`,
+/// `optimization`, `strategy` and `evaluation`, so every field here is resolved.
+public struct StageSettings: Codable, Equatable, Sendable {
+    /// Shown in reports and logs (null: `stage <n>`, counting from 1).
+    public var name: String?
+    public var tasks: [TaskEntry]
+    public var sampler: SamplerSettings
+    public var optimization: OptimizationSettings
+    public var strategy: StrategySettings
+    public var evaluation: EvaluationSettings
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, tasks, sampler, optimization, strategy, evaluation
+    }
+
+    /// The keys a stage may give, in file order; all but `name` default to the experiment's top-level value.
+    public static let inheritedKeys = ["tasks", "sampler", "optimization", "strategy", "evaluation"]
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        tasks = try c.decode([TaskEntry].self, forKey: .tasks)
+        sampler = try c.decode(SamplerSettings.self, forKey: .sampler)
+        optimization = try c.decode(OptimizationSettings.self, forKey: .optimization)
+        strategy = try c.decode(StrategySettings.self, forKey: .strategy)
+        evaluation = try c.decode(EvaluationSettings.self, forKey: .evaluation)
     }
 }
 

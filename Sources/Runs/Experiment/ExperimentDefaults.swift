@@ -64,6 +64,14 @@ public enum ExperimentDefaults {
     checkpoint:
       every: null
       keep_best: true
+    stages: []
+    """
+
+    /// Defaults of one entry of `stages` besides the keys it inherits: each stage is laid over the
+    /// experiment's resolved top-level `tasks`, `sampler`, `optimization`, `strategy` and `evaluation`
+    /// (`StageSettings.inheritedKeys`), so a stage gives only what differs (a `tasks` list replaces the whole list).
+    public static let stageEntry = """
+    name: null
     """
 
     /// Defaults of one entry of `tasks`; `name` and `train_languages` have none and must be given.

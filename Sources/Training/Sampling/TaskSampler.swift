@@ -13,8 +13,9 @@ public struct TaskSampler: Equatable, Sendable {
     /// Cumulative distribution of a static rule, computed once.
     private var staticCumulative: [Double]?
 
-    public init(rule: TaskSamplingRule, exampleCounts: [Int], seed: UInt64) throws {
-        try self.init(rule: rule, exampleCounts: exampleCounts, random: RandomStream(seed: seed, name: "sampler"), draws: 0)
+    /// `stream` names the random stream (`sampler`; a later stage of a run with stages draws from its own).
+    public init(rule: TaskSamplingRule, exampleCounts: [Int], seed: UInt64, stream: String = "sampler") throws {
+        try self.init(rule: rule, exampleCounts: exampleCounts, random: RandomStream(seed: seed, name: stream), draws: 0)
     }
 
     init(rule: TaskSamplingRule, exampleCounts: [Int], random: RandomStream, draws: Int) throws {

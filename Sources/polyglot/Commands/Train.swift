@@ -98,7 +98,13 @@ struct Train: ParsableCommand {
             try say("run: \(summary.runFolder.path)")
             try say("steps: \(r.steps)\(r.stoppedEarly ? " (stopped early)" : "")")
             if let step = r.bestStep, let score = r.bestScore {
-                try say("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))")
+                try say("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))"
+                        + (r.stages == nil ? "" : " (the last stage's)"))
+            }
+            if let f = summary.forgetting {
+                let value = { (v: Double?) in v.map { String(format: "%+.4f", $0) } ?? "n/a" }
+                try say("stages: \(f.stages.count); backward transfer \(value(f.backwardTransfer)), forward transfer \(value(f.forwardTransfer)) "
+                        + "(forgetting.json; polyglot report \(summary.runFolder.path) writes the table and figure)")
             }
         } catch let stopped as TrainingStopped {
             StandardStreams.error.record("\(stopped)\n")
