@@ -288,7 +288,7 @@ public enum ExperimentLoader {
         case is Bool.Type: return "true or false"
         default:
             let name = String(describing: type)
-            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Array") || name == "Sequence" { return "a list" }
             if name.contains("Dictionary") || name.contains("Keyed") { return "a mapping" }
             return name
         }

@@ -446,6 +446,7 @@ public final class Trainer {
         let e = stage.experiment
         applyGroupSettings(step: stageStep)
         if experiment.isStaged {
+            progress.resetLosses()
             let first = state.stages?.startStep ?? 0
             progress.note("stage \(stage.index + 1) of \(stagePlans.count) (\(experiment.stageName(stage.index))): "
                           + e.tasks.map { "\($0.name) [\($0.trainLanguages.joined(separator: ", "))]" }.joined(separator: ", ")
