@@ -194,3 +194,106 @@ import Testing
 enum ScoreFormatting {
     static func percent(_ v: Double) -> String { String(format: "%.1f", v * 100) }
 }
+
+/// L2-SP, EWC and replay in a real two-stage run: the penalties the log records are those of the weights
+/// the checkpoints hold, the Fisher is saved with stage 1, replay draws stage 1's task, and a run killed in
+/// stage 2 (its anchors then read back from the checkpoints) resumes to the same bits.
+@Suite struct RegularizedStageRunTests {
+    static let experiment = """
+    name: reg
+    seed: 6
+    model: {layers: 1, hidden: 32, heads: 2, intermediate: 64, max_positions: 32, dropout: 0.1}
+    tokenizer: {vocab_size: 400, max_sentences: 1200}
+    data: {max_length: 32, max_train_examples: 200, max_eval_examples: 40}
+    optimization: {batch_size: 16, max_steps: 20, warmup_steps: 0, lr: 0.01, schedule: constant}
+    evaluation: {every: 10}
+    checkpoint: {every: 5}
+    stages:
+      - name: months
+        tasks: [{name: cldr-dates-month, train_languages: [en]}]
+      - name: digits
+        optimization: {max_steps: 8}
+        strategy: {ewc: 50, ewc_examples: 32, l2_sp: 0.5, replay: 0.3}
+        tasks: [{name: cldr-numbers-digits, train_languages: [en]}]
+    """
+
+    static func tensors(_ run: URL, _ checkpoint: String, _ file: String = "model/weights.safetensors") throws -> SafetensorsFile {
+        try SafetensorsFile(url: run.appendingPathComponent("checkpoints/\(checkpoint)/\(file)"))
+    }
+
+    static func steps(_ run: URL) throws -> [[String: Any]] {
+        try TrainLog.read(run.appendingPathComponent("train.jsonl")).filter { $0["type"] as? String == "step" }
+    }
+
+    @Test func loggedPenaltiesAreThoseOfTheCheckpointedWeightsAndFisher() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let file = try TrainingRunSupport.experimentFile(Self.experiment, name: "reg-exp")
+        let eight = TrainingRunSupport.temporaryRun("reg-8"), seven = TrainingRunSupport.temporaryRun("reg-7")
+        defer { for u in [file, eight, seven] { try? FileManager.default.removeItem(at: u) } }
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", eight.path]) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", seven.path, "--set", "stages.1.optimization.max_steps=7"]) == 0)
+
+        // Stage 1's checkpoint keeps the Fisher of the shared encoder: every tensor but the heads', none negative.
+        let fisher = try Self.tensors(eight, "stage-1", "fisher.safetensors")
+        let weights = try Self.tensors(eight, "stage-1")
+        let encoder = weights.names.filter { !$0.hasPrefix("heads.") }.sorted()
+        #expect(fisher.names.sorted() == encoder && encoder.contains("embeddings.word_embeddings.weight"))
+        var positive = 0
+        for name in encoder {
+            let f = try fisher.floats(name)
+            #expect(f.allSatisfy { $0 >= 0 && $0.isFinite }, "\(name)")
+            positive += f.filter { $0 > 0 }.count
+        }
+        #expect(positive > 100)
+        #expect(!FileManager.default.fileExists(atPath: eight.appendingPathComponent("checkpoints/stage-2/fisher.safetensors").path))
+
+        // Step 21 starts stage 2 at its anchors: both penalties are zero.
+        let log = try Self.steps(eight)
+        let first = try #require(log.first { $0["step"] as? Int == 21 }?["penalty"] as? [String: Double])
+        #expect(first == ["ewc": 0, "l2_sp": 0])
+        #expect(log.prefix(20).allSatisfy { $0["penalty"] == nil })
+        // Step 28 is computed at the weights after step 27: the 7-step twin's stage-2 checkpoint (a constant
+        // rate makes the two runs' first steps the same). L2-SP pulls to stage 1's end, EWC weighs by its Fisher.
+        let theta = try Self.tensors(seven, "stage-2"), anchor = weights
+        var l2 = 0.0, ewc = 0.0
+        for name in encoder {
+            let t = try theta.floats(name), a = try anchor.floats(name), f = try fisher.floats(name)
+            for i in t.indices {
+                let d = Double(t[i]) - Double(a[i])
+                l2 += d * d
+                ewc += Double(f[i]) * d * d
+            }
+        }
+        l2 *= 0.5 / 2
+        ewc *= 50.0 / 2
+        let logged = try #require(log.first { $0["step"] as? Int == 28 }?["penalty"] as? [String: Double])
+        #expect(l2 > 0 && ewc > 0)
+        #expect(abs((logged["l2_sp"] ?? .nan) - l2) <= 1e-9 * l2, "logged \(logged), computed l2_sp \(l2)")
+        #expect(abs((logged["ewc"] ?? .nan) - ewc) <= 1e-9 * ewc, "logged \(logged), computed ewc \(ewc)")
+    }
+
+    @Test func killedInStageTwoWithEveryRegularizerItResumesToTheSameBits() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let file = try TrainingRunSupport.experimentFile(Self.experiment, name: "reg-kill-exp")
+        let whole = TrainingRunSupport.temporaryRun("reg-whole"), killed = TrainingRunSupport.temporaryRun("reg-killed")
+        defer { for u in [file, whole, killed] { try? FileManager.default.removeItem(at: u) } }
+        let settings = ["--set", "stages.1.optimization.max_steps=60", "--set", "stages.1.sampler.batching=mixed"]
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", whole.path] + settings) == 0)
+        let p = try TrainingRunSupport.launch(["train", file.path, "--output", killed.path] + settings)
+        let reached = TrainingRunSupport.waitForStep(p, run: killed, step: 50)
+        let running = p.isRunning
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(reached && running, "the run ended before it could be killed in stage 2")
+        #expect(try TrainingRunSupport.runToEnd(["train", "--resume", killed.path]) == 0)
+        for name in TrainingRunSupport.resumeIdentical + ["forgetting.json", "checkpoints/stage-1/manifest.json", "checkpoints/stage-2/manifest.json"] {
+            let a = TrainingRunSupport.bytes(whole, name), b = TrainingRunSupport.bytes(killed, name)
+            #expect(a != nil && a == b, "\(name) differs between the uninterrupted and the resumed run")
+        }
+        // Replay: a mixed batch of stage 2 holds about 30% stage-1 examples (16 per batch: 288 expected in 60 steps).
+        let stageTwo = try Self.steps(whole).suffix(60)
+        let replayed = stageTwo.reduce(0) { $0 + ((($1["examples"] as? [String: Any])?["cldr-dates-month"] as? Int) ?? 0) }
+        #expect(replayed > 200 && replayed < 380, "\(replayed) of 960 examples replayed")
+        #expect(stageTwo.allSatisfy { ($0["penalty"] as? [String: Double])?.keys.sorted() == ["ewc", "l2_sp"] })
+    }
+}

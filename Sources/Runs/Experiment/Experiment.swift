@@ -334,10 +334,23 @@ public struct StrategySettings: Codable, Equatable, Sendable {
     /// starting from small random weights can move further than the pretrained encoder under it. 1 trains
     /// every group at the scheduled rate (times the layer decay).
     public var headLRMultiplier: Double
+    /// L2-SP (Li et al. 2018): α of the penalty α/2·‖θ − θ₀‖² on the shared encoder, θ₀ its weights at the
+    /// start of the stage (of the run, without stages). 0: none.
+    public var l2SP: Double
+    /// EWC (Kirkpatrick et al. 2017): λ of the penalty λ/2·Σ F(θ − θ*)² on the shared encoder, summed over every
+    /// earlier stage with its weights θ* at its end and its diagonal Fisher F. 0: none; needs an earlier stage.
+    public var ewc: Double
+    /// With `ewc`: the training features each earlier stage's diagonal Fisher is computed from, drawn with the
+    /// seed from that stage's tasks' training data at its end, for the earlier stages this is the first EWC
+    /// stage after (a Fisher is computed once, saved with its stage's checkpoint).
+    public var ewcExamples: Int
+    /// Replay: the share of the sampler's draws (a step's task; a mixed batch's examples) that come from
+    /// earlier stages' training data. 0: none; needs an earlier stage.
+    public var replay: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, freezeLayers = "freeze_layers", unfreezeEvery = "unfreeze_every", layerLRDecay = "layer_lr_decay"
-        case headLRMultiplier = "head_lr_multiplier"
+        case headLRMultiplier = "head_lr_multiplier", l2SP = "l2_sp", ewc, ewcExamples = "ewc_examples", replay
     }
 
     public init(from decoder: Decoder) throws {
@@ -347,6 +360,10 @@ public struct StrategySettings: Codable, Equatable, Sendable {
         unfreezeEvery = try c.decode(Int.self, forKey: .unfreezeEvery)
         layerLRDecay = try c.decode(Double.self, forKey: .layerLRDecay)
         headLRMultiplier = try c.decode(Double.self, forKey: .headLRMultiplier)
+        l2SP = try c.decode(Double.self, forKey: .l2SP)
+        ewc = try c.decode(Double.self, forKey: .ewc)
+        ewcExamples = try c.decode(Int.self, forKey: .ewcExamples)
+        replay = try c.decode(Double.self, forKey: .replay)
     }
 }
 

@@ -55,6 +55,10 @@ public enum ExperimentDefaults {
       unfreeze_every: 100
       layer_lr_decay: 1.0
       head_lr_multiplier: 1.0
+      l2_sp: 0.0
+      ewc: 0.0
+      ewc_examples: 256
+      replay: 0.0
     evaluation:
       every: 100
       selection: source-dev

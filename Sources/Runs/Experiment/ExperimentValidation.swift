@@ -64,6 +64,13 @@ extension Experiment {
                 throw fail("stages.\(i).name", "must not be empty (or null for 'stage \(i + 1)')")
             }
             try stage.validateStage(file: file, prefix: isStaged ? "stages.\(i)." : "")
+            // EWC and replay hold on to what earlier stages learned; the first stage has none.
+            if i == 0 {
+                let first = isStaged ? "the first stage has no earlier stage" : "an experiment without stages has no earlier stage"
+                let hint = isStaged ? "; give it in a later stage's strategy" : ""
+                if stage.strategy.ewc > 0 { throw fail(stageKey(0) + "strategy.ewc", "\(first) whose weights and Fisher information it could keep close to (0: none)\(hint)") }
+                if stage.strategy.replay > 0 { throw fail(stageKey(0) + "strategy.replay", "\(first) whose examples it could replay (0: none)\(hint)") }
+            }
         }
     }
 
@@ -137,6 +144,10 @@ extension Experiment {
         if !(strategy.headLRMultiplier > 0 && strategy.headLRMultiplier <= 1000) {
             throw fail("strategy.head_lr_multiplier", "must be in (0, 1000], found \(strategy.headLRMultiplier)")
         }
+        if !(strategy.l2SP >= 0 && strategy.l2SP.isFinite) { throw fail("strategy.l2_sp", "must be 0 (none) or a positive number, found \(strategy.l2SP)") }
+        if !(strategy.ewc >= 0 && strategy.ewc.isFinite) { throw fail("strategy.ewc", "must be 0 (none) or a positive number, found \(strategy.ewc)") }
+        try positive("strategy.ewc_examples", strategy.ewcExamples)
+        if !(strategy.replay >= 0 && strategy.replay < 1) { throw fail("strategy.replay", "must be in [0, 1), found \(strategy.replay)") }
 
         try positive("evaluation.every", evaluation.every)
         try positive("evaluation.batch_size", evaluation.batchSize)

@@ -19,8 +19,11 @@ struct StageContext {
     let selectionTasks: [String]
     /// Head name → `head_lr_multiplier` of the stage's task training it.
     let headMultipliers: [String: Double]
-    /// `tasks` indices the stage's sampler draws from (the sampler's task i is `tasks[draws[i]]`).
+    /// `tasks` indices the stage's sampler draws from (the sampler's task i is `tasks[draws[i]]`): the stage's
+    /// own tasks, then with `strategy.replay` every earlier stage's.
     let draws: [Int]
+    /// Penalties against forgetting (`l2_sp`, `ewc`) added to every step's loss.
+    var penalties: [(name: String, penalty: AnchorPenalty)] = []
 }
 
 /// Which (task, language) pairs a run with stages scores after each stage, on which split, and which
@@ -97,15 +100,110 @@ extension Trainer {
         let own = stageTasks[index]
         let selection = e.selectionTaskNames { name in own.first { tasks[$0].spec.name == name }.map { tasks[$0].spec.type == .mlm } ?? false }
         let prefix = experiment.stageKey(index)
+        let replayed = e.strategy.replay > 0 ? stageTasks[..<index].flatMap { $0 } : []
         return StageContext(index: index, experiment: e, plan: FineTuningPlan(settings: e.strategy, layerCount: layers),
                             schedule: schedule, optimizer: optimizer, selectionTasks: selection,
-                            headMultipliers: try headMultipliers(tasks, indices: own, keyPrefix: prefix), draws: own)
+                            headMultipliers: try headMultipliers(tasks, indices: own, keyPrefix: prefix), draws: own + replayed)
     }
 
-    /// A new sampler for the stage, over the tasks it draws from.
+    /// A new sampler for the stage, over its own tasks by its rule and, with replay, earlier stages' tasks in
+    /// proportion to their training features.
     static func sampler(_ stage: StageContext, tasks: [TrainingTask], seed: UInt64) throws -> TaskSampler {
-        try TaskSampler(rule: samplingRule(stage.experiment), exampleCounts: stage.draws.map { tasks[$0].train.features.count },
-                        seed: seed, stream: samplerStream(stage: stage.index))
+        let own = stage.experiment.tasks.count
+        let counts = stage.draws.map { tasks[$0].train.features.count }
+        let replay = own < counts.count
+            ? TaskSampler.Replay(fraction: stage.experiment.strategy.replay, exampleCounts: Array(counts[own...])) : nil
+        return try TaskSampler(rule: samplingRule(stage.experiment), exampleCounts: Array(counts[..<own]),
+                               seed: seed, stream: samplerStream(stage: stage.index), replay: replay)
+    }
+
+    // MARK: - Penalties against forgetting
+
+    /// The stage's L2-SP and EWC penalties on the shared encoder. L2-SP's anchor is the weights the stage
+    /// started from: the store's now when the stage is just beginning, else (a run restored inside it) its
+    /// starting checkpoint's. EWC's terms come from every earlier stage's checkpoint: its weights and the
+    /// Fisher saved with it.
+    func penalties(stage j: Int, startingNow: Bool) throws -> [(name: String, penalty: AnchorPenalty)] {
+        let s = stagePlans[j].strategy
+        var out: [(name: String, penalty: AnchorPenalty)] = []
+        let store = model.store
+        if s.l2SP > 0 {
+            let anchor = startingNow ? AnchorPenalty.values(store, entries: encoderEntries)
+                                     : try checkpointTensors(Trainer.stageCheckpoint(row: j), file: "model/" + ModelCheckpoint.weightsFile)
+            out.append(("l2_sp", try AnchorPenalty(store: store, entries: encoderEntries, coefficient: Float(s.l2SP), anchor: anchor, weights: nil)))
+        }
+        if s.ewc > 0 {
+            // Σₖ Fₖ(θ − θ*ₖ)² has the gradient of F(θ − μ) with F = ΣFₖ, μ = ΣFₖθ*ₖ / F (θ* of the latest stage where F = 0).
+            var f: [Double] = [], weighted: [Double] = [], latest: [Float] = []
+            for k in 1...max(1, j) where k <= j {
+                let name = Trainer.stageCheckpoint(row: k)
+                let weights = try checkpointTensors(name, file: "model/" + ModelCheckpoint.weightsFile)
+                let fisher = try checkpointTensors(name, file: Trainer.fisherFile)
+                if f.isEmpty { f = [Double](repeating: 0, count: fisher.count); weighted = f }
+                for i in fisher.indices {
+                    f[i] += Double(fisher[i])
+                    weighted[i] += Double(fisher[i]) * Double(weights[i])
+                }
+                latest = weights
+            }
+            let anchor = f.indices.map { f[$0] > 0 ? Float(weighted[$0] / f[$0]) : latest[$0] }
+            out.append(("ewc", try AnchorPenalty(store: store, entries: encoderEntries, coefficient: Float(s.ewc), anchor: anchor,
+                                                 weights: f.map { Float($0) })))
+        }
+        return out
+    }
+
+    /// The file that holds a stage checkpoint's diagonal Fisher (when a later stage uses EWC).
+    static let fisherFile = "fisher.safetensors"
+
+    /// The shared encoder's tensors in a file of checkpoint `name` (verified against its manifest first), in
+    /// `encoderEntries` order.
+    func checkpointTensors(_ name: String, file: String) throws -> [Float] {
+        guard run.checkpoints.existing(name) != nil else {
+            throw FileError(path: run.checkpoints.url(name).path, "missing: the stage's checkpoint is needed to continue (its weights or Fisher)")
+        }
+        try run.checkpoints.verify(name)
+        let url = run.checkpoints.url(name).appendingPathComponent(file)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FileError(path: url.path, "missing: the checkpoint was saved without it")
+        }
+        let tensors = try SafetensorsFile(url: url)
+        var out: [Float] = []
+        for i in encoderEntries {
+            let e = model.store.entries[i]
+            guard let stored = tensors.entry(e.name), stored.shape == e.shape.dims else {
+                throw FileError(path: url.path, "has no tensor \(e.name) of shape \(e.shape.dims)")
+            }
+            out += try tensors.floats(e.name)
+        }
+        return out
+    }
+
+    /// How many training features the Fisher of stage `j` (0-based) is computed from: the `ewc_examples` of
+    /// the first later stage that uses EWC; nil when no later stage does (no Fisher is needed).
+    func fisherExamples(stage j: Int) -> Int? {
+        stagePlans.indices.first { $0 > j && stagePlans[$0].strategy.ewc > 0 }.map { stagePlans[$0].strategy.ewcExamples }
+    }
+
+    /// The diagonal Fisher of the shared encoder over stage `j`'s own training features: `examples` of them
+    /// drawn without replacement from `fisher/stage<n>` (all when there are fewer).
+    func fisher(stage j: Int, examples: Int) throws -> [Float] {
+        let parts = stageTasks[j]
+        let sizes = parts.map { tasks[$0].train.features.count }
+        let total = sizes.reduce(0, +)
+        var random = RandomStream(seed: experiment.seed, name: "fisher/stage\(j + 1)")
+        var order = Array(0..<total)
+        let n = min(examples, total)
+        for i in 0..<n { order.swapAt(i, i + random.nextInt(below: total - i)) }
+        var items: [FisherInformation.Item] = []
+        for k in order.prefix(n) {
+            var p = 0, offset = k
+            while offset >= sizes[p] { offset -= sizes[p]; p += 1 }
+            let task = tasks[parts[p]]
+            items.append(.init(head: task.headName, feature: task.train.features[offset]))
+        }
+        var masks = RandomStream(seed: experiment.seed, name: "fisher/stage\(j + 1)/mlm-masking")
+        return try FisherInformation.diagonal(model: model, items: items, entries: encoderEntries, pad: pad, masking: masking, random: &masks)
     }
 
     // MARK: - The forgetting matrix's units
@@ -176,12 +274,30 @@ extension Trainer {
         guard var p = state.stages else { return }
         let j = p.finished.count
         p.scores.append(try scoreUnits(row: j + 1, progress: progress))
-        try saveModel(Trainer.stageCheckpoint(row: j + 1))
+        // EWC in a later stage: the diagonal Fisher of this stage's data at its final weights, kept with them.
+        let examples = fisherExamples(stage: j)
+        let fisher = try examples.map { try self.fisher(stage: j, examples: $0) }
+        if let examples {
+            let total = stageTasks[j].reduce(0) { $0 + tasks[$1].train.features.count }
+            progress.note("Fisher information of stage \(j + 1) from \(min(examples, total)) of its \(total) training features")
+        }
+        try saveModel(Trainer.stageCheckpoint(row: j + 1)) { dir in
+            guard let fisher else { return }
+            var writer = SafetensorsWriter(metadata: ["format": "pt", "content": "diagonal Fisher information of stage \(j + 1)"])
+            var at = 0
+            for i in encoderEntries {
+                let e = model.store.entries[i]
+                try writer.add(e.name, shape: e.shape.dims, floats: Array(fisher[at..<(at + e.shape.count)]))
+                at += e.shape.count
+            }
+            try writer.write(to: dir.appendingPathComponent(Trainer.fisherFile))
+        }
         p.finished.append(StageOutcome(name: experiment.stageName(j), firstStep: p.startStep, lastStep: state.step,
                                        stoppedEarly: state.stoppedEarly, bestStep: state.tracker.bestStep, bestScore: state.tracker.bestScore))
         if j + 1 < stagePlans.count {
             stage = try Trainer.stageContext(j + 1, of: experiment, plans: stagePlans, tasks: tasks, stageTasks: stageTasks, store: model.store,
                                              layers: model.config.encoder.numLayers)
+            stage.penalties = try penalties(stage: j + 1, startingNow: true)
             state.sampler = try Trainer.sampler(stage, tasks: tasks, seed: experiment.seed)
             state.tracker = SelectionTracker(patience: stage.experiment.evaluation.patience)
             state.stoppedEarly = false

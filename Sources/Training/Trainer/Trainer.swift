@@ -84,6 +84,8 @@ public final class Trainer {
     let tokenizerFiles: [String: Data]
     /// The forgetting matrix's columns (a run with stages; empty otherwise).
     let units: [StageUnit]
+    /// Store entries of the shared encoder (every parameter no head owns), which L2-SP and EWC cover.
+    let encoderEntries: [Int]
     var state: TrainerState
     /// The step `last` holds (nil: none written by this process or restored).
     var savedStep: Int?
@@ -336,6 +338,15 @@ public final class Trainer {
         }
         taskHead = encoded.map { task in headNames.firstIndex(of: task.headName) ?? 0 }
         headTrained = [Bool](repeating: false, count: headSpecs.count)
+        let owned = Set(headEntries.joined())
+        encoderEntries = store.entries.indices.filter { !owned.contains($0) }
+        // EWC's Fisher is computed one feature at a time; a retrieval feature alone has no in-batch negatives.
+        for (j, indices) in stageTasks.enumerated() where plans.indices.contains(where: { $0 > j && plans[$0].strategy.ewc > 0 }) {
+            for (i, t) in indices.map({ encoded[$0] }).enumerated() where t.spec.type == .retrieval {
+                throw ConfigError(key: e.stageKey(j) + "tasks.\(i).name",
+                                  "task '\(t.spec.name)' is retrieval: a later stage's EWC needs this stage's Fisher information, computed one example at a time, and a retrieval example alone has no in-batch negatives")
+            }
+        }
 
         units = try rawUnits.map { raw in
             let labels = try LabelSet.of(raw.plan.spec, dataRoot: dataRoot)
@@ -351,6 +362,8 @@ public final class Trainer {
                              encoderDropout: model.encoder.dropoutStream, headDropout: model.headDropoutStream,
                              tracker: SelectionTracker(patience: plans[0].evaluation.patience), tokensSeen: 0, stoppedEarly: false,
                              bestEvaluation: nil, lastEvaluation: nil, stages: e.isStaged ? StageProgress() : nil)
+        // The model holds its starting weights: L2-SP's anchor for the first stage.
+        stage.penalties = try penalties(stage: 0, startingNow: true)
     }
 
     /// What encoding split or left out, per task and part ("train", "dev/<language>"; a later stage's parts
@@ -530,6 +543,13 @@ public final class Trainer {
             }
         }
         scale.finish(store: store)
+        // Penalties against forgetting: their gradients join the loss's before clipping.
+        var penalty: [String: Double]?
+        if !stage.penalties.isEmpty {
+            var values: [String: Double] = [:]
+            for p in stage.penalties { values[p.name] = p.penalty.addGradient(store) }
+            penalty = values
+        }
         let norm: Float
         if let clip = o.clipNorm {
             norm = try GradientClipping.clip(store, maxNorm: Float(clip))
@@ -545,7 +565,8 @@ public final class Trainer {
         state.tokensSeen += tokens
         var losses: [String: Double] = [:]
         for (k, s) in lossSum { losses[k] = s / Double(lossCount[k] ?? 1) }
-        return StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm))
+        return StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm),
+                          penalty: penalty)
     }
 
     // MARK: - Evaluation
@@ -666,8 +687,10 @@ public final class Trainer {
                 throw FileError(path: stateURL.path, "does not hold the progress of this experiment's \(stagePlans.count) stages")
             }
             // A run killed after its last stage but before results.json keeps that stage's optimizer.
-            stage = try Trainer.stageContext(min(p.finished.count, stagePlans.count - 1), of: experiment, plans: stagePlans, tasks: tasks,
+            let j = min(p.finished.count, stagePlans.count - 1)
+            stage = try Trainer.stageContext(j, of: experiment, plans: stagePlans, tasks: tasks,
                                              stageTasks: stageTasks, store: model.store, layers: model.config.encoder.numLayers)
+            stage.penalties = try penalties(stage: j, startingNow: false)
         } else if state.stages != nil {
             throw FileError(path: stateURL.path, "holds the progress of stages, but the experiment has none")
         }
