@@ -120,6 +120,9 @@ import Testing
         // Shared keys are checked once, without a stage.
         #expect(key(["model.heads=3"]) == "model.heads")
         #expect(key([], yaml: "stages:\n  - {}\n") == "stages.0.tasks")
+        // Top-level tasks that no stage trains (each lists its own) are an error, not a silent no-op.
+        #expect(key(["tasks=[{name: cldr-mlm, train_languages: [en]}]"]) == "tasks")
+        #expect(key([], yaml: "tasks: [{name: cldr-mlm, train_languages: [en]}]\nstages:\n  - {tasks: [{name: cldr-dates-month, train_languages: [en]}]}\n  - {}\n") == nil)
     }
 
     @Test func stageTasksAreCheckedAgainstTheCatalog() throws {

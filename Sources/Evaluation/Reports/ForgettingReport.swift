@@ -92,6 +92,15 @@ public struct ForgettingReport: Sendable {
                                                 rowAxisTitle: "weights", columnAxisTitle: "task, language"))
     }
 
+    /// A stage's strategy in a few words: its kind and the settings against forgetting it uses.
+    static func strategy(_ s: StrategySettings) -> String {
+        var parts = [s.kind == .freezeLower ? "freeze-lower \(s.freezeLayers)" : s.kind.rawValue]
+        if s.l2SP > 0 { parts.append("L2-SP α \(s.l2SP)") }
+        if s.ewc > 0 { parts.append("EWC λ \(s.ewc)") }
+        if s.replay > 0 { parts.append("replay \(s.replay)") }
+        return parts.joined(separator: ", ")
+    }
+
     /// The report section: stages, the matrix, BWT and FWT with their definitions, and the per-unit changes.
     public func markdown(stages experiment: Experiment?, figure: String?) -> String {
         func pct(_ v: Double, _ metric: String) -> String {
@@ -109,8 +118,7 @@ public struct ForgettingReport: Sendable {
             for (j, s) in e.stageExperiments.enumerated() {
                 try? table.append(["\(j + 1) \(e.stageName(j))",
                                    s.tasks.map { "\($0.name) (\($0.trainLanguages.joined(separator: ", ")))" }.joined(separator: "; "),
-                                   String(s.optimization.maxSteps), "\(s.optimization.lr)",
-                                   s.strategy.kind.rawValue])
+                                   String(s.optimization.maxSteps), "\(s.optimization.lr)", Self.strategy(s.strategy)])
             }
             out += table.render() + "\n"
         }

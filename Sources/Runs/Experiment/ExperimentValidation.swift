@@ -58,6 +58,11 @@ extension Experiment {
         if let n = data.maxEvalExamples { try positive("data.max_eval_examples", n) }
         if let every = checkpoint.every { try positive("checkpoint.every", every) }
 
+        // With stages, top-level tasks are what a stage without its own trains; when every stage lists its own,
+        // they would never train.
+        if isStaged && !tasks.isEmpty && !stages.contains(where: { $0.tasks == tasks }) {
+            throw fail("tasks", "every stage lists its own tasks, so these are never trained: remove them, or leave a stage's tasks out to train these")
+        }
         // Each stage is checked as an experiment of its own, its keys named under `stages.<i>.`.
         for (i, stage) in stageExperiments.enumerated() {
             if isStaged, let name = stages[i].name, name.trimmingCharacters(in: .whitespaces).isEmpty {

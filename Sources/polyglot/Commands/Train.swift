@@ -23,6 +23,12 @@ struct Train: ParsableCommand {
         train.jsonl (every step's loss per task and every evaluation), results.json, tokenizer.json and \
         checkpoints/{last,best}/.
 
+        An experiment with stages: [...] trains them one after another from the same model, each stage giving \
+        its own tasks, sampler, optimization, strategy and evaluation over the top-level ones; after each (and \
+        before the first) every task of every stage is scored, giving forgetting.json (the forgetting matrix, \
+        backward and forward transfer), stages/<row>/predictions/ and checkpoints/{start,stage-<n>}/. A stage's \
+        strategy may add l2_sp, ewc and replay against forgetting (experiments/README.md).
+
         --resume DIR continues a run from its last checkpoint (after a crash or kill); the result is \
         bitwise identical to an uninterrupted run. Before anything is loaded, the checkpoint is verified \
         against its manifest (size and SHA-256 of every file, nothing missing or added), experiment.yaml and \
