@@ -187,6 +187,22 @@ import Testing
         #expect(tasks.compactMap { $0["task"] as? String }.sorted() == ["cldr-dates-month", "cldr-numbers-digits"])
         let months = try #require(tasks.first { $0["task"] as? String == "cldr-dates-month" }?["languages"] as? [[String: Any]])
         #expect(months.compactMap { $0["language"] as? String } == ["en", "de"])
+        // A stage checkpoint has seen only the stages before it: at stage 1's end English digits were not trained
+        // (English only chose stage 1's checkpoints: selected), at the start nothing was seen.
+        func regimes(_ checkpoint: String) throws -> [String: String] {
+            #expect(try TrainingRunSupport.runToEnd(["eval", run.path, "--checkpoint", checkpoint]) == 0)
+            let tasks = try #require(try Self.json(run, "summary.json")["tasks"] as? [[String: Any]])
+            var out: [String: String] = [:]
+            for t in tasks {
+                for l in (t["languages"] as? [[String: Any]]) ?? [] {
+                    out["\(t["task"] as? String ?? "?") \(l["language"] as? String ?? "?")"] = l["regime"] as? String
+                }
+            }
+            return out
+        }
+        #expect(try regimes("stage-1") == ["cldr-dates-month en": "supervised", "cldr-dates-month de": "zero-shot", "cldr-numbers-digits en": "selected"])
+        #expect(try regimes("start").values.allSatisfy { $0 == "zero-shot" })
+        #expect(try regimes("last")["cldr-numbers-digits en"] == "supervised")
     }
 }
 

@@ -58,6 +58,12 @@ import Testing
         #expect(!flat.isStaged && flat.stageExperiments == [flat] && flat.allTasks == flat.tasks)
     }
 
+    @Test func stageCheckpointNamesReadBack() {
+        #expect(RunFolder.stageCheckpoint(row: 0) == "start" && RunFolder.stageCheckpoint(row: 3) == "stage-3")
+        for row in 0..<12 { #expect(RunFolder.stageRow(checkpoint: RunFolder.stageCheckpoint(row: row)) == row) }
+        for other in ["best", "last", "stage-0", "stage-01", "stage-", "stage-x", "stage--1"] { #expect(RunFolder.stageRow(checkpoint: other) == nil, "\(other)") }
+    }
+
     @Test func allTasksMergesEveryStagesLanguagesByTask() throws {
         let yaml = """
         stages:

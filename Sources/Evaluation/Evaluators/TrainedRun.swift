@@ -26,7 +26,7 @@ public final class TrainedRun {
     public let dataRoot: String
     public let model: MultiTaskModel
     public var tokenizer: Tokenizer
-    /// `best` or `last`.
+    /// `best` or `last` (a run with stages also has `start` and `stage-<n>`).
     public let checkpoint: String
     public let checkpointDirectory: URL
     /// How far training got and the step of the checkpoint (marks a run whose training did not finish).
@@ -68,9 +68,14 @@ public final class TrainedRun {
         tok.maxLength = min(experiment.data.maxLength, model.encoder.maxLength)
         tokenizer = tok
         let specs = catalog.tasks
-        seen = SeenLanguages.of(experiment,
-                                headOf: { specs[$0].map(TaskCatalog.headName) ?? $0 },
-                                isMaskedLM: { specs[$0]?.type == .mlm })
+        // A stage checkpoint has seen the stages up to it only; `start`, none.
+        var seenBy = experiment
+        if experiment.isStaged, let row = RunFolder.stageRow(checkpoint: name), row <= experiment.stages.count {
+            seenBy = experiment.throughStage(row)
+        }
+        let all = SeenLanguages.of(seenBy, headOf: { specs[$0].map(TaskCatalog.headName) ?? $0 }, isMaskedLM: { specs[$0]?.type == .mlm })
+        seen = experiment.isStaged && RunFolder.stageRow(checkpoint: name) == 0
+            ? SeenLanguages(training: [:], selection: [], unlabelled: [], selectionMode: all.selectionMode) : all
     }
 
     /// The padding id batches use.

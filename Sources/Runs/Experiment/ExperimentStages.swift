@@ -28,6 +28,13 @@ extension Experiment {
     /// What names a key of stage `index` in errors: `stages.<index>.`, or nothing without stages.
     public func stageKey(_ index: Int) -> String { isStaged ? "stages.\(index)." : "" }
 
+    /// The experiment as far as its first `count` stages (the stages a `stage-<count>` checkpoint has seen).
+    public func throughStage(_ count: Int) -> Experiment {
+        var e = self
+        e.stages = Array(stages.prefix(max(1, count)))
+        return e
+    }
+
     /// Every stage as an experiment of its own, in order.
     public var stageExperiments: [Experiment] { (0..<stageCount).map(stage) }
 

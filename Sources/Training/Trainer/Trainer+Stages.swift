@@ -58,10 +58,6 @@ struct StageUnit {
 }
 
 extension Trainer {
-    /// Checkpoint names of a run with stages: `start` (the weights stage 1 starts from) and `stage-<n>`
-    /// (the weights stage n ended with, which stage n + 1 starts from).
-    static func stageCheckpoint(row: Int) -> String { row == 0 ? "start" : "stage-\(row)" }
-
     /// The sampler's stream in stage `index` (0-based): `sampler` in the first, `stage<n>/sampler` later.
     static func samplerStream(stage index: Int) -> String { index == 0 ? "sampler" : "stage\(index + 1)/sampler" }
 
@@ -129,14 +125,14 @@ extension Trainer {
         let store = model.store
         if s.l2SP > 0 {
             let anchor = startingNow ? AnchorPenalty.values(store, entries: encoderEntries)
-                                     : try checkpointTensors(Trainer.stageCheckpoint(row: j), file: "model/" + ModelCheckpoint.weightsFile)
+                                     : try checkpointTensors(RunFolder.stageCheckpoint(row: j), file: "model/" + ModelCheckpoint.weightsFile)
             out.append(("l2_sp", try AnchorPenalty(store: store, entries: encoderEntries, coefficient: Float(s.l2SP), anchor: anchor, weights: nil)))
         }
         if s.ewc > 0 {
             // Σₖ Fₖ(θ − θ*ₖ)² has the gradient of F(θ − μ) with F = ΣFₖ, μ = ΣFₖθ*ₖ / F (θ* of the latest stage where F = 0).
             var f: [Double] = [], weighted: [Double] = [], latest: [Float] = []
             for k in 1...max(1, j) where k <= j {
-                let name = Trainer.stageCheckpoint(row: k)
+                let name = RunFolder.stageCheckpoint(row: k)
                 let weights = try checkpointTensors(name, file: "model/" + ModelCheckpoint.weightsFile)
                 let fisher = try checkpointTensors(name, file: Trainer.fisherFile)
                 if f.isEmpty { f = [Double](repeating: 0, count: fisher.count); weighted = f }
@@ -262,7 +258,7 @@ extension Trainer {
         if p.scores.isEmpty {
             p.scores = [try scoreUnits(row: 0, progress: progress)]
             state.stages = p
-            try saveModel(Trainer.stageCheckpoint(row: 0))
+            try saveModel(RunFolder.stageCheckpoint(row: 0))
         }
         try writeForgetting()
     }
@@ -281,7 +277,7 @@ extension Trainer {
             let total = stageTasks[j].reduce(0) { $0 + tasks[$1].train.features.count }
             progress.note("Fisher information of stage \(j + 1) from \(min(examples, total)) of its \(total) training features")
         }
-        try saveModel(Trainer.stageCheckpoint(row: j + 1)) { dir in
+        try saveModel(RunFolder.stageCheckpoint(row: j + 1)) { dir in
             guard let fisher else { return }
             var writer = SafetensorsWriter(metadata: ["format": "pt", "content": "diagonal Fisher information of stage \(j + 1)"])
             var at = 0
