@@ -388,6 +388,9 @@ public final class Trainer {
         var names = ["sampler", "mlm-masking", "dropout", "head_dropout", "init/<parameter>"]
         names += (1..<max(1, stagePlans.count)).map { Trainer.samplerStream(stage: $0) }
         names += tasks.map(\.iteratorName)
+        for j in stagePlans.indices where fisherExamples(stage: j) != nil {
+            names += ["fisher/stage\(j + 1)"] + (stageTasks[j].contains { tasks[$0].spec.type == .mlm } ? ["fisher/stage\(j + 1)/mlm-masking"] : [])
+        }
         for t in tasks where t.spec.type == .mlm {
             for lang in t.dev.keys.sorted() where !names.contains("mlm-dev/\(t.spec.name)/\(lang)") { names.append("mlm-dev/\(t.spec.name)/\(lang)") }
         }
