@@ -94,6 +94,31 @@ import Testing
         #expect(throws: EngineError.self) { _ = try AnchorPenalty(store: s, entries: covered, coefficient: 1, anchor: anchor, weights: [1]) }
     }
 
+    /// A parameter of several chunks (the worker pool runs them): every float gets exactly c·w(θ − a), and the
+    /// value is the sum over all of them.
+    @Test func chunkedGradientIsTheElementwiseFormula() throws {
+        let s = ParameterStore(seed: 3)
+        try s.register("encoder.layer.0.big", .matrix(700, 101), initializer: .normal(std: 1))
+        try s.register("heads.x.w", .vector(5), initializer: .normal(std: 1))
+        try s.allocate()
+        let n = 700 * 101
+        #expect(n > 2 * AnchorPenalty.chunkSize)
+        var rng = RandomStream(seed: 12, name: "big")
+        let anchor = (0..<n).map { _ in rng.nextGaussian() }, weights = (0..<n).map { _ in abs(rng.nextGaussian()) }
+        let penalty = try AnchorPenalty(store: s, entries: [0], coefficient: 0.3, anchor: anchor, weights: weights)
+        s.zeroGradients()
+        let value = penalty.addGradient(s)
+        var expected = 0.0
+        for i in 0..<n {
+            #expect(s.gradients[i] == 0.3 * weights[i] * (s.values[i] - anchor[i]), "[\(i)]")
+            let d = Double(s.values[i]) - Double(anchor[i])
+            expected += Double(weights[i]) * d * d
+        }
+        expected *= Double(Float(0.3)) / 2
+        #expect(abs(value - expected) <= 1e-10 * expected && value == penalty.value(s))
+        #expect((n..<s.count).allSatisfy { s.gradients[$0] == 0 })
+    }
+
     /// EWC's summed penalty Σₖ λ/2·Fₖ(θ − θ*ₖ)² and the one quadratic the trainer builds from it (F = ΣFₖ,
     /// μ = ΣFₖθ*ₖ/F) have the same gradient everywhere.
     @Test func oneQuadraticHasTheGradientOfTheStagesSum() throws {
