@@ -64,7 +64,7 @@ import Evaluation
             .first { $0.first == "a" })
         try #require(row.count == 8)
         #expect(row[4].hasPrefix("90.0 [") && row[5].hasPrefix("40.0 [") && row[6].hasPrefix("-50.0 ["), "\(row)")
-        let svg = try report.heatmap()
+        let svg = try #require(try report.heatmap())
         #expect(svg.components(separatedBy: "class=\"cell\"").count - 1 == 6)
         #expect(svg.contains("after 2 (second) → a en: 40.0"))
     }

@@ -83,8 +83,9 @@ public struct ForgettingReport: Sendable {
     }
 
     /// The matrix as a heatmap (rows the start and each stage, columns `task language`), ×100 where the
-    /// metric is a fraction.
-    public func heatmap() throws -> String {
+    /// metric is a fraction; nil when no unit was scored (every task masked LM).
+    public func heatmap() throws -> String? {
+        guard !matrix.units.isEmpty else { return nil }
         let values = matrix.scores.map { row in zip(row, matrix.units).map { $0 * PredictionScoring.displayScale($1.metric) } }
         return try SVGChart.heatmap(HeatmapSpec(title: "Scores after each stage (major metric)",
                                                 rowLabels: matrix.scores.indices.map(rowLabel),
@@ -121,6 +122,10 @@ public struct ForgettingReport: Sendable {
                                    String(s.optimization.maxSteps), "\(s.optimization.lr)", Self.strategy(s.strategy)])
             }
             out += table.render() + "\n"
+        }
+        if m.units.isEmpty {
+            out += "No task of the stages has predictions to score (masked LM is scored in train.jsonl only).\n\n"
+            return out
         }
         if !m.isComplete {
             out += "**Unfinished:** \(m.scores.count - 1) of \(t) stages have their row.\n\n"
