@@ -117,7 +117,7 @@ public struct ForgettingReport: Sendable {
             var table = MarkdownTable(columns: [.init("stage"), .init("tasks (training languages)"), .init("steps", alignment: .right),
                                                .init("lr", alignment: .right), .init("strategy")])
             for (j, s) in e.stageExperiments.enumerated() {
-                try? table.append(["\(j + 1) \(e.stageName(j))",
+                try? table.append([e.stages[j].name.map { "\(j + 1) \($0)" } ?? "\(j + 1)",
                                    s.tasks.map { "\($0.name) (\($0.trainLanguages.joined(separator: ", ")))" }.joined(separator: "; "),
                                    String(s.optimization.maxSteps), "\(s.optimization.lr)", Self.strategy(s.strategy)])
             }
