@@ -37,7 +37,7 @@ public enum RunEvaluator {
         let probe = try RunFolder.open(path).readExperiment()
         let catalog = try TaskCatalog.load(tasksDirectory: o.locations.tasksDirectory, languagesDirectory: o.locations.languagesDirectory,
                                            allowOutsideDataRoot: o.locations.allowOutsideDataRoot)
-        let names = o.tasks ?? probe.tasks.map(\.name).filter { catalog.tasks[$0]?.type != .mlm }
+        let names = o.tasks ?? probe.allTasks.map(\.name).filter { catalog.tasks[$0]?.type != .mlm }
         let dataRoot = probe.dataRoot ?? RuntimeInfo.dataRoot(o.locations.dataRoot)
         var minBatch = 1
         for n in names {
@@ -58,7 +58,7 @@ public enum RunEvaluator {
         for name in names {
             let spec = try run.spec(name)
             if spec.type == .mlm { throw ConfigError(key: "tasks", "task '\(name)' is masked language modelling: its dev perplexity is in train.jsonl; eval scores tasks with labels") }
-            let entry = run.experiment.tasks.first { $0.name == name }
+            let entry = run.experiment.allTasks.first { $0.name == name }
             let languages: [String]
             if let given = o.languages {
                 // FLORES-200 aliases name their spec's language (eng_Latn is en).
@@ -94,7 +94,7 @@ public enum RunEvaluator {
             let metrics = metricNames(spec)
             var scored: [LanguageScores] = []
             for lang in languages {
-                let split = try TrainedRun.evaluationSplit(spec, language: lang, preferred: o.split)
+                let split = try spec.evaluationSplit(language: lang, preferred: o.split)
                 let examples = try run.examples(spec, language: lang, split: split, cap: cap)
                 let (language, unknown) = run.language(lang, examples: examples)
                 if unknown && warned.insert(lang).inserted {

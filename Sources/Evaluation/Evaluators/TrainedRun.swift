@@ -26,7 +26,7 @@ public final class TrainedRun {
     public let dataRoot: String
     public let model: MultiTaskModel
     public var tokenizer: Tokenizer
-    /// `best` or `last`.
+    /// `best` or `last` (a run with stages also has `start` and `stage-<n>`).
     public let checkpoint: String
     public let checkpointDirectory: URL
     /// How far training got and the step of the checkpoint (marks a run whose training did not finish).
@@ -68,9 +68,14 @@ public final class TrainedRun {
         tok.maxLength = min(experiment.data.maxLength, model.encoder.maxLength)
         tokenizer = tok
         let specs = catalog.tasks
-        seen = SeenLanguages.of(experiment,
-                                headOf: { specs[$0].map(TaskCatalog.headName) ?? $0 },
-                                isMaskedLM: { specs[$0]?.type == .mlm })
+        // A stage checkpoint has seen the stages up to it only; `start`, none.
+        var seenBy = experiment
+        if experiment.isStaged, let row = RunFolder.stageRow(checkpoint: name), row <= experiment.stages.count {
+            seenBy = experiment.throughStage(row)
+        }
+        let all = SeenLanguages.of(seenBy, headOf: { specs[$0].map(TaskCatalog.headName) ?? $0 }, isMaskedLM: { specs[$0]?.type == .mlm })
+        seen = experiment.isStaged && RunFolder.stageRow(checkpoint: name) == 0
+            ? SeenLanguages(training: [:], selection: [], unlabelled: [], selectionMode: all.selectionMode) : all
     }
 
     /// The padding id batches use.
@@ -89,21 +94,6 @@ public final class TrainedRun {
         if let spec = catalog.languages[code] { return (spec, false) }
         let script = Script.dominant(amongTexts: examples.lazy.map(\.ownText))
         return (LanguageSpec.unknown(code: code, script: script?.iso15924 ?? Script.common.iso15924), true)
-    }
-
-    /// The split scored in a language: `preferred` when given (an error if missing), else test when the
-    /// language has it, else dev.
-    public static func evaluationSplit(_ spec: TaskSpec, language: String, preferred: Split?) throws -> Split {
-        let available = spec.splits(for: language)
-        if let preferred {
-            guard available.contains(preferred) else {
-                throw ConfigError(key: "split", "task '\(spec.name)' has no \(preferred.rawValue) data in '\(language)' (has: \(available.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return preferred
-        }
-        if available.contains(.test) { return .test }
-        if available.contains(.dev) { return .dev }
-        throw ConfigError(key: "languages", "task '\(spec.name)' has no test or dev data in '\(language)' (languages: \(spec.languageCodes.joined(separator: ", ")))")
     }
 
     /// Examples of a task in a language and split, the first `cap` when given.

@@ -69,7 +69,7 @@ public enum ProbeRunner {
         guard spec.type == .classification || spec.type == .pairClassification else {
             throw ConfigError(key: "task", "few-shot probes take classification or pair-classification tasks; '\(spec.name)' is \(spec.type.rawValue)")
         }
-        let entry = run.experiment.tasks.first { $0.name == spec.name }
+        let entry = run.experiment.allTasks.first { $0.name == spec.name }
         guard let language = o.language ?? entry?.evalLanguages.first else {
             throw ConfigError(key: "language", "task '\(spec.name)' has no evaluation language in the experiment: name one with --language")
         }

@@ -5,7 +5,8 @@ import Runs
 import Tasks
 
 /// Writes `report.md`, `tables/*.csv` and `figures/*.svg` of a run from its results files (summary.json,
-/// probes/, train.jsonl), so `polyglot report` can rebuild them at any time without the model.
+/// probes/, train.jsonl, forgetting.json with its stage predictions), so `polyglot report` can rebuild them at any time
+/// without the model.
 public enum ReportBuilder {
     public struct Output: Sendable {
         public var report: URL
@@ -23,7 +24,18 @@ public enum ReportBuilder {
         let summary = fm.fileExists(atPath: layout.summary.path) ? try EvaluationSummary.read(layout) : nil
         let probes = try ProbeRun.readAll(layout)
         let log = fm.fileExists(atPath: layout.trainLog.path) ? try TrainLog.read(layout.trainLog) : []
-        guard summary != nil || !probes.isEmpty || !log.isEmpty else {
+        // A run with stages: its forgetting matrix, intervals as the evaluation's (else eval's defaults) with its seed.
+        var forgetting: ForgettingReport?
+        var experiment: Experiment?
+        if fm.fileExists(atPath: layout.forgetting.path) {
+            let e = try RunFolder(url: layout.root).readExperiment()
+            let defaults = EvaluationOptions()
+            forgetting = try ForgettingReport.read(layout, seed: summary?.bootstrap.seed ?? e.seed,
+                                                   resamples: summary?.bootstrap.resamples ?? defaults.resamples,
+                                                   level: summary?.bootstrap.level ?? defaults.level)
+            experiment = e
+        }
+        guard summary != nil || !probes.isEmpty || !log.isEmpty || forgetting != nil else {
             throw FileError(path: layout.root.path, "has no results to report (no summary.json, probes/ or train.jsonl): run polyglot eval or polyglot probe first")
         }
         var figures: [URL] = [], tables: [URL] = []
@@ -47,6 +59,7 @@ public enum ReportBuilder {
             if !isLarge(summary) { try figure("languages-by-family", try ResultFigures.languagesByFamily(summary)) }
             try figure("families", try ResultFigures.familyMeans(summary))
         }
+        try figure("forgetting", try forgetting?.heatmap())
         let probeGroups = Dictionary(grouping: probes) { "\($0.task)\u{1F}\($0.language)" }
         for key in probeGroups.keys.sorted() {
             let group = probeGroups[key]!
@@ -67,7 +80,8 @@ public enum ReportBuilder {
 
         // The evaluation's record of training; without an evaluation, the run folder's state now.
         let training = summary == nil ? try? TrainingStatus.of(RunFolder(url: layout.root), checkpoint: nil) : summary?.training
-        let text = markdown(layout: layout, summary: summary, training: training, matrices: matrices, probes: probes, figures: figures, tables: tables)
+        let text = markdown(layout: layout, summary: summary, training: training, matrices: matrices, probes: probes, figures: figures, tables: tables,
+                            forgetting: forgetting, experiment: experiment)
         try ResultsLayout.write(text, to: layout.report)
         return Output(report: layout.report, figures: figures, tables: tables, training: training?.line(checkpoint: summary?.checkpoint))
     }
@@ -87,7 +101,7 @@ public enum ReportBuilder {
     }
 
     static func markdown(layout: ResultsLayout, summary: EvaluationSummary?, training: TrainingStatus? = nil, matrices: [TransferMatrix],
-                         probes: [ProbeRun], figures: [URL], tables: [URL]) -> String {
+                         probes: [ProbeRun], figures: [URL], tables: [URL], forgetting: ForgettingReport? = nil, experiment: Experiment? = nil) -> String {
         var out = "# Evaluation report: \(summary?.run ?? layout.root.lastPathComponent)\n\n"
         if let training {
             let line = training.line(checkpoint: summary?.checkpoint)
@@ -194,6 +208,10 @@ public enum ReportBuilder {
                     out += "### \(m.task) (\(m.metric))\n\n" + table.render() + "\n"
                 }
             }
+        }
+        if let forgetting {
+            let figure = figures.first { $0.lastPathComponent == "forgetting.svg" }.map { relative($0, layout) }
+            out += forgetting.markdown(stages: experiment, figure: figure)
         }
         if !probes.isEmpty {
             out += "## Few-shot probes\n\n"

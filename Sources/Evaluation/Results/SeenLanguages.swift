@@ -48,21 +48,26 @@ public struct SeenLanguages: Codable, Equatable, Sendable {
     }
 
     /// `headOf` maps a task name to the head it trains (its own name or its `shares_head`); `isMaskedLM`
-    /// tells masked-LM tasks.
+    /// tells masked-LM tasks. With stages, every stage's languages count (an earlier stage trained the
+    /// weights the later ones started from), and the selection mode is `target-dev` when any stage's is.
     public static func of(_ e: Experiment, headOf: (String) -> String, isMaskedLM: (String) -> Bool) -> SeenLanguages {
         var training: [String: Set<String>] = [:]
         var unlabelled = Set<String>()
-        for t in e.tasks {
-            if isMaskedLM(t.name) { unlabelled.formUnion(t.trainLanguages); continue }
-            training[headOf(t.name), default: []].formUnion(t.trainLanguages)
-        }
         var selection = Set<String>()
-        let selected = Set(e.selectionTaskNames(isMaskedLM: isMaskedLM))
-        for t in e.tasks where selected.contains(t.name) {
-            selection.formUnion(e.evaluation.selection == .sourceDev ? t.trainLanguages : t.evalLanguages)
+        var mode = SelectionData.sourceDev
+        for stage in e.stageExperiments {
+            for t in stage.tasks {
+                if isMaskedLM(t.name) { unlabelled.formUnion(t.trainLanguages); continue }
+                training[headOf(t.name), default: []].formUnion(t.trainLanguages)
+            }
+            let selected = Set(stage.selectionTaskNames(isMaskedLM: isMaskedLM))
+            for t in stage.tasks where selected.contains(t.name) {
+                selection.formUnion(stage.evaluation.selection == .sourceDev ? t.trainLanguages : t.evalLanguages)
+            }
+            if stage.evaluation.selection == .targetDev { mode = .targetDev }
         }
         return SeenLanguages(training: training.mapValues { $0.sorted() }, selection: selection.sorted(),
-                             unlabelled: unlabelled.sorted(), selectionMode: e.evaluation.selection.rawValue)
+                             unlabelled: unlabelled.sorted(), selectionMode: mode.rawValue)
     }
 
     /// The regime of a score of the task trained through `head` in `language`.

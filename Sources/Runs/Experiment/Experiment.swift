@@ -19,9 +19,14 @@ public struct Experiment: Codable, Equatable, Sendable {
     public var strategy: StrategySettings
     public var evaluation: EvaluationSettings
     public var checkpoint: CheckpointSettings
+    /// Sequential transfer: stages trained one after another, each continuing from the weights the one
+    /// before ended with, with its own tasks, sampler, optimization, strategy and evaluation (each laid over
+    /// the top-level keys by `ExperimentLoader`). Empty: one training run of the top-level keys.
+    public var stages: [StageSettings]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, dataRoot = "data_root", model, tokenizer, data, tasks, sampler, optimization, strategy, evaluation, checkpoint
+        case stages
     }
 
     public init(from decoder: Decoder) throws {
@@ -38,6 +43,37 @@ public struct Experiment: Codable, Equatable, Sendable {
         strategy = try c.decode(StrategySettings.self, forKey: .strategy)
         evaluation = try c.decode(EvaluationSettings.self, forKey: .evaluation)
         checkpoint = try c.decode(CheckpointSettings.self, forKey: .checkpoint)
+        stages = try c.decode([StageSettings].self, forKey: .stages)
+    }
+}
+
+/// One stage of a sequential-transfer experiment (`stages[]`). In the file a stage gives only what differs
+/// from the top level; `ExperimentLoader` lays each stage over the top-level `tasks`, `sampler`,
+/// `optimization`, `strategy` and `evaluation`, so every field here is resolved.
+public struct StageSettings: Codable, Equatable, Sendable {
+    /// Shown in reports and logs (null: `stage <n>`, counting from 1).
+    public var name: String?
+    public var tasks: [TaskEntry]
+    public var sampler: SamplerSettings
+    public var optimization: OptimizationSettings
+    public var strategy: StrategySettings
+    public var evaluation: EvaluationSettings
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, tasks, sampler, optimization, strategy, evaluation
+    }
+
+    /// The keys a stage may give, in file order; all but `name` default to the experiment's top-level value.
+    public static let inheritedKeys = ["tasks", "sampler", "optimization", "strategy", "evaluation"]
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        tasks = try c.decode([TaskEntry].self, forKey: .tasks)
+        sampler = try c.decode(SamplerSettings.self, forKey: .sampler)
+        optimization = try c.decode(OptimizationSettings.self, forKey: .optimization)
+        strategy = try c.decode(StrategySettings.self, forKey: .strategy)
+        evaluation = try c.decode(EvaluationSettings.self, forKey: .evaluation)
     }
 }
 
@@ -298,10 +334,23 @@ public struct StrategySettings: Codable, Equatable, Sendable {
     /// starting from small random weights can move further than the pretrained encoder under it. 1 trains
     /// every group at the scheduled rate (times the layer decay).
     public var headLRMultiplier: Double
+    /// L2-SP (Li et al. 2018): α of the penalty α/2·‖θ − θ₀‖² on the shared encoder, θ₀ its weights at the
+    /// start of the stage (of the run, without stages). 0: none.
+    public var l2SP: Double
+    /// EWC (Kirkpatrick et al. 2017): λ of the penalty λ/2·Σ F(θ − θ*)² on the shared encoder, summed over every
+    /// earlier stage with its weights θ* at its end and its diagonal Fisher F. 0: none; needs an earlier stage.
+    public var ewc: Double
+    /// With `ewc`: the training features each earlier stage's diagonal Fisher is computed from, drawn with the
+    /// seed from that stage's tasks' training data at its end, for the earlier stages this is the first EWC
+    /// stage after (a Fisher is computed once, saved with its stage's checkpoint).
+    public var ewcExamples: Int
+    /// Replay: the share of the sampler's draws (a step's task; a mixed batch's examples) that come from
+    /// earlier stages' training data. 0: none; needs an earlier stage.
+    public var replay: Double
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, freezeLayers = "freeze_layers", unfreezeEvery = "unfreeze_every", layerLRDecay = "layer_lr_decay"
-        case headLRMultiplier = "head_lr_multiplier"
+        case headLRMultiplier = "head_lr_multiplier", l2SP = "l2_sp", ewc, ewcExamples = "ewc_examples", replay
     }
 
     public init(from decoder: Decoder) throws {
@@ -311,6 +360,10 @@ public struct StrategySettings: Codable, Equatable, Sendable {
         unfreezeEvery = try c.decode(Int.self, forKey: .unfreezeEvery)
         layerLRDecay = try c.decode(Double.self, forKey: .layerLRDecay)
         headLRMultiplier = try c.decode(Double.self, forKey: .headLRMultiplier)
+        l2SP = try c.decode(Double.self, forKey: .l2SP)
+        ewc = try c.decode(Double.self, forKey: .ewc)
+        ewcExamples = try c.decode(Int.self, forKey: .ewcExamples)
+        replay = try c.decode(Double.self, forKey: .replay)
     }
 }
 

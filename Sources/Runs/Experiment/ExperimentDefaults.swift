@@ -55,6 +55,10 @@ public enum ExperimentDefaults {
       unfreeze_every: 100
       layer_lr_decay: 1.0
       head_lr_multiplier: 1.0
+      l2_sp: 0.0
+      ewc: 0.0
+      ewc_examples: 256
+      replay: 0.0
     evaluation:
       every: 100
       selection: source-dev
@@ -64,6 +68,14 @@ public enum ExperimentDefaults {
     checkpoint:
       every: null
       keep_best: true
+    stages: []
+    """
+
+    /// Defaults of one entry of `stages` besides the keys it inherits: each stage is laid over the
+    /// experiment's resolved top-level `tasks`, `sampler`, `optimization`, `strategy` and `evaluation`
+    /// (`StageSettings.inheritedKeys`), so a stage gives only what differs (a `tasks` list replaces the whole list).
+    public static let stageEntry = """
+    name: null
     """
 
     /// Defaults of one entry of `tasks`; `name` and `train_languages` have none and must be given.

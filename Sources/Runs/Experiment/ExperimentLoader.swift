@@ -25,7 +25,7 @@ public enum ExperimentLoader {
             try set(value, at: path, in: &user, done: [], assignment: assignment)
             overridden.append(path)
         }
-        let merged = overlay(user, on: try defaultsNode(), path: [])
+        let merged = layStages(overlay(user, on: try defaultsNode(), path: []))
         do {
             let text = try Yams.serialize(node: merged)
             return try YAMLDecoder().decode(Experiment.self, from: text)
@@ -79,12 +79,37 @@ public enum ExperimentLoader {
         (try? Yams.compose(yaml: ExperimentDefaults.taskEntry)) ?? Node([(Node, Node)]())
     }
 
+    static func stageTemplate() -> Node {
+        (try? Yams.compose(yaml: ExperimentDefaults.stageEntry)) ?? Node([(Node, Node)]())
+    }
+
+    /// Whether `path` is a list of task entries: the experiment's `tasks` or a stage's.
+    static func isTaskList(_ path: [String]) -> Bool { path == ["tasks"] || path == ["stages", "*", "tasks"] }
+
+    /// A stage's base: the stage template's keys, then the inherited keys' values in `experiment` (the
+    /// resolved top level, or the defaults).
+    static func stageBase(_ experiment: Node) -> Node {
+        var pairs: [(Node, Node)] = stageTemplate().mapping.map { $0.map { ($0.key, $0.value) } } ?? []
+        for key in StageSettings.inheritedKeys {
+            if let value = experiment.mapping?[key] { pairs.append((Node(key), value)) }
+        }
+        return Node(pairs)
+    }
+
+    /// `merged` with each entry of `stages` laid over the resolved top-level keys it inherits.
+    static func layStages(_ merged: Node) -> Node {
+        guard let map = merged.mapping, let stages = map["stages"], let items = stages.sequence else { return merged }
+        let base = stageBase(merged)
+        let laid = Node(items.map { overlay($0, on: base, path: ["stages", "*"]) }, stages.tag, items.style)
+        return Node(map.map { ($0.key, $0.key.string == "stages" ? laid : $0.value) }, map.tag, map.style)
+    }
+
     /// `user` laid over `base`: mappings merge key by key in the base's order (keys the base lacks are
-    /// kept, so decoding can reject them); each entry of `tasks` is laid over the task template.
+    /// kept, so decoding can reject them); each entry of a task list is laid over the task template.
     static func overlay(_ user: Node, on base: Node, path: [String]) -> Node {
-        if path == ["tasks"], let items = user.sequence {
+        if isTaskList(path), let items = user.sequence {
             let template = taskTemplate()
-            return Node(items.map { overlay($0, on: template, path: ["tasks", "*"]) }, user.tag, items.style)
+            return Node(items.map { overlay($0, on: template, path: path + ["*"]) }, user.tag, items.style)
         }
         guard let userMap = user.mapping, let baseMap = base.mapping else { return user }
         var pairs: [(Node, Node)] = []
@@ -104,9 +129,13 @@ public enum ExperimentLoader {
 
     /// `encoded` with every schema key present (null where the encoder omitted a nil), in schema order.
     static func complete(_ encoded: Node, schema: Node, path: [String]) -> Node {
-        if path == ["tasks"], let items = encoded.sequence {
+        if isTaskList(path), let items = encoded.sequence {
             let template = taskTemplate()
-            return Node(items.map { complete($0, schema: template, path: ["tasks", "*"]) })
+            return Node(items.map { complete($0, schema: template, path: path + ["*"]) })
+        }
+        if path == ["stages"], let items = encoded.sequence {
+            let stage = stageBase((try? defaultsNode()) ?? Node([(Node, Node)]()))
+            return Node(items.map { complete($0, schema: stage, path: ["stages", "*"]) })
         }
         guard let map = encoded.mapping, let schemaMap = schema.mapping else { return encoded }
         var pairs: [(Node, Node)] = []
@@ -259,7 +288,7 @@ public enum ExperimentLoader {
         case is Bool.Type: return "true or false"
         default:
             let name = String(describing: type)
-            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Array") || name == "Sequence" { return "a list" }
             if name.contains("Dictionary") || name.contains("Keyed") { return "a mapping" }
             return name
         }

@@ -56,6 +56,34 @@ extension Experiment {
         if data.maxLength < 4 { throw fail("data.max_length", "must be at least 4, found \(data.maxLength)") }
         if let n = data.maxTrainExamples { try positive("data.max_train_examples", n) }
         if let n = data.maxEvalExamples { try positive("data.max_eval_examples", n) }
+        if let every = checkpoint.every { try positive("checkpoint.every", every) }
+
+        // With stages, top-level tasks are what a stage without its own trains; when every stage lists its own,
+        // they would never train.
+        if isStaged && !tasks.isEmpty && !stages.contains(where: { $0.tasks == tasks }) {
+            throw fail("tasks", "every stage lists its own tasks, so these are never trained: remove them, or leave a stage's tasks out to train these")
+        }
+        // Each stage is checked as an experiment of its own, its keys named under `stages.<i>.`.
+        for (i, stage) in stageExperiments.enumerated() {
+            if isStaged, let name = stages[i].name, name.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw fail("stages.\(i).name", "must not be empty (or null for 'stage \(i + 1)')")
+            }
+            try stage.validateStage(file: file, prefix: isStaged ? "stages.\(i)." : "")
+            // EWC and replay hold on to what earlier stages learned; the first stage has none.
+            if i == 0 {
+                let first = isStaged ? "the first stage has no earlier stage" : "an experiment without stages has no earlier stage"
+                let hint = isStaged ? "; give it in a later stage's strategy" : ""
+                if stage.strategy.ewc > 0 { throw fail(stageKey(0) + "strategy.ewc", "\(first) whose weights and Fisher information it could keep close to (0: none)\(hint)") }
+                if stage.strategy.replay > 0 { throw fail(stageKey(0) + "strategy.replay", "\(first) whose examples it could replay (0: none)\(hint)") }
+            }
+        }
+    }
+
+    /// The checks of the keys a stage sets (tasks, sampler, optimization, strategy, evaluation), each key
+    /// named after `prefix` (`stages.1.` for the second stage).
+    func validateStage(file: String?, prefix: String) throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: prefix + key, message) }
+        func positive(_ key: String, _ value: Int) throws { if value < 1 { throw fail(key, "must be at least 1, found \(value)") } }
 
         if tasks.isEmpty { throw fail("tasks", "at least one task is required") }
         var seen = Set<String>()
@@ -121,6 +149,10 @@ extension Experiment {
         if !(strategy.headLRMultiplier > 0 && strategy.headLRMultiplier <= 1000) {
             throw fail("strategy.head_lr_multiplier", "must be in (0, 1000], found \(strategy.headLRMultiplier)")
         }
+        if !(strategy.l2SP >= 0 && strategy.l2SP.isFinite) { throw fail("strategy.l2_sp", "must be 0 (none) or a positive number, found \(strategy.l2SP)") }
+        if !(strategy.ewc >= 0 && strategy.ewc.isFinite) { throw fail("strategy.ewc", "must be 0 (none) or a positive number, found \(strategy.ewc)") }
+        try positive("strategy.ewc_examples", strategy.ewcExamples)
+        if !(strategy.replay >= 0 && strategy.replay < 1) { throw fail("strategy.replay", "must be in [0, 1), found \(strategy.replay)") }
 
         try positive("evaluation.every", evaluation.every)
         try positive("evaluation.batch_size", evaluation.batchSize)
@@ -131,40 +163,46 @@ extension Experiment {
                 throw fail("evaluation.selection_tasks.\(i)", "'\(n)' is not one of the experiment's tasks (\(tasks.map(\.name).joined(separator: ", ")))")
             }
         }
-        if let every = checkpoint.every { try positive("checkpoint.every", every) }
     }
 
     /// Checks task names and languages against what the data offers: every task exists, has training
     /// data in each training language and dev data in each language that selection or evaluation reads.
     public func validateTasks(file: String? = nil, catalog: (String) -> TaskAvailability?, knownTasks: [String]) throws {
+        for (i, stage) in stageExperiments.enumerated() {
+            try stage.validateStageTasks(file: file, prefix: isStaged ? "stages.\(i)." : "", catalog: catalog, knownTasks: knownTasks)
+        }
+    }
+
+    /// `validateTasks` of one stage, its keys named after `prefix`.
+    func validateStageTasks(file: String?, prefix: String, catalog: (String) -> TaskAvailability?, knownTasks: [String]) throws {
         for (i, task) in tasks.enumerated() {
             guard let available = catalog(task.name) else {
-                throw ConfigError(file: file, key: "tasks.\(i).name",
+                throw ConfigError(file: file, key: prefix + "tasks.\(i).name",
                                   "unknown task '\(task.name)' (known: \(knownTasks.sorted().joined(separator: ", ")))")
             }
             for (j, lang) in task.trainLanguages.enumerated() where !available.trainLanguages.contains(lang) {
-                throw ConfigError(file: file, key: "tasks.\(i).train_languages.\(j)",
+                throw ConfigError(file: file, key: prefix + "tasks.\(i).train_languages.\(j)",
                                   "task '\(task.name)' has no training data in '\(lang)' (has: \(available.trainLanguages.sorted().joined(separator: ", ")))")
             }
             for (j, lang) in task.evalLanguages.enumerated() where !available.devLanguages.contains(lang) {
-                throw ConfigError(file: file, key: "tasks.\(i).eval_languages.\(j)",
+                throw ConfigError(file: file, key: prefix + "tasks.\(i).eval_languages.\(j)",
                                   "task '\(task.name)' has no dev data in '\(lang)' (has: \(available.devLanguages.sorted().joined(separator: ", ")))")
             }
         }
         let selected = selectionTaskNames { catalog($0)?.isMaskedLM ?? false }
         if selected.isEmpty {
-            throw ConfigError(file: file, key: "evaluation.selection_tasks", "no task is selected for model selection; name one or set select: true on a task")
+            throw ConfigError(file: file, key: prefix + "evaluation.selection_tasks", "no task is selected for model selection; name one or set select: true on a task")
         }
         for name in selected {
             guard let i = tasks.firstIndex(where: { $0.name == name }), let available = catalog(name) else { continue }
             let needed = evaluation.selection == .sourceDev ? tasks[i].trainLanguages : tasks[i].evalLanguages
             if needed.isEmpty {
-                throw ConfigError(file: file, key: "tasks.\(i).eval_languages",
+                throw ConfigError(file: file, key: prefix + "tasks.\(i).eval_languages",
                                   "selection on target-dev needs evaluation languages for selection task '\(name)'")
             }
             let key = evaluation.selection == .sourceDev ? "train_languages" : "eval_languages"
             for (j, lang) in needed.enumerated() where !available.devLanguages.contains(lang) {
-                throw ConfigError(file: file, key: "tasks.\(i).\(key).\(j)",
+                throw ConfigError(file: file, key: prefix + "tasks.\(i).\(key).\(j)",
                                   "task '\(name)' has no dev data in '\(lang)' for model selection (has: \(available.devLanguages.sorted().joined(separator: ", ")))")
             }
         }

@@ -35,6 +35,15 @@ public struct ResultsLayout: Sendable {
             .appendingPathComponent("\(ResultsLayout.fileSafe(name)).json")
     }
     public func figure(_ name: String) -> URL { figures.appendingPathComponent("\(ResultsLayout.fileSafe(name)).svg") }
+    /// `forgetting.json`: the forgetting matrix of a run with stages (`ForgettingMatrix`).
+    public var forgetting: URL { root.appendingPathComponent(ForgettingMatrix.fileName) }
+    /// `stages/<row>/predictions/<task>/<lang>.jsonl`: a forgetting-matrix row's predictions (row 0 at the
+    /// start, row j after stage j).
+    public func stagePredictions(row: Int, task: String, language: String) -> URL {
+        root.appendingPathComponent("stages", isDirectory: true).appendingPathComponent(String(row), isDirectory: true)
+            .appendingPathComponent("predictions", isDirectory: true).appendingPathComponent(ResultsLayout.fileSafe(task), isDirectory: true)
+            .appendingPathComponent("\(ResultsLayout.fileSafe(language)).jsonl")
+    }
 
     /// Writes a file atomically, creating its folder first.
     public static func write(_ data: Data, to url: URL) throws {

@@ -18,6 +18,17 @@ public struct RunFolder: Sendable {
     public static let trainerStateFile = "trainer_state.json"
     public var checkpoints: CheckpointStore { CheckpointStore(root: url.appendingPathComponent("checkpoints", isDirectory: true)) }
 
+    /// Checkpoint names of a run with stages: `start` (row 0: the weights stage 1 starts from) and `stage-<n>`
+    /// (row n: the weights stage n ended with, which stage n + 1 starts from).
+    public static func stageCheckpoint(row: Int) -> String { row == 0 ? "start" : "stage-\(row)" }
+
+    /// The row a stage checkpoint's name stands for; nil for any other name (`best`, `last`).
+    public static func stageRow(checkpoint name: String) -> Int? {
+        if name == "start" { return 0 }
+        guard name.hasPrefix("stage-"), let n = Int(name.dropFirst("stage-".count)), n > 0, stageCheckpoint(row: n) == name else { return nil }
+        return n
+    }
+
     /// `results/<name>-seed<seed>-<UTC timestamp>`: the seed keeps runs of a seed sweep apart, the
     /// timestamp keeps repeated runs apart.
     public static func defaultPath(for experiment: Experiment, resultsRoot: String = "results", date: Date = Date()) -> String {

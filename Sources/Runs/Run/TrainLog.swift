@@ -12,11 +12,15 @@ public struct StepRecord: Codable, Equatable, Sendable {
     public var lr: Double
     public var tokens: Int
     public var gradNorm: Double?
+    /// Penalties against forgetting added to the loss (`l2_sp`, `ewc`), by name; absent without any.
+    public var penalty: [String: Double]?
 
-    enum CodingKeys: String, CodingKey { case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm" }
+    enum CodingKeys: String, CodingKey { case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm", penalty }
 
-    public init(step: Int, loss: [String: Double], examples: [String: Int], lr: Double, tokens: Int, gradNorm: Double?) {
+    public init(step: Int, loss: [String: Double], examples: [String: Int], lr: Double, tokens: Int, gradNorm: Double?,
+                penalty: [String: Double]? = nil) {
         self.step = step; self.loss = loss; self.examples = examples; self.lr = lr; self.tokens = tokens; self.gradNorm = gradNorm
+        self.penalty = penalty
     }
 }
 

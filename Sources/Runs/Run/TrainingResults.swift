@@ -18,18 +18,21 @@ public struct TrainingResults: Codable, Equatable, Sendable {
     /// Per task, what encoding did to its examples (windows, answers outside a window, …), by "train" or
     /// "dev/<language>"; absent when nothing was split or left out.
     public var encoding: [String: [String: [String: Int]]]?
+    /// A run with stages: how each stage went (absent without stages). Selection, best and last are then
+    /// the last stage's, since selection restarts with every stage.
+    public var stages: [StageOutcome]?
 
     public init(experiment: String, seed: UInt64, steps: Int, stoppedEarly: Bool, selection: String, selectionTasks: [String],
                 bestStep: Int?, bestScore: Double?, best: EvaluationRecord?, last: EvaluationRecord?,
-                encoding: [String: [String: [String: Int]]]? = nil) {
+                encoding: [String: [String: [String: Int]]]? = nil, stages: [StageOutcome]? = nil) {
         self.experiment = experiment; self.seed = seed; self.steps = steps; self.stoppedEarly = stoppedEarly
         self.selection = selection; self.selectionTasks = selectionTasks; self.bestStep = bestStep; self.bestScore = bestScore
-        self.best = best; self.last = last; self.encoding = encoding
+        self.best = best; self.last = last; self.encoding = encoding; self.stages = stages
     }
 
     enum CodingKeys: String, CodingKey {
         case experiment, seed, steps, stoppedEarly = "stopped_early", selection, selectionTasks = "selection_tasks"
-        case bestStep = "best_step", bestScore = "best_score", best, last, encoding
+        case bestStep = "best_step", bestScore = "best_score", best, last, encoding, stages
     }
 }
 

@@ -5,12 +5,13 @@ import Platform
 /// training did not finish (killed, stopped, still running) are never read as those of a finished one.
 /// Saved as `training` in `summary.json`.
 public struct TrainingStatus: Codable, Equatable, Sendable {
-    /// True when results.json is there and the run reached max_steps or stopped early.
+    /// True when results.json is there and the run reached max_steps or stopped early (with stages: every stage finished).
     public var finished: Bool
     /// The training step of the evaluated checkpoint (nil when unknown).
     public var step: Int?
     /// Steps trained (results.json's, else the `last` checkpoint's; nil when neither is there).
     public var stepsTrained: Int?
+    /// `optimization.max_steps`; with stages, the sum of every stage's.
     public var maxSteps: Int
     public var stoppedEarly: Bool
 
@@ -24,7 +25,8 @@ public struct TrainingStatus: Codable, Equatable, Sendable {
 
     /// The status of `run`, with the step of its checkpoint `checkpoint` (`best`, `last`) when given.
     public static func of(_ run: RunFolder, checkpoint: String?) throws -> TrainingStatus {
-        let maxSteps = try run.readExperiment().optimization.maxSteps
+        let experiment = try run.readExperiment()
+        let maxSteps = experiment.totalMaxSteps
         var results: TrainingResults?
         if FileManager.default.fileExists(atPath: run.resultsFile.path) {
             do { results = try StrictJSON.decode(TrainingResults.self, path: run.resultsFile.path, decoder: RunJSON.decoder()) } catch {
@@ -43,7 +45,8 @@ public struct TrainingStatus: Codable, Equatable, Sendable {
             return name == "best" ? results?.bestStep : nil
         }
         let stopped = results?.stoppedEarly ?? false
-        let finished = results.map { $0.steps >= maxSteps || $0.stoppedEarly } ?? false
+        // With stages, the run is finished when every stage is (a stage stopped early leaves steps untaken).
+        let finished = results.map { r in r.stages.map { $0.count == experiment.stageCount } ?? (r.steps >= maxSteps || r.stoppedEarly) } ?? false
         return TrainingStatus(finished: finished, step: try checkpoint.flatMap { try step(of: $0) },
                               stepsTrained: try results?.steps ?? step(of: "last"), maxSteps: maxSteps, stoppedEarly: stopped)
     }

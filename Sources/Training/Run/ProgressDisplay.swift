@@ -36,6 +36,12 @@ public final class ProgressDisplay {
         self.plainEvery = max(1, totalSteps / 20)
     }
 
+    /// Forgets the smoothed losses shown: a new stage trains other tasks.
+    public func resetLosses() {
+        smoothed = [:]
+        order = []
+    }
+
     /// After optimizer step `step` (1-based), with the tokens it consumed and each trained task's loss.
     public func update(step: Int, tokens: Int, losses: [String: Double]) {
         tokensSinceStart += tokens

@@ -4,7 +4,7 @@ import Foundation
 import Platform
 import Text
 
-/// The run's tokenizer: trained on the training tasks' text, read from a file, or the model checkpoint's.
+/// The run's tokenizer: trained on the training tasks' text (every stage's), read from a file, or the model checkpoint's.
 /// It is saved in the run folder and read back from there, so a resumed run encodes exactly as the first.
 enum TokenizerSetup {
     static let fileName = RunFolder.tokenizerFileName
@@ -21,7 +21,13 @@ enum TokenizerSetup {
             tokenizer = try Tokenizer.load(from: URL(fileURLWithPath: e.model.path!).appendingPathComponent(fileName))
         case .train:
             var corpora: [String: [String]] = [:]
-            for task in examples { for ex in task.train { corpora[ex.language, default: []] += ex.texts } }
+            // A task a later stage trains again in a language adds its text once.
+            var seen = Set<String>()
+            for task in examples {
+                let fresh = Set(task.train.map(\.language)).filter { !seen.contains(task.name + "\u{1F}" + $0) }
+                for ex in task.train where fresh.contains(ex.language) { corpora[ex.language, default: []] += ex.texts }
+                for lang in fresh { seen.insert(task.name + "\u{1F}" + lang) }
+            }
             var config = TokenizerTrainer.Config()
             config.vocabSize = t.vocabSize
             config.seed = e.seed

@@ -49,22 +49,30 @@ public struct TrainingStopped: PolyglotError {
 public struct TrainingSummary: Sendable {
     public var runFolder: URL
     public var results: TrainingResults
+    /// A run with stages: its forgetting matrix (`forgetting.json`).
+    public var forgetting: ForgettingMatrix?
 }
 
 /// The multi-task training loop: task sampler → batches → encoder + heads → gradient accumulation,
 /// clipping, schedule, fine-tuning strategy → optimizer; dev evaluation every N steps, selection and
 /// early stopping, `best` and `last` checkpoints, `train.jsonl`. Resumable bitwise from `last`.
+/// An experiment with stages trains them one after another on the one model (`Trainer+Stages.swift`).
 public final class Trainer {
     let experiment: Experiment
+    /// Each stage as an experiment of its own (without stages: the experiment itself, alone).
+    let stagePlans: [Experiment]
     let run: RunFolder
+    /// Every stage's tasks, stage by stage: a task listed in two stages is two entries, each with its own
+    /// training data (its languages) and example iterator.
     let tasks: [TrainingTask]
+    /// `tasks` indices of each stage's own tasks.
+    let stageTasks: [[Int]]
     let model: MultiTaskModel
-    let optimizer: Optimizer
-    let plan: FineTuningPlan
-    let schedule: LearningRateSchedule
-    /// Store group index for (layer group, weight decay on?); `headMultiplier` is set for the groups of a
-    /// head whose task names its own `head_lr_multiplier`, which replaces the strategy's for that head.
-    let storeGroups: [(layerGroup: Int, decays: Bool, headMultiplier: Double?, index: Int)]
+    /// The current stage's strategy, schedule, optimizer and what its sampler draws from.
+    var stage: StageContext
+    /// Store group index for (layer group, weight decay on?); `head` names the head of groups made for a
+    /// head whose task sets its own `head_lr_multiplier` (in any stage), which replaces the strategy's.
+    let storeGroups: [(layerGroup: Int, decays: Bool, head: String?, index: Int)]
     /// Store entries of each head (its `TaskHeads.parameterPrefix`), and each task's index into it: a step
     /// marks the heads of the tasks it does not train idle, so the optimizer leaves them as torch leaves a
     /// parameter without a gradient (no weight decay, no momentum carried on, no step counted).
@@ -73,8 +81,11 @@ public final class Trainer {
     var headTrained: [Bool]
     let masking: BatchAssembly.MaskingTokens?
     let pad: Int32
-    let selectionTasks: [String]
     let tokenizerFiles: [String: Data]
+    /// The forgetting matrix's columns (a run with stages; empty otherwise).
+    let units: [StageUnit]
+    /// Store entries of the shared encoder (every parameter no head owns), which L2-SP and EWC cover.
+    let encoderEntries: [Int]
     var state: TrainerState
     /// The step `last` holds (nil: none written by this process or restored).
     var savedStep: Int?
@@ -96,10 +107,11 @@ public final class Trainer {
         let experiment = catalog.canonicalizingLanguages(written)
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
+        let units = try loadUnits(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let run = try RunFolder.create(at: outputPath, force: options.force)
         try run.writeExperiment(experiment)
-        let tokenizer = try TokenizerSetup.prepare(experiment, examples: raw, run: run)
-        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
+        let tokenizer = try TokenizerSetup.prepare(experiment, examples: raw.flatMap { $0 }, run: run)
+        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, units: units, tokenizer: tokenizer,
                                   catalog: catalog, dataRoot: dataRoot, options: options)
         try run.writeEnvironment(try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot))
         trainer.log = try TrainLog(url: run.trainLog)
@@ -107,13 +119,18 @@ public final class Trainer {
     }
 
     /// Every spec and data file the run reads (the list `environment.json` records with checksums).
-    static func readFiles(_ experiment: Experiment, specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) -> [String] {
+    static func readFiles(_ experiment: Experiment, specs: [[TaskSpec]], catalog: TaskCatalog, dataRoot: String) throws -> [String] {
         var files: [String] = []
-        for (spec, entry) in zip(specs, experiment.tasks) {
-            files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
-            files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
+        for (stage, stageSpecs) in zip(experiment.stageExperiments, specs) {
+            for (spec, entry) in zip(stageSpecs, stage.tasks) {
+                files += TaskCatalog.files(of: spec, languages: entry.trainLanguages, splits: [.train, .dev], dataRoot: dataRoot)
+                files += TaskCatalog.files(of: spec, languages: entry.evalLanguages, splits: [.dev], dataRoot: dataRoot)
+            }
         }
-        files += experiment.tasks.flatMap { $0.trainLanguages + $0.evalLanguages }
+        for unit in try unitPlan(experiment, specs: specs) {
+            files += TaskCatalog.files(of: unit.spec, languages: [unit.language], splits: [unit.split], dataRoot: dataRoot)
+        }
+        files += experiment.stageExperiments.flatMap { $0.tasks }.flatMap { $0.trainLanguages + $0.evalLanguages }
             .compactMap { catalog.languages[$0]?.sourcePath }.filter { !$0.isEmpty }
         if experiment.tokenizer.source == .file, let p = experiment.tokenizer.path { files.append(p) }
         return files
@@ -142,16 +159,17 @@ public final class Trainer {
         let specs = try catalog.resolve(experiment, file: run.experimentFile.path)
         var changes: [DataFileChange] = []
         if let recorded {
-            changes = RunRecord.dataChanges(recorded, files: readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot), dataRoot: dataRoot)
+            changes = RunRecord.dataChanges(recorded, files: try readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot), dataRoot: dataRoot)
             if !changes.isEmpty && !options.allowChangedData { throw RunRecord.refusal(changes) }
         }
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
+        let units = try loadUnits(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         // A run killed before its record was written has nothing to check its tokenizer against: it is made
         // again (the same seed gives the same tokenizer). Otherwise the verified one is read.
         let tokenizer = recorded != nil
             ? try TokenizerSetup.load(experiment, run: run)
-            : try TokenizerSetup.prepare(experiment, examples: raw, run: run)
-        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, tokenizer: tokenizer,
+            : try TokenizerSetup.prepare(experiment, examples: raw.flatMap { $0 }, run: run)
+        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, units: units, tokenizer: tokenizer,
                                   catalog: catalog, dataRoot: dataRoot, options: options)
         var resumedFrom = 0
         if let last {
@@ -181,42 +199,50 @@ public final class Trainer {
     // MARK: - Setup
 
     /// Versions, threads, seed, streams and the checksum of every spec and data file the run reads.
-    func environment(specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) throws -> RunEnvironment {
-        let files = Trainer.readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
+    func environment(specs: [[TaskSpec]], catalog: TaskCatalog, dataRoot: String) throws -> RunEnvironment {
+        let files = try Trainer.readFiles(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         return RunEnvironment.current(seed: experiment.seed, randomStreams: streamNames, dataRoot: dataRoot,
                                       dataFiles: try DataFileChecksum.of(files: files), runFiles: try RunRecord.runFiles(run))
     }
 
     /// Raw examples per task: training examples of every training language, dev examples per language.
     struct RawTask {
+        var name: String
         var train: [Example]
         var dev: [String: [Example]]
     }
 
-    static func loadExamples(_ e: Experiment, specs: [TaskSpec], catalog: TaskCatalog, dataRoot: String) throws -> [RawTask] {
-        try zip(specs, e.tasks).map { spec, entry in
-            var train: [Example] = []
-            for lang in entry.trainLanguages {
-                var examples = try DatasetLoader.load(task: spec, language: lang, split: .train, dataRoot: dataRoot, languages: catalog.languages)
-                if let cap = e.data.maxTrainExamples, examples.count > cap { examples = Array(examples.prefix(cap)) }
-                train += examples
+    /// The raw examples of each stage's tasks (one list without stages).
+    static func loadExamples(_ e: Experiment, specs: [[TaskSpec]], catalog: TaskCatalog, dataRoot: String) throws -> [[RawTask]] {
+        try zip(e.stageExperiments, specs).enumerated().map { j, pair in
+            let (stage, stageSpecs) = pair
+            return try zip(stageSpecs, stage.tasks).enumerated().map { i, pair in
+                let (spec, entry) = pair
+                var train: [Example] = []
+                for lang in entry.trainLanguages {
+                    var examples = try DatasetLoader.load(task: spec, language: lang, split: .train, dataRoot: dataRoot, languages: catalog.languages)
+                    if let cap = e.data.maxTrainExamples, examples.count > cap { examples = Array(examples.prefix(cap)) }
+                    train += examples
+                }
+                if train.isEmpty {
+                    throw ConfigError(key: e.stageKey(j) + "tasks.\(i).train_languages", "task '\(spec.name)' has no training examples in \(entry.trainLanguages.joined(separator: ", "))")
+                }
+                var dev: [String: [Example]] = [:]
+                for lang in Set(entry.trainLanguages + entry.evalLanguages).sorted() where spec.splits(for: lang).contains(.dev) {
+                    var examples = try DatasetLoader.load(task: spec, language: lang, split: .dev, dataRoot: dataRoot, languages: catalog.languages)
+                    if let cap = e.data.maxEvalExamples, examples.count > cap { examples = Array(examples.prefix(cap)) }
+                    if !examples.isEmpty { dev[lang] = examples }
+                }
+                return RawTask(name: spec.name, train: train, dev: dev)
             }
-            if train.isEmpty {
-                throw ConfigError(key: "tasks.\(e.tasks.firstIndex(of: entry)!).train_languages", "task '\(spec.name)' has no training examples in \(entry.trainLanguages.joined(separator: ", "))")
-            }
-            var dev: [String: [Example]] = [:]
-            for lang in Set(entry.trainLanguages + entry.evalLanguages).sorted() where spec.splits(for: lang).contains(.dev) {
-                var examples = try DatasetLoader.load(task: spec, language: lang, split: .dev, dataRoot: dataRoot, languages: catalog.languages)
-                if let cap = e.data.maxEvalExamples, examples.count > cap { examples = Array(examples.prefix(cap)) }
-                if !examples.isEmpty { dev[lang] = examples }
-            }
-            return RawTask(train: train, dev: dev)
         }
     }
 
-    init(experiment e: Experiment, run: RunFolder, specs: [TaskSpec], raw: [RawTask], tokenizer: Tokenizer,
+    init(experiment e: Experiment, run: RunFolder, specs: [[TaskSpec]], raw: [[RawTask]], units rawUnits: [RawUnit], tokenizer: Tokenizer,
          catalog: TaskCatalog, dataRoot: String, options: TrainOptions) throws {
         experiment = e
+        let plans = e.stageExperiments
+        stagePlans = plans
         self.run = run
         self.options = options
         tokenizerFiles = try TokenizerSetup.files(run)
@@ -225,74 +251,80 @@ public final class Trainer {
         }
         pad = Int32(padID)
 
-        if specs.contains(where: { $0.type == .mlm }) {
+        var maskingTokens: BatchAssembly.MaskingTokens?
+        if specs.joined().contains(where: { $0.type == .mlm }) {
             guard let maskID = tokenizer.specialTokenIDs.mask else {
                 throw ConfigError(key: "tokenizer", "a masked-LM task needs a mask token ([MASK] or <mask>) in the tokenizer")
             }
-            masking = .init(mask: Int32(maskID), vocabSize: tokenizer.vocabSize)
-        } else {
-            masking = nil
+            maskingTokens = .init(mask: Int32(maskID), vocabSize: tokenizer.vocabSize)
         }
+        masking = maskingTokens
 
         var encoded: [TrainingTask] = []
+        var stageTasks: [[Int]] = []
         var heads: [String: HeadSpec] = [:]
-        for (i, (spec, entry)) in zip(specs, e.tasks).enumerated() {
-            let labels = try LabelSet.of(spec, dataRoot: dataRoot)
-            let family = TaskFamilies.make(spec, labels: labels, seed: e.seed, masking: masking)
-            let head = family.head
-            if let existing = heads[head.name], existing != head {
-                throw ConfigError(key: "tasks.\(i).name", "task '\(spec.name)' shares head '\(head.name)' but needs a different one (labels or kind differ)")
+        for (j, stage) in plans.enumerated() {
+            var indices: [Int] = []
+            for (i, (spec, entry)) in zip(specs[j], stage.tasks).enumerated() {
+                let labels = try LabelSet.of(spec, dataRoot: dataRoot)
+                let family = TaskFamilies.make(spec, labels: labels, seed: e.seed, masking: maskingTokens)
+                let head = family.head
+                if let existing = heads[head.name], existing != head {
+                    throw ConfigError(key: e.stageKey(j) + "tasks.\(i).name", "task '\(spec.name)' shares head '\(head.name)' but needs a different one (labels or kind differ)")
+                }
+                heads[head.name] = head
+                let train = try family.encode(raw[j][i].train, tokenizer: tokenizer)
+                var dev: [String: EncodedExamples] = [:]
+                for (lang, examples) in raw[j][i].dev { dev[lang] = try family.encode(examples, tokenizer: tokenizer) }
+                indices.append(encoded.count)
+                encoded.append(TrainingTask(family: family, entry: entry, stage: j, train: train, dev: dev))
             }
-            heads[head.name] = head
-            let train = try family.encode(raw[i].train, tokenizer: tokenizer)
-            var dev: [String: EncodedExamples] = [:]
-            for (lang, examples) in raw[i].dev { dev[lang] = try family.encode(examples, tokenizer: tokenizer) }
-            encoded.append(TrainingTask(family: family, entry: entry, train: train, dev: dev))
+            stageTasks.append(indices)
         }
         tasks = encoded
-        let headSpecs = heads.keys.sorted().map { heads[$0]! }
+        self.stageTasks = stageTasks
+        let headSpecs = heads.keys.sorted().compactMap { heads[$0] }
 
         // A retrieval feature encodes a source and its partner, a multiple-choice feature one sequence per choice.
-        let trainSequences = encoded.map { $0.family.sequencesPerFeature * $0.batchSize(e.optimization) }.max() ?? 1
-        let maxBatch = max(trainSequences, e.evaluation.batchSize)
+        let trainSequences = encoded.map { $0.family.sequencesPerFeature * $0.batchSize(plans[$0.stage].optimization) }.max() ?? 1
+        let maxBatch = max(trainSequences, (plans + [e]).map(\.evaluation.batchSize).max() ?? 1)
         model = try ModelSetup.build(e, tokenizer: tokenizer, heads: headSpecs, maxBatch: maxBatch)
         let layers = model.config.encoder.numLayers
-        if e.strategy.kind == .freezeLower && e.strategy.freezeLayers > layers {
-            throw ConfigError(key: "strategy.freeze_layers", "cannot freeze \(e.strategy.freezeLayers) layers of a \(layers)-layer model")
+        for (j, stage) in plans.enumerated() where stage.strategy.kind == .freezeLower && stage.strategy.freezeLayers > layers {
+            throw ConfigError(key: e.stageKey(j) + "strategy.freeze_layers", "cannot freeze \(stage.strategy.freezeLayers) layers of a \(layers)-layer model")
         }
-        plan = FineTuningPlan(settings: e.strategy, layerCount: layers)
+        let groupCount = FineTuningPlan(settings: e.strategy, layerCount: layers).groupCount
 
         // One store group per (layer group, decay): biases and LayerNorm weights take no weight decay, as in BERT.
-        // A head whose task sets its own learning-rate multiplier gets its own pair of groups in the top layer group.
-        var headRates: [String: (prefix: String, multiplier: Double)] = [:]
-        for (i, task) in encoded.enumerated() {
-            guard let m = task.entry.headLRMultiplier else { continue }
-            if let other = headRates[task.headName]?.multiplier, other != m {
-                throw ConfigError(key: "tasks.\(i).head_lr_multiplier",
-                                  "task '\(task.spec.name)' shares head '\(task.headName)' with a task whose head_lr_multiplier is \(other), not \(m)")
+        // A head whose task sets its own learning-rate multiplier (in any stage) gets its own pair of groups in the
+        // top layer group; each stage sets their rates (`StageContext.headMultipliers`).
+        var headPrefixes: [String: String] = [:]
+        for (j, indices) in stageTasks.enumerated() {
+            _ = try Trainer.headMultipliers(encoded, indices: indices, keyPrefix: e.stageKey(j))
+            for i in indices where encoded[i].entry.headLRMultiplier != nil {
+                headPrefixes[encoded[i].headName] = TaskHeads.parameterPrefix(of: encoded[i].family.head)
             }
-            headRates[task.headName] = (TaskHeads.parameterPrefix(of: task.family.head), m)
         }
-        var groups: [(layerGroup: Int, decays: Bool, headMultiplier: Double?, index: Int)] = []
+        var groups: [(layerGroup: Int, decays: Bool, head: String?, index: Int)] = []
         var layerGroupIndex: [Int: [Bool: Int]] = [:], headGroupIndex: [String: [Bool: Int]] = [:]
         let store = model.store
-        func addGroup(_ name: String, layerGroup: Int, decays: Bool, headMultiplier: Double?) -> Int {
-            let index = store.addGroup(ParameterGroup(name: "\(name)-\(decays ? "decay" : "no-decay")",
-                                                      weightDecay: decays ? Float(e.optimization.weightDecay) : 0))
-            groups.append((layerGroup, decays, headMultiplier, index))
+        let weightDecay = Float(plans[0].optimization.weightDecay)
+        func addGroup(_ name: String, layerGroup: Int, decays: Bool, head: String?) -> Int {
+            let index = store.addGroup(ParameterGroup(name: "\(name)-\(decays ? "decay" : "no-decay")", weightDecay: decays ? weightDecay : 0))
+            groups.append((layerGroup, decays, head, index))
             return index
         }
-        for g in 0..<plan.groupCount {
-            for decays in [true, false] { layerGroupIndex[g, default: [:]][decays] = addGroup("layers-\(g)", layerGroup: g, decays: decays, headMultiplier: nil) }
+        for g in 0..<groupCount {
+            for decays in [true, false] { layerGroupIndex[g, default: [:]][decays] = addGroup("layers-\(g)", layerGroup: g, decays: decays, head: nil) }
         }
-        for (head, rate) in headRates.sorted(by: { $0.key < $1.key }) {
+        for head in headPrefixes.keys.sorted() {
             for decays in [true, false] {
-                headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: plan.topGroup, decays: decays, headMultiplier: rate.multiplier)
+                headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: groupCount - 1, decays: decays, head: head)
             }
         }
         for entry in store.entries {
             let decays = !(entry.name.hasSuffix(".bias") || entry.name.contains("LayerNorm") || entry.name.contains("layer_norm"))
-            let head = headRates.first { entry.name.hasPrefix($0.value.prefix) }?.key
+            let head = headPrefixes.first { entry.name.hasPrefix($0.value) }?.key
             let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
             if let index = head.flatMap({ headGroupIndex[$0]?[decays] }) ?? layerGroupIndex[g]?[decays] {
                 try store.assign(group: index) { $0 == entry.name }
@@ -306,44 +338,63 @@ public final class Trainer {
         }
         taskHead = encoded.map { task in headNames.firstIndex(of: task.headName) ?? 0 }
         headTrained = [Bool](repeating: false, count: headSpecs.count)
-
-        let o = e.optimization
-        switch o.optimizer {
-        case .adamw:
-            optimizer = try AdamW(store: store, config: .init(beta1: Float(o.beta1), beta2: Float(o.beta2), epsilon: Float(o.eps)))
-        case .sgd:
-            optimizer = try SGD(store: store, config: .init(momentum: Float(o.momentum)))
-        }
-        switch o.schedule {
-        case .constant: schedule = .constant
-        case .linear: schedule = .linear(warmupSteps: o.warmupSteps, totalSteps: o.maxSteps)
-        case .cosine: schedule = .cosine(warmupSteps: o.warmupSteps, totalSteps: o.maxSteps)
+        let owned = Set(headEntries.joined())
+        encoderEntries = store.entries.indices.filter { !owned.contains($0) }
+        // EWC's Fisher is computed one feature at a time; a retrieval feature alone has no in-batch negatives.
+        for (j, indices) in stageTasks.enumerated() where plans.indices.contains(where: { $0 > j && plans[$0].strategy.ewc > 0 }) {
+            for (i, t) in indices.map({ encoded[$0] }).enumerated() where t.spec.type == .retrieval {
+                throw ConfigError(key: e.stageKey(j) + "tasks.\(i).name",
+                                  "task '\(t.spec.name)' is retrieval: a later stage's EWC needs this stage's Fisher information, computed one example at a time, and a retrieval example alone has no in-batch negatives")
+            }
         }
 
-        selectionTasks = e.selectionTaskNames { name in specs.first { $0.name == name }?.type == .mlm }
-        let sampler = try TaskSampler(rule: Trainer.samplingRule(e), exampleCounts: encoded.map(\.train.features.count), seed: e.seed)
-        let iterators = try encoded.map { try EpochIterator(count: $0.train.features.count, seed: e.seed, name: "examples/\($0.spec.name)") }
-        state = TrainerState(step: 0, sampler: sampler, iterators: iterators, masking: RandomStream(seed: e.seed, name: "mlm-masking"),
+        units = try rawUnits.map { raw in
+            let labels = try LabelSet.of(raw.plan.spec, dataRoot: dataRoot)
+            let family = TaskFamilies.make(raw.plan.spec, labels: labels, seed: e.seed, masking: maskingTokens)
+            return StageUnit(record: raw.record, spec: raw.plan.spec, family: family,
+                             encoded: try family.encode(raw.examples, tokenizer: tokenizer))
+        }
+
+        stage = try Trainer.stageContext(0, of: e, plans: plans, tasks: encoded, stageTasks: stageTasks, store: store, layers: layers)
+        let iterators = try encoded.map { try EpochIterator(count: $0.train.features.count, seed: e.seed, name: $0.iteratorName) }
+        state = TrainerState(step: 0, sampler: try Trainer.sampler(stage, tasks: encoded, seed: e.seed), iterators: iterators,
+                             masking: RandomStream(seed: e.seed, name: "mlm-masking"),
                              encoderDropout: model.encoder.dropoutStream, headDropout: model.headDropoutStream,
-                             tracker: SelectionTracker(patience: e.evaluation.patience), tokensSeen: 0, stoppedEarly: false,
-                             bestEvaluation: nil, lastEvaluation: nil)
+                             tracker: SelectionTracker(patience: plans[0].evaluation.patience), tokensSeen: 0, stoppedEarly: false,
+                             bestEvaluation: nil, lastEvaluation: nil, stages: e.isStaged ? StageProgress() : nil)
+        // The model holds its starting weights: L2-SP's anchor for the first stage.
+        stage.penalties = try penalties(stage: 0, startingNow: true)
     }
 
-    /// What encoding split or left out, per task and part ("train", "dev/<language>"); parts with nothing to report are absent.
+    /// What encoding split or left out, per task and part ("train", "dev/<language>"; a later stage's parts
+    /// as "stage<n>/train", the forgetting matrix's as "scored/<split>/<language>"); parts with nothing to
+    /// report are absent.
     var encodingReport: [String: [String: [String: Int]]] {
         var out: [String: [String: [String: Int]]] = [:]
         for task in tasks {
-            var parts: [String: [String: Int]] = [:]
-            if !task.train.report.isEmpty { parts["train"] = task.train.report.counts }
-            for (lang, dev) in task.dev where !dev.report.isEmpty { parts["dev/\(lang)"] = dev.report.counts }
+            let prefix = task.stage == 0 ? "" : "stage\(task.stage + 1)/"
+            var parts = out[task.spec.name] ?? [:]
+            if !task.train.report.isEmpty { parts[prefix + "train"] = task.train.report.counts }
+            for (lang, dev) in task.dev where !dev.report.isEmpty { parts[prefix + "dev/\(lang)"] = dev.report.counts }
             if !parts.isEmpty { out[task.spec.name] = parts }
+        }
+        for unit in units where !unit.encoded.report.isEmpty {
+            out[unit.record.task, default: [:]]["scored/\(unit.record.split)/\(unit.record.language)"] = unit.encoded.report.counts
         }
         return out
     }
 
     var streamNames: [String] {
-        ["sampler", "mlm-masking", "dropout", "head_dropout", "init/<parameter>"] + tasks.map { "examples/\($0.spec.name)" }
-            + tasks.filter { $0.spec.type == .mlm }.flatMap { t in t.dev.keys.sorted().map { "mlm-dev/\(t.spec.name)/\($0)" } }
+        var names = ["sampler", "mlm-masking", "dropout", "head_dropout", "init/<parameter>"]
+        names += (1..<max(1, stagePlans.count)).map { Trainer.samplerStream(stage: $0) }
+        names += tasks.map(\.iteratorName)
+        for j in stagePlans.indices where fisherExamples(stage: j) != nil {
+            names += ["fisher/stage\(j + 1)"] + (stageTasks[j].contains { tasks[$0].spec.type == .mlm } ? ["fisher/stage\(j + 1)/mlm-masking"] : [])
+        }
+        for t in tasks where t.spec.type == .mlm {
+            for lang in t.dev.keys.sorted() where !names.contains("mlm-dev/\(t.spec.name)/\(lang)") { names.append("mlm-dev/\(t.spec.name)/\(lang)") }
+        }
+        return names
     }
 
     static func samplingRule(_ e: Experiment) -> TaskSamplingRule {
@@ -360,34 +411,79 @@ public final class Trainer {
 
     // MARK: - The loop
 
+    /// Steps done in the current stage (every step, without stages): what the schedule, the strategy, the
+    /// sampler and the evaluation cadence count.
+    var stageStep: Int { state.step - (state.stages?.startStep ?? 0) }
+
+    /// The current stage's index: the stages finished so far (0 without stages).
+    var stageIndex: Int { state.stages?.finished.count ?? 0 }
+
     func train() throws -> TrainingSummary {
         let e = experiment
-        let progress = ProgressDisplay(totalSteps: e.optimization.maxSteps, startStep: state.step,
+        let progress = ProgressDisplay(totalSteps: e.totalMaxSteps, startStep: state.step,
                                        interactive: options.interactive ?? (isatty(1) != 0), write: options.write)
-        applyGroupSettings(step: state.step)
         for (task, parts) in encodingReport.sorted(by: { $0.key < $1.key }) {
             for (part, counts) in parts.sorted(by: { $0.key < $1.key }) {
-                progress.note("encode \(task) \(part): " + counts.keys.sorted().map { "\($0)=\(counts[$0]!)" }.joined(separator: " "))
+                progress.note("encode \(task) \(part): " + counts.keys.sorted().map { "\($0)=\(counts[$0] ?? 0)" }.joined(separator: " "))
             }
+        }
+        if e.isStaged {
+            try startStages(progress: progress)
+        } else if e.optimization.maxSteps == 0 && savedStep != 0 {
+            // No training asked for: the starting model (an imported checkpoint, new heads) is the run's model.
+            try saveLast()
+        }
+        while stageIndex < stagePlans.count {
+            try trainStage(progress: progress)
+            guard e.isStaged else { break }
+            try finishStage(progress: progress)
+        }
+        progress.finish()
+        let current = stage.experiment
+        let finished = state.stages?.finished
+        let results = TrainingResults(
+            experiment: e.name, seed: e.seed, steps: state.step,
+            stoppedEarly: finished.map { $0.contains { $0.stoppedEarly } } ?? state.stoppedEarly,
+            selection: current.evaluation.selection.rawValue, selectionTasks: stage.selectionTasks,
+            bestStep: state.tracker.bestStep, bestScore: state.tracker.bestScore,
+            best: state.bestEvaluation, last: state.lastEvaluation, encoding: encodingReport.isEmpty ? nil : encodingReport,
+            stages: finished)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(encoder.encode(results), to: run.resultsFile)
+        try log?.sync()
+        return TrainingSummary(runFolder: run.url, results: results,
+                               forgetting: e.isStaged ? try ForgettingMatrix.read(ResultsLayout(root: run.url)) : nil)
+    }
+
+    /// The current stage's steps, from where it stands to its `max_steps` or early stop.
+    func trainStage(progress: ProgressDisplay) throws {
+        let e = stage.experiment
+        applyGroupSettings(step: stageStep)
+        if experiment.isStaged {
+            progress.resetLosses()
+            let first = state.stages?.startStep ?? 0
+            progress.note("stage \(stage.index + 1) of \(stagePlans.count) (\(experiment.stageName(stage.index))): "
+                          + e.tasks.map { "\($0.name) [\($0.trainLanguages.joined(separator: ", "))]" }.joined(separator: ", ")
+                          + "; steps \(first + 1)–\(first + e.optimization.maxSteps)")
         }
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
-        // No training asked for: the starting model (an imported checkpoint, new heads) is the run's model.
-        if e.optimization.maxSteps == 0 && savedStep != 0 { try saveLast() }
-        while state.step < e.optimization.maxSteps && !state.stoppedEarly {
+        while stageStep < e.optimization.maxSteps && !state.stoppedEarly {
             if let signal = options.stopRequested() {
                 // The step before finished (with its evaluation); keep it, then stop.
                 if state.step > 0 && savedStep != state.step { try saveLast() }
                 progress.finish()
                 try log?.sync()
-                throw TrainingStopped(signal: signal, step: state.step, maxSteps: e.optimization.maxSteps,
+                throw TrainingStopped(signal: signal, step: state.step, maxSteps: experiment.totalMaxSteps,
                                       runFolder: run.url, saved: state.step > 0)
             }
-            if plan.changes(at: state.step) { applyGroupSettings(step: state.step) }
+            if stage.plan.changes(at: stageStep) { applyGroupSettings(step: stageStep) }
             let record = try trainStep()
             try log?.append(record)
             progress.update(step: state.step, tokens: record.tokens, losses: record.loss)
-            let done = state.step
+            let done = stageStep
             let last = done == e.optimization.maxSteps
             if done % evalEvery == 0 || last {
                 let improved = try evaluate(progress: progress)
@@ -395,27 +491,17 @@ public final class Trainer {
             }
             if done % checkpointEvery == 0 || last || state.stoppedEarly { try saveLast() }
         }
-        progress.finish()
-        let results = TrainingResults(
-            experiment: e.name, seed: e.seed, steps: state.step, stoppedEarly: state.stoppedEarly,
-            selection: e.evaluation.selection.rawValue, selectionTasks: selectionTasks,
-            bestStep: state.tracker.bestStep, bestScore: state.tracker.bestScore,
-            best: state.bestEvaluation, last: state.lastEvaluation, encoding: encodingReport.isEmpty ? nil : encodingReport)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(encoder.encode(results), to: run.resultsFile)
-        try log?.sync()
-        return TrainingSummary(runFolder: run.url, results: results)
     }
 
-    /// Frozen flags and learning-rate multipliers of every store group at `step`.
+    /// Frozen flags, learning-rate multipliers and weight decay of every store group at `step` of the current stage.
     func applyGroupSettings(step: Int) {
+        let decay = Float(stage.experiment.optimization.weightDecay)
         for g in storeGroups {
-            let setting = plan.setting(group: g.layerGroup, step: step)
+            let setting = stage.plan.setting(group: g.layerGroup, step: step)
             model.store.updateGroup(g.index) {
                 $0.frozen = setting.frozen
-                $0.learningRateScale = Float(g.headMultiplier ?? setting.lrMultiplier)
+                $0.learningRateScale = Float(g.head.flatMap { stage.headMultipliers[$0] } ?? setting.lrMultiplier)
+                $0.weightDecay = g.decays ? decay : 0
             }
         }
     }
@@ -423,14 +509,15 @@ public final class Trainer {
     /// One optimizer step: `grad_accumulation` micro-batches, each of one task (task-per-step) or of
     /// tasks drawn per example (mixed); the gradient is the example-weighted mean over the step.
     func trainStep() throws -> StepRecord {
-        let e = experiment, o = e.optimization
+        let o = stage.experiment.optimization
         let store = model.store
+        let local = stageStep
         store.zeroGradients()
         var scale = GradientWeighting()
         var lossSum: [String: Double] = [:], lossCount: [String: Int] = [:], examples: [String: Int] = [:]
         var tokens = 0
         for h in headTrained.indices { headTrained[h] = false }
-        let stepTask = e.sampler.batching == .taskPerStep ? state.sampler.nextTask(step: state.step) : -1
+        let stepTask = stage.experiment.sampler.batching == .taskPerStep ? stage.draws[state.sampler.nextTask(step: local)] : -1
         // Examples per micro-batch: the step's task's own batch size under task-per-step batching.
         let batchSize = stepTask >= 0 ? tasks[stepTask].batchSize(o) : o.batchSize
         for _ in 0..<o.gradAccumulation {
@@ -438,9 +525,9 @@ public final class Trainer {
             if stepTask >= 0 {
                 parts = [(stepTask, batchSize)]
             } else {
-                var counts = [Int](repeating: 0, count: tasks.count)
-                for t in state.sampler.nextTasks(step: state.step, count: o.batchSize) { counts[t] += 1 }
-                parts = counts.enumerated().filter { $0.element > 0 }.map { ($0.offset, $0.element) }
+                var counts = [Int](repeating: 0, count: stage.draws.count)
+                for t in state.sampler.nextTasks(step: local, count: o.batchSize) { counts[t] += 1 }
+                parts = counts.enumerated().filter { $0.element > 0 }.map { (stage.draws[$0.offset], $0.element) }
             }
             for part in parts {
                 let task = tasks[part.task]
@@ -459,38 +546,47 @@ public final class Trainer {
             }
         }
         scale.finish(store: store)
+        // Penalties against forgetting: their gradients join the loss's before clipping.
+        var penalty: [String: Double]?
+        if !stage.penalties.isEmpty {
+            var values: [String: Double] = [:]
+            for p in stage.penalties { values[p.name] = p.penalty.addGradient(store) }
+            penalty = values
+        }
         let norm: Float
         if let clip = o.clipNorm {
             norm = try GradientClipping.clip(store, maxNorm: Float(clip))
         } else {
             norm = GradientClipping.globalNorm(store)
         }
-        let lr = schedule.rate(base: Float(o.lr), step: state.step)
+        let lr = stage.schedule.rate(base: Float(o.lr), step: local)
         for (h, entries) in headEntries.enumerated() {
             for i in entries { store.setIdle(i, !headTrained[h]) }
         }
-        optimizer.step(learningRate: lr)
+        stage.optimizer.step(learningRate: lr)
         state.step += 1
         state.tokensSeen += tokens
         var losses: [String: Double] = [:]
-        for (k, s) in lossSum { losses[k] = s / Double(lossCount[k]!) }
-        return StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm))
+        for (k, s) in lossSum { losses[k] = s / Double(lossCount[k] ?? 1) }
+        return StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm),
+                          penalty: penalty)
     }
 
     // MARK: - Evaluation
 
-    /// Evaluates every task's dev data, records it, updates selection; true when this is the best so far.
+    /// Evaluates the dev data of every task of the current stage, records it, updates selection; true when
+    /// this is the best so far (in this stage).
     func evaluate(progress: ProgressDisplay) throws -> Bool {
-        let e = experiment
+        let e = stage.experiment
         var metrics: [String: [String: [String: [String: Double]]]] = [:]
         var majors: [MajorMetric] = []
-        for task in tasks {
+        for task in stageTasks[stage.index].map({ tasks[$0] }) {
             var byLanguage: [String: [String: Double]] = [:]
             for lang in task.dev.keys.sorted() {
                 byLanguage[lang] = try evaluate(task, language: lang)
             }
             metrics[task.spec.name] = ["dev": byLanguage]
-            if selectionTasks.contains(task.spec.name) {
+            if stage.selectionTasks.contains(task.spec.name) {
                 let langs = e.evaluation.selection == .sourceDev ? task.entry.trainLanguages : task.entry.evalLanguages
                 let values = langs.compactMap { byLanguage[$0]?[task.spec.majorMetric] }
                 let mean = values.isEmpty ? Double.nan : values.reduce(0, +) / Double(values.count)
@@ -517,7 +613,7 @@ public final class Trainer {
     func evaluate(_ task: TrainingTask, language: String) throws -> [String: Double] {
         guard let dev = task.dev[language] else { return [:] }
         let wanted = Array(Set(task.spec.metrics + [task.spec.majorMetric]).intersection(TaskCatalog.selectableMetrics(task.spec.type))).sorted()
-        return try task.family.evaluate(dev, model: model, batchSize: experiment.evaluation.batchSize, metrics: wanted)
+        return try task.family.evaluate(dev, model: model, batchSize: stage.experiment.evaluation.batchSize, metrics: wanted)
     }
 
     // MARK: - Checkpoints
@@ -528,7 +624,7 @@ public final class Trainer {
         state.encoderDropout = model.encoder.dropoutStream
         state.headDropout = model.headDropoutStream
         let stateData = try Trainer.jsonEncoder().encode(state)
-        let optimizerState = optimizer.exportState()
+        let optimizerState = stage.optimizer.exportState()
         try run.checkpoints.save("last") { dir in
             try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
                                      to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
@@ -537,7 +633,7 @@ public final class Trainer {
             header.buffers = header.buffers.filter { !$0.contains("/") }
             try AtomicFile.write(Trainer.jsonEncoder().encode(header), to: dir.appendingPathComponent(Trainer.optimizerFile))
             for name in header.buffers {
-                let values = optimizerState.buffers[name]!
+                let values = optimizerState.buffers[name] ?? []
                 let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
                 try AtomicFile.write(data, to: dir.appendingPathComponent("optimizer.\(name).f32"))
             }
@@ -547,10 +643,15 @@ public final class Trainer {
         savedStep = state.step
     }
 
-    func saveBest() throws {
-        try run.checkpoints.save("best") { dir in
+    func saveBest() throws { try saveModel("best") }
+
+    /// Checkpoint `name` with the model (weights, structure, tokenizer) at the current step; `extra` writes
+    /// more files into the folder before its manifest.
+    func saveModel(_ name: String, extra: (URL) throws -> Void = { _ in }) throws {
+        try run.checkpoints.save(name) { dir in
             try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
                                      to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
+            try extra(dir)
             try CheckpointInfo(step: state.step).write(to: dir)
         }
     }
@@ -573,6 +674,32 @@ public final class Trainer {
             guard file.entry(entry.name) != nil else { throw FileError(path: weights.path, "has no tensor \(entry.name)") }
             try model.store.set(entry.name, values: try file.floats(entry.name))
         }
+        // The trainer state says which stage the run is in, and so which optimizer the saved moments are for.
+        let stateURL = dir.appendingPathComponent(Trainer.checkpointStateFile)
+        do {
+            state = try StrictJSON.decode(TrainerState.self, path: stateURL.path, decoder: Trainer.jsonDecoder())
+        } catch {
+            throw FileError(path: stateURL.path, "cannot read trainer state: \(error)")
+        }
+        guard state.iterators.count == tasks.count else {
+            throw FileError(path: stateURL.path, "was written for \(state.iterators.count) tasks, the experiment has \(tasks.count)")
+        }
+        if experiment.isStaged {
+            guard let p = state.stages, p.finished.count <= stagePlans.count, p.scores.count == p.finished.count + 1,
+                  p.scores.allSatisfy({ $0.count == units.count }) else {
+                throw FileError(path: stateURL.path, "does not hold the progress of this experiment's \(stagePlans.count) stages")
+            }
+            // A run killed after its last stage but before results.json keeps that stage's optimizer.
+            let j = min(p.finished.count, stagePlans.count - 1)
+            stage = try Trainer.stageContext(j, of: experiment, plans: stagePlans, tasks: tasks,
+                                             stageTasks: stageTasks, store: model.store, layers: model.config.encoder.numLayers)
+            stage.penalties = try penalties(stage: j, startingNow: false)
+        } else if state.stages != nil {
+            throw FileError(path: stateURL.path, "holds the progress of stages, but the experiment has none")
+        }
+        guard state.sampler.taskCount == stage.draws.count else {
+            throw FileError(path: stateURL.path, "was written for a sampler over \(state.sampler.taskCount) tasks, the stage draws from \(stage.draws.count)")
+        }
         let headerURL = dir.appendingPathComponent(Trainer.optimizerFile)
         let header = try StrictJSON.decode(OptimizerHeader.self, path: headerURL.path)
         var buffers: [String: [Float]] = [:]
@@ -584,18 +711,9 @@ public final class Trainer {
             buffers[name] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         }
         do {
-            try optimizer.importState(OptimizerState(kind: header.kind, step: header.step, buffers: buffers, parameterSteps: header.parameterSteps ?? [:]))
+            try stage.optimizer.importState(OptimizerState(kind: header.kind, step: header.step, buffers: buffers, parameterSteps: header.parameterSteps ?? [:]))
         } catch let error as EngineError {
             throw FileError(path: headerURL.path, "\(error)")
-        }
-        let stateURL = dir.appendingPathComponent(Trainer.checkpointStateFile)
-        do {
-            state = try StrictJSON.decode(TrainerState.self, path: stateURL.path, decoder: Trainer.jsonDecoder())
-        } catch {
-            throw FileError(path: stateURL.path, "cannot read trainer state: \(error)")
-        }
-        guard state.iterators.count == tasks.count, state.sampler.taskCount == tasks.count else {
-            throw FileError(path: stateURL.path, "was written for \(state.iterators.count) tasks, the experiment has \(tasks.count)")
         }
         model.encoder.dropoutStream = state.encoderDropout
         model.headDropoutStream = state.headDropout
@@ -624,10 +742,12 @@ struct GradientWeighting {
     private func scale(_ store: ParameterStore, by factor: Float) { store.scaleGradients(by: factor) }
 }
 
-/// One task of the run: its family, its experiment entry, training features and dev features per language.
+/// One task of the run: its family, its experiment entry, the stage it belongs to (0 without stages),
+/// training features and dev features per language.
 struct TrainingTask {
     let family: TaskFamily
     let entry: TaskEntry
+    let stage: Int
     var train: EncodedExamples
     /// Dev features by language.
     var dev: [String: EncodedExamples]
@@ -636,4 +756,6 @@ struct TrainingTask {
     var headName: String { family.head.name }
     /// Examples per micro-batch when a step trains this task.
     func batchSize(_ o: OptimizationSettings) -> Int { entry.batchSize ?? o.batchSize }
+    /// The stream of its example iterator: `examples/<task>`, prefixed `stage<n>/` in a later stage.
+    var iteratorName: String { (stage == 0 ? "" : "stage\(stage + 1)/") + "examples/\(spec.name)" }
 }

@@ -50,7 +50,7 @@ struct Eval: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Tasks to evaluate (default: the experiment's).") var tasks: [String] = []
     @Option(parsing: .upToNextOption, help: "Languages (default: each task's training and evaluation languages).") var languages: [String] = []
     @OptionGroup var specs: SpecLocationOptions
-    @Option(help: "Checkpoint: best or last (default: best when kept).") var checkpoint: String?
+    @Option(help: "Checkpoint: best or last, or a run with stages' start or stage-<n> (default: best when kept).") var checkpoint: String?
     @Option(help: "Split to score: test or dev (default: test where present, else dev).") var split: String?
     @Option(help: "Examples per task and language (default: the experiment's max_eval_examples; 0 = all).") var maxExamples: Int?
     @Option(help: "Sequences per forward pass (default: the experiment's evaluation batch size).") var batchSize: Int?

@@ -29,7 +29,7 @@ struct Probe: ParsableCommand {
     @Option(help: "What k counts: per-class or per-language.") var unit = "per-class"
     @Option(help: "Pooling of features: mean or cls.") var pooling = "mean"
     @OptionGroup var specs: SpecLocationOptions
-    @Option(help: "Checkpoint: best or last (default: best when kept).") var checkpoint: String?
+    @Option(help: "Checkpoint: best or last, or a run with stages' start or stage-<n> (default: best when kept).") var checkpoint: String?
     @Option(help: "Scored examples (default: the experiment's max_eval_examples; 0 = all).") var maxExamples: Int?
     @Option(help: "Linear probe: full-batch steps.") var steps = 300
     @Option(help: "Fine-tuning: optimizer steps on the shots.") var finetuneSteps = 30

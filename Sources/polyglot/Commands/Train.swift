@@ -23,6 +23,12 @@ struct Train: ParsableCommand {
         train.jsonl (every step's loss per task and every evaluation), results.json, tokenizer.json and \
         checkpoints/{last,best}/.
 
+        An experiment with stages: [...] trains them one after another from the same model, each stage giving \
+        its own tasks, sampler, optimization, strategy and evaluation over the top-level ones; after each (and \
+        before the first) every task of every stage is scored, giving forgetting.json (the forgetting matrix, \
+        backward and forward transfer), stages/<row>/predictions/ and checkpoints/{start,stage-<n>}/. A stage's \
+        strategy may add l2_sp, ewc and replay against forgetting (experiments/README.md).
+
         --resume DIR continues a run from its last checkpoint (after a crash or kill); the result is \
         bitwise identical to an uninterrupted run. Before anything is loaded, the checkpoint is verified \
         against its manifest (size and SHA-256 of every file, nothing missing or added), experiment.yaml and \
@@ -98,7 +104,13 @@ struct Train: ParsableCommand {
             try say("run: \(summary.runFolder.path)")
             try say("steps: \(r.steps)\(r.stoppedEarly ? " (stopped early)" : "")")
             if let step = r.bestStep, let score = r.bestScore {
-                try say("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))")
+                try say("best: step \(step), \(r.selection) score \(String(format: "%.4f", score)) over \(r.selectionTasks.joined(separator: ", "))"
+                        + (r.stages == nil ? "" : " (the last stage's)"))
+            }
+            if let f = summary.forgetting {
+                let value = { (v: Double?) in v.map { String(format: "%+.4f", $0) } ?? "n/a" }
+                try say("stages: \(f.stages.count); backward transfer \(value(f.backwardTransfer)), forward transfer \(value(f.forwardTransfer)) "
+                        + "(forgetting.json; polyglot report \(summary.runFolder.path) writes the table and figure)")
             }
         } catch let stopped as TrainingStopped {
             StandardStreams.error.record("\(stopped)\n")
