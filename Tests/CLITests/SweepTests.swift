@@ -199,6 +199,48 @@ import Testing
         #expect(again.status == 0 && again.stdout.contains("this time 0 runs started, 1 resumed"), "\(again.stdout) \(again.stderr)")
     }
 
+    /// Listed points over a run with stages: backward and forward transfer over seeds, as computed here from each
+    /// run's forgetting.json.
+    @Test func stagedRunsGiveTransferOverSeeds() throws {
+        let dir = try CLI.temporaryFolder("sweep-stages")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let experiment = CLI.root.appendingPathComponent("experiments/forgetting-cldr.yaml").path
+        try Self.write(["ablation.yaml": """
+            experiment: \(experiment)
+            seeds: [1, 2]
+            set: {optimization.max_steps: 40, optimization.warmup_steps: 4, evaluation.every: 40, checkpoint.every: 40, data.max_train_examples: 100, data.max_eval_examples: 30}
+            points:
+              - {}
+              - {stages.1.strategy.replay: 0.3}
+            evaluate:
+              - [--checkpoint, last]
+
+            """], in: dir)
+        let out = dir.appendingPathComponent("out")
+        let o = try Self.sweep(dir.appendingPathComponent("ablation.yaml"), output: out, jobs: 2)
+        try #require(o.status == 0, "\(o.stderr)")
+        let points = try #require(try Self.json(out.appendingPathComponent("aggregate.json"))["points"] as? [[String: Any]])
+        #expect(points.count == 2)
+        for p in points {
+            let id = try #require(p["id"] as? String)
+            var bwt: [Double] = [], fwt: [Double] = []
+            for seed in [1, 2] {
+                let matrix = try Self.json(out.appendingPathComponent("points/\(id)/seed-\(seed)/forgetting.json"))
+                bwt.append(try #require(matrix["backward_transfer"] as? Double))
+                fwt.append(try #require(matrix["forward_transfer"] as? Double))
+            }
+            for (key, values) in [("backward_transfer", bwt), ("forward_transfer", fwt)] {
+                let spread = try #require(p[key] as? [String: Any], "\(id) \(key)")
+                let (m, sd) = Self.meanSD(values)
+                #expect(abs(try #require(spread["mean"] as? Double) - m) < 1e-12, "\(id) \(key)")
+                #expect(abs(try #require(spread["sd"] as? Double) - sd) < 1e-12, "\(id) \(key)")
+            }
+        }
+        let markdown = try String(contentsOf: out.appendingPathComponent("sweep.md"), encoding: .utf8)
+        #expect(markdown.contains(" BWT |") && markdown.contains("p02 replay=0.3"), "\(markdown)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/points.svg").path))
+    }
+
     @Test func badSweepFilesAreOneLineNamingTheKey() throws {
         let dir = try CLI.temporaryFolder("sweep-bad")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -211,6 +253,7 @@ import Testing
             ("experiment: tiny.yaml\nseeds: [1]\naxes:\n  optimization.lr: [0.1]\nbaseline: {model.layers: 2}\n", "baseline.model.layers: not an axis"),
             ("experiment: tiny.yaml\nseeds: [1]\naxes:\n  optimization.lrr: [0.1]\n", "point p01 (lrr=0.1), seed 1:"),
             ("experiment: missing.yaml\nseeds: [1]\n", "missing.yaml is not a file"),
+            ("experiment: tiny.yaml\nseeds: [1]\npoints: [{}, {optimization.lr: 0.1}]\naxes: {model.layers: [1]}\n", "give points, or axes (with sampling), not both"),
         ]
         for (text, expected) in cases {
             try Self.write(["bad.yaml": text], in: dir)

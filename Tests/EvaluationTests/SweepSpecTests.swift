@@ -46,6 +46,28 @@ import Platform
         #expect(other != a)
     }
 
+    @Test func listedPointsAreAnAblation() throws {
+        let spec = try SweepSpec.parse(yaml: """
+            experiment: f.yaml
+            seeds: [1, 2]
+            points:
+              - {}
+              - {stages.1.strategy.ewc: 1000}
+              - {stages.1.strategy.kind: freeze-lower, stages.1.strategy.freeze_layers: 2}
+            """, file: "/x/ablation.yaml")
+        let points = try spec.points()
+        #expect(points.map(\.label) == ["as the experiment", "ewc=1000", "kind=freeze-lower, freeze_layers=2"])
+        #expect(spec.baselinePoint(in: points)?.id == "p01")
+        let plan = try SweepPlan(spec: spec, experimentSHA256: "0")
+        #expect(plan.axisKeys == ["stages.1.strategy.ewc", "stages.1.strategy.kind", "stages.1.strategy.freeze_layers"])
+        #expect(plan.overrides(points[0], seed: 2) == ["seed=2"])
+        let named = try SweepSpec.parse(yaml: "experiment: f.yaml\nseeds: [1]\npoints: [{a.b: 1}, {c.d: 2}]\nbaseline: {c.d: 2}\n", file: "b.yaml")
+        #expect(named.baselinePoint(in: try named.points())?.id == "p02")
+        #expect(throws: ConfigError.self) {
+            try SweepSpec.parse(yaml: "experiment: f.yaml\nseeds: [1]\npoints: [{}]\naxes: {a.b: [1]}\n", file: "c.yaml")
+        }
+    }
+
     @Test func duplicatePointsAreRefused() throws {
         #expect(throws: ConfigError.self) {
             try SweepSpec.parse(yaml: "experiment: e.yaml\nseeds: [1]\naxes:\n  optimization.lr: [0.1, 0.1]\n", file: "d.yaml")

@@ -36,8 +36,17 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
         /// The mean over tasks of their zero-shot averages (`overall_zero_shot` of each run), over seeds.
         public var overallZeroShot: SeedSpread?
         public var tasks: [TaskResult]
+        /// Runs with stages: backward and forward transfer (GEM) from each run's `forgetting.json`, over seeds.
+        public var backwardTransfer: SeedSpread?
+        public var forwardTransfer: SeedSpread?
 
-        enum CodingKeys: String, CodingKey { case id, label, values, seeds, missing, overallZeroShot = "overall_zero_shot", tasks }
+        /// This point's value of an axis key, when it sets it.
+        public func value(_ key: String) -> String? { values.first { $0.key == key }?.value }
+
+        enum CodingKeys: String, CodingKey {
+            case id, label, values, seeds, missing, overallZeroShot = "overall_zero_shot", tasks
+            case backwardTransfer = "backward_transfer", forwardTransfer = "forward_transfer"
+        }
     }
 
     /// One point against the baseline on one task and language.
@@ -91,7 +100,19 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
                 done[seed] = try EvaluationSummary.read(ResultsLayout(root: folder.run(point, seed: seed)))
             }
             summaries[point.id] = done
-            points.append(result(point, plan: plan, summaries: done))
+            var p = result(point, plan: plan, summaries: done)
+            var matrices: [UInt64: ForgettingMatrix] = [:]
+            for seed in p.seeds {
+                let layout = ResultsLayout(root: folder.run(point, seed: seed))
+                if PathEntry(path: layout.forgetting.path) == .file { matrices[seed] = try ForgettingMatrix.read(layout) }
+            }
+            func spread(_ value: (ForgettingMatrix) -> Double?) -> SeedSpread? {
+                let pairs = p.seeds.compactMap { s in matrices[s].flatMap(value).map { (s, $0) } }
+                return pairs.isEmpty ? nil : SeedSpread(seeds: pairs.map(\.0), values: pairs.map(\.1))
+            }
+            p.backwardTransfer = spread(\.backwardTransfer)
+            p.forwardTransfer = spread(\.forwardTransfer)
+            points.append(p)
         }
         var aggregate = SweepAggregate(name: plan.name, experiment: plan.experiment, axes: plan.axisKeys, baseline: plan.baseline,
                                        resamples: plan.resamples, bootstrapSeed: bootstrapSeed, level: level, points: points,
@@ -123,7 +144,8 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
             }
         }
         return PointResult(id: point.id, label: point.label, values: point.values, seeds: seeds,
-                           missing: plan.seeds.filter { summaries[$0] == nil }, overallZeroShot: spread(\.overallZeroShot), tasks: tasks)
+                           missing: plan.seeds.filter { summaries[$0] == nil }, overallZeroShot: spread(\.overallZeroShot), tasks: tasks,
+                           backwardTransfer: nil, forwardTransfer: nil)
     }
 
     mutating func compare(_ point: SweepPoint, _ runs: [UInt64: EvaluationSummary], against base: SweepPoint,
@@ -171,17 +193,23 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
         columns += [.init("seeds"), .init("zero-shot, all tasks", alignment: .right)]
         let taskNames = orderedTasks()
         columns += taskNames.map { .init("\($0.task) zero-shot", alignment: .right) }
+        let staged = points.contains { $0.backwardTransfer != nil || $0.forwardTransfer != nil }
+        if staged { columns += [.init("BWT", alignment: .right), .init("FWT", alignment: .right)] }
         var table = MarkdownTable(columns: columns)
         for p in points {
-            var row = [p.id] + p.values.map(\.value) + [p.seeds.isEmpty ? "none" : p.seeds.map(String.init).joined(separator: ", ")]
+            var row = [p.id] + axes.map { p.value($0) ?? "—" } + [p.seeds.isEmpty ? "none" : p.seeds.map(String.init).joined(separator: ", ")]
             row.append(p.overallZeroShot?.text(scale: 100) ?? "—")
             for t in taskNames {
                 let r = p.tasks.first { $0.task == t.task }
                 row.append(r?.zeroShot?.text(scale: PredictionScoring.displayScale(t.metric)) ?? "—")
             }
+            if staged { row += [p.backwardTransfer?.text(scale: 100) ?? "—", p.forwardTransfer?.text(scale: 100) ?? "—"] }
             try? table.append(row)
         }
         out += "## Points\n\n" + table.render()
+        if staged {
+            out += "\nBWT and FWT: backward and forward transfer of each run's stages (`forgetting.json`, GEM's definitions; ×100), mean ± sd over seeds.\n"
+        }
 
         for t in taskNames {
             out += "\n## \(t.task) (\(t.metric))\n\n"
@@ -227,11 +255,13 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
     public func csv() throws -> String {
         var w = CSVWriter(header: ["point"] + axes + ["task", "language", "regime", "metric", "seeds", "mean", "sd", "values"])
         func append(_ p: PointResult, _ task: String, _ language: String, _ regime: String, _ metric: String, _ s: SeedSpread) throws {
-            try w.append([p.id] + p.values.map(\.value) + [task, language, regime, metric, s.seeds.map(String.init).joined(separator: " "),
+            try w.append([p.id] + axes.map { p.value($0) ?? "" } + [task, language, regime, metric, s.seeds.map(String.init).joined(separator: " "),
                                                            "\(s.mean)", s.sd.map { "\($0)" } ?? "", s.values.map { "\($0)" }.joined(separator: " ")])
         }
         for p in points {
             if let s = p.overallZeroShot { try append(p, "all tasks", "zero-shot mean", "zero-shot", "major", s) }
+            if let s = p.backwardTransfer { try append(p, "all stages", "backward transfer", "", "major", s) }
+            if let s = p.forwardTransfer { try append(p, "all stages", "forward transfer", "", "major", s) }
             for t in p.tasks {
                 if let s = t.zeroShot { try append(p, t.task, "zero-shot mean", "zero-shot", t.metric, s) }
                 for l in t.languages { try append(p, t.task, l.language, l.regime, t.metric, l.score) }
@@ -246,14 +276,33 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
     public func figures() throws -> [String: String] {
         var out: [String: String] = [:]
         guard let base = points.first(where: { $0.id == baseline }) else { return out }
-        for (a, key) in axes.enumerated() {
-            let slice = points.filter { p in p.values.indices.allSatisfy { $0 == a || SweepPoint.same(p.values[$0].value, base.values[$0].value) } }
-            let numeric = slice.allSatisfy { Double($0.values[a].value) != nil }
+        func seriesOf(_ slice: [PointResult]) -> [(String, (PointResult) -> SeedSpread?)] {
             var series: [(String, (PointResult) -> SeedSpread?)] = [("all tasks", { $0.overallZeroShot })]
             for t in orderedTasks() where PredictionScoring.higherIsBetter(t.metric) {
                 series.append((t.task, { p in p.tasks.first { $0.task == t.task }?.zeroShot }))
             }
-            series = series.filter { s in slice.contains { s.1($0) != nil } }
+            return series.filter { s in slice.contains { s.1($0) != nil } }
+        }
+        func bars(_ slice: [PointResult], label: (PointResult) -> String, group: String, title: String) throws -> String? {
+            let series = seriesOf(slice)
+            if series.isEmpty || slice.isEmpty { return nil }
+            let categories = slice.map { p in
+                BarCategory(label: label(p), values: series.map { _, value in
+                    value(p).map { BarValue($0.mean * 100, lower: ($0.mean - ($0.sd ?? 0)) * 100, upper: ($0.mean + ($0.sd ?? 0)) * 100) } ?? BarValue(.nan)
+                })
+            }
+            return try SVGChart.groupedBars(GroupedBarSpec(title: title, yAxisTitle: "zero-shot score (mean ± sd over seeds)",
+                                                          series: series.map(\.0), groups: [BarGroup(name: group, categories: categories)]))
+        }
+        if !points.allSatisfy({ p in axes.allSatisfy { p.value($0) != nil } }) {
+            // Listed points (an ablation): one figure with a bar group per point.
+            out["points"] = try bars(points, label: { "\($0.id) \($0.label)" }, group: "points", title: "Zero-shot score by point")
+            return out
+        }
+        for (a, key) in axes.enumerated() {
+            let slice = points.filter { p in p.values.indices.allSatisfy { $0 == a || SweepPoint.same(p.values[$0].value, base.values[$0].value) } }
+            let numeric = slice.allSatisfy { Double($0.values[a].value) != nil }
+            let series = seriesOf(slice)
             if series.isEmpty || slice.isEmpty { continue }
             let title = "Zero-shot score against \(key)"
             if numeric {
@@ -268,13 +317,7 @@ public struct SweepAggregate: Codable, Equatable, Sendable {
                 out[key] = try SVGChart.lines(LineChartSpec(title: title, xAxisTitle: key, yAxisTitle: "zero-shot score (mean ± sd over seeds)",
                                                             xScale: log ? .log2 : .linear, series: lines))
             } else {
-                let categories = slice.map { p in
-                    BarCategory(label: p.values[a].value, values: series.map { _, value in
-                        value(p).map { BarValue($0.mean * 100, lower: ($0.mean - ($0.sd ?? 0)) * 100, upper: ($0.mean + ($0.sd ?? 0)) * 100) } ?? BarValue(.nan)
-                    })
-                }
-                out[key] = try SVGChart.groupedBars(GroupedBarSpec(title: title, yAxisTitle: "zero-shot score (mean ± sd over seeds)",
-                                                                  series: series.map(\.0), groups: [BarGroup(name: key, categories: categories)]))
+                out[key] = try bars(slice, label: { $0.values[a].value }, group: key, title: title)
             }
         }
         return out

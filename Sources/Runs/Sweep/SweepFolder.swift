@@ -35,8 +35,8 @@ public struct SweepPlan: Codable, Equatable, Sendable {
         }
     }
 
-    /// The swept keys, in axis order.
-    public var axisKeys: [String] { points.first?.values.map(\.key) ?? [] }
+    /// The swept keys, in axis order (listed points: every key any point sets, in order of appearance).
+    public var axisKeys: [String] { points.flatMap { $0.values.map(\.key) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } } }
 
     public var baselinePoint: SweepPoint? { points.first { $0.id == baseline } }
 

@@ -14,6 +14,8 @@ import Yams
 ///     axes:
 ///       optimization.lr: [0.001, 0.004]           # grid: lists; random: lists, or {uniform|log_uniform|int_uniform: [lo, hi]}
 ///     sampling: grid                    # or {random: 8, seed: 1}
+///     # or, instead of axes: points listed one by one (an ablation), each a mapping of keys to values
+///     # points: [{}, {strategy.ewc: 1000}, {strategy.replay: 0.3}]
 ///     baseline: {optimization.lr: 0.004}          # default: the first point
 ///     evaluate:                         # one `polyglot eval RUN <arguments>` per entry; default: one with none
 ///       - [--tasks, cldr-dates-month]
@@ -45,6 +47,8 @@ public struct SweepSpec: Equatable, Sendable {
     /// `key=value` overrides every point gets, in file order.
     public var fixed: [String]
     public var axes: [Axis]
+    /// Points listed one by one (`points:`), each its own keys and values; nil when the points come from `axes`.
+    public var listed: [[SweepPoint.Value]]?
     public var sampling: Sampling
     /// The baseline's value of each axis (nil: the first point).
     public var baseline: [String: String]?
@@ -56,7 +60,7 @@ public struct SweepSpec: Equatable, Sendable {
     public static let maxPoints = 10_000
     public static let maxRuns = 100_000
 
-    static let keys = ["experiment", "name", "seeds", "set", "axes", "sampling", "baseline", "evaluate", "resamples"]
+    static let keys = ["experiment", "name", "seeds", "set", "axes", "points", "sampling", "baseline", "evaluate", "resamples"]
 
     /// Reads and checks a sweep file; errors name the file, the line and the key.
     public static func load(file path: String) throws -> SweepSpec {
@@ -137,18 +141,40 @@ public struct SweepSpec: Equatable, Sendable {
             }
         }
 
+        var listed: [[SweepPoint.Value]]?
+        if let node = top["points"] {
+            if top["axes"] != nil || top["sampling"] != nil {
+                throw ConfigError(file: reader.at(node), key: "points", "give points, or axes (with sampling), not both")
+            }
+            listed = try reader.list(node, key: "points").enumerated().map { i, entry in
+                guard let map = entry.mapping else {
+                    throw ConfigError(file: reader.at(entry), key: "points.\(i)", "expected a mapping of experiment keys to values ({} for the experiment as it is)")
+                }
+                return try map.map { k, v in
+                    let key = try reader.scalar(k, key: "points.\(i)")
+                    if key == "seed" { throw ConfigError(file: reader.at(k), key: "points.\(i).seed", "the seed comes from seeds") }
+                    if fixed.contains(where: { $0.hasPrefix(key + "=") }) { throw ConfigError(file: reader.at(k), key: "points.\(i).\(key)", "also given in set") }
+                    return SweepPoint.Value(key: key, value: try reader.scalar(v, key: "points.\(i).\(key)"))
+                }
+            }
+            if listed?.isEmpty == true { throw ConfigError(file: reader.at(node), key: "points", "expected at least one point") }
+        }
+        let sweptKeys = listed.map { lists in
+            lists.flatMap { $0.map(\.key) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        } ?? axes.map(\.key)
+
         var baseline: [String: String]?
         if let node = top["baseline"] {
             guard let map = node.mapping else { throw ConfigError(file: reader.at(node), key: "baseline", "expected a mapping of axis keys to values") }
             var values: [String: String] = [:]
             for (k, v) in map {
                 let key = try reader.scalar(k, key: "baseline")
-                guard axes.contains(where: { $0.key == key }) else {
-                    throw ConfigError(file: reader.at(k), key: "baseline.\(key)", "not an axis (axes: \(axes.map(\.key).joined(separator: ", ")))")
+                guard sweptKeys.contains(key) else {
+                    throw ConfigError(file: reader.at(k), key: "baseline.\(key)", "not an axis (axes: \(sweptKeys.joined(separator: ", ")))")
                 }
                 values[key] = try reader.scalar(v, key: "baseline.\(key)")
             }
-            guard values.count == axes.count else {
+            guard listed != nil || values.count == axes.count else {
                 throw ConfigError(file: reader.at(node), key: "baseline", "give a value for every axis (\(axes.map(\.key).joined(separator: ", ")))")
             }
             baseline = values
@@ -166,16 +192,16 @@ public struct SweepSpec: Equatable, Sendable {
             guard let v = node.string.flatMap({ Int($0) }), v > 0 else { throw ConfigError(file: reader.at(node), key: "resamples", "expected a positive integer") }
             resamples = v
         }
-        var count = 1
-        switch sampling {
+        var count = listed?.count ?? 1
+        if listed == nil { switch sampling {
         case .grid:
             for axis in axes { if case .list(let values) = axis.values { count = count.multipliedReportingOverflow(by: values.count).overflow ? Int.max : count * values.count } }
         case .random(let n, _): count = n
-        }
+        } }
         if count > maxPoints || count.multipliedReportingOverflow(by: seeds.count).overflow || count * seeds.count > maxRuns {
             throw ConfigError(file: file, key: "axes", "\(count) points × \(seeds.count) seeds is more than a sweep runs (at most \(maxPoints) points and \(maxRuns) runs)")
         }
-        let spec = SweepSpec(name: name, experiment: experiment, seeds: seeds, fixed: fixed, axes: axes, sampling: sampling,
+        let spec = SweepSpec(name: name, experiment: experiment, seeds: seeds, fixed: fixed, axes: axes, listed: listed, sampling: sampling,
                              baseline: baseline, evaluate: evaluate, resamples: resamples)
         _ = try spec.points(file: file)
         return spec
@@ -185,7 +211,9 @@ public struct SweepSpec: Equatable, Sendable {
     /// baseline when it is none of them. A sweep without axes has one point.
     public func points(file: String? = nil) throws -> [SweepPoint] {
         var assignments: [[(String, String)]]
-        switch sampling {
+        if let listed {
+            assignments = listed.map { $0.map { ($0.key, $0.value) } }
+        } else { switch sampling {
         case .grid:
             assignments = [[]]
             for axis in axes {
@@ -195,16 +223,18 @@ public struct SweepSpec: Equatable, Sendable {
         case .random(let count, let seed):
             var random = RandomStream(seed: seed, name: "sweep")
             assignments = (0..<count).map { _ in axes.map { ($0.key, $0.values.draw(&random)) } }
-        }
+        } }
         var points = assignments.enumerated().map { i, values in
             SweepPoint(id: String(format: "p%02d", i + 1), values: values.map { SweepPoint.Value(key: $0.0, value: $0.1) })
         }
         var seen: Set<[String]> = []
-        for p in points where !seen.insert(p.values.map(\.value)).inserted {
+        for p in points where !seen.insert(p.values.map { "\($0.key)=\($0.value)" }).inserted {
             throw ConfigError(file: file, key: "axes", "two points have the same values (\(p.label)): list each value once\(sampling == .grid ? "" : ", or draw from a wider range")")
         }
         if let baseline, !points.contains(where: { $0.matches(baseline) }) {
-            points.append(SweepPoint(id: "baseline", values: axes.map { SweepPoint.Value(key: $0.key, value: baseline[$0.key] ?? "") }))
+            let keys = listed == nil ? axes.map(\.key) : points.flatMap { $0.values.map(\.key) }.filter { baseline[$0] != nil }
+            let ordered = keys.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            points.append(SweepPoint(id: "baseline", values: ordered.map { SweepPoint.Value(key: $0, value: baseline[$0] ?? "") }))
         }
         return points
     }
@@ -230,13 +260,16 @@ public struct SweepPoint: Codable, Equatable, Sendable {
     /// The `--set` overrides of this point.
     public var overrides: [String] { values.map { "\($0.key)=\($0.value)" } }
 
-    /// `lr=0.001, layers=2` (the last part of each key), or `(no axes)`.
+    /// This point's value of `key`, when it sets it.
+    public func value(_ key: String) -> String? { values.first { $0.key == key }?.value }
+
+    /// `lr=0.001, layers=2` (the last part of each key), or `(as the experiment)` for a point that sets nothing.
     public var label: String {
-        values.isEmpty ? "(no axes)" : values.map { "\($0.key.split(separator: ".").last.map(String.init) ?? $0.key)=\($0.value)" }.joined(separator: ", ")
+        values.isEmpty ? "as the experiment" : values.map { "\($0.key.split(separator: ".").last.map(String.init) ?? $0.key)=\($0.value)" }.joined(separator: ", ")
     }
 
     func matches(_ baseline: [String: String]) -> Bool {
-        values.allSatisfy { v in baseline[v.key].map { SweepPoint.same($0, v.value) } ?? false }
+        values.count == baseline.count && values.allSatisfy { v in baseline[v.key].map { SweepPoint.same($0, v.value) } ?? false }
     }
 
     /// Values compare as numbers when both are (0.001 and 1e-3 are the same learning rate), else as text.
