@@ -131,6 +131,7 @@ put("experiment-yaml", "anchors.yaml", "name: &n a\nseed: 1\nmodel: &m {layers: 
 put("sweep-yaml", "grid.yaml", "experiment: smoke.yaml\nseeds: [1, 2, 3]\naxes:\n  optimization.lr: [0.001, 0.004]\n  model.layers: [1, 2]\nbaseline: {optimization.lr: 0.004, model.layers: 2}\nevaluate:\n  - []\n  - [--tasks, cldr-dates-month]\n")
 put("sweep-yaml", "random.yaml", "experiment: smoke.yaml\nname: lr-random\nseeds: [7]\nset: {optimization.max_steps: 100}\naxes:\n  optimization.lr: {log_uniform: [1e-5, 1e-2]}\n  optimization.warmup_steps: {int_uniform: [0, 50]}\n  sampler.kind: [uniform, temperature]\n  strategy.layer_lr_decay: {uniform: [0.5, 1.0]}\nsampling: {random: 5, seed: 3}\nresamples: 200\n")
 put("sweep-yaml", "seeds-only.yaml", "experiment: e.yaml\nseeds: [1]\n")
+put("sweep-yaml", "points.yaml", "experiment: f.yaml\nseeds: [1, 2]\npoints:\n  - {}\n  - {stages.1.strategy.ewc: 1000}\n  - {stages.1.strategy.kind: freeze-lower, stages.1.strategy.freeze_layers: 2}\nbaseline: {}\nevaluate:\n  - [--checkpoint, last]\n")
 for name in sorted(os.listdir(os.path.join(ROOT, "experiments", "sweeps"))) if os.path.isdir(os.path.join(ROOT, "experiments", "sweeps")) else []:
     if name.endswith(".yaml"):
         copy("sweep-yaml", name, os.path.join("experiments", "sweeps", name))
@@ -201,5 +202,5 @@ def experiment_keys():
 
 
 write_dict("sweep-yaml", yaml_common + ["experiment", "name", "seeds", "set", "axes", "sampling", "baseline", "evaluate", "resamples",
-                         "grid", "random", "seed", "uniform", "log_uniform", "int_uniform", "optimization.lr", "model.layers"])
+                         "points", "grid", "random", "seed", "uniform", "log_uniform", "int_uniform", "optimization.lr", "model.layers"])
 write_dict("experiment-yaml", yaml_common + ["ud-pos", "sib200", "cldr-mlm", "cldr-dates-month", "en", "de", "fr"] + experiment_keys())
