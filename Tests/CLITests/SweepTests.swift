@@ -92,6 +92,11 @@ import Testing
             #expect(abs(try #require(overall["sd"] as? Double) - sd) < 1e-12)
         }
         #expect(checked == 24)
+        // Each run's done marker lists the commands run for it, with their wall time.
+        let done = try Self.json(out.appendingPathComponent("points/p01/seed-17.done.json"))
+        let commands = try #require(done["commands"] as? [[String: Any]])
+        #expect(commands.map { ($0["command"] as? String)?.split(separator: " ").prefix(2).joined(separator: " ") } == ["polyglot train", "polyglot eval"])
+        #expect(commands.allSatisfy { ($0["seconds"] as? Double).map { $0 >= 0 } ?? false })
         let comparisons = try #require(aggregate["comparisons"] as? [[String: Any]])
         #expect(comparisons.count == 12 && comparisons.allSatisfy { $0["point"] as? String == "p02" })
         for name in ["sweep.md", "sweep.csv", "figures/optimization.lr.svg"] {

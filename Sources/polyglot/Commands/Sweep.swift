@@ -116,6 +116,13 @@ final class SweepRunner {
         let point: SweepPoint
         let seed: UInt64
         var commands: [[String]]
+        /// The commands this invocation ran for the run, with their wall time.
+        var ran: [Ran] = []
+    }
+
+    struct Ran: Encodable {
+        let command: String
+        let seconds: Double
     }
 
     let folder: SweepFolder
@@ -162,11 +169,11 @@ final class SweepRunner {
         for point in plan.points { for seed in plan.seeds { if let j = try job(point, seed: seed) { queue.append(j) } } }
         try FileManager.default.createDirectory(at: folder.logs, withIntermediateDirectories: true)
         let threads = max(1, (ProcessInfo.processInfo.environment["POLYGLOT_THREADS"].flatMap { Int($0) } ?? Threads.coreCount) / jobs)
-        var running: [(job: Job, process: Process, log: FileHandle)] = []
+        var running: [(job: Job, process: Process, log: FileHandle, started: Date)] = []
         var failures: [String] = []
         queue.reverse()
 
-        func launch(_ job: Job) throws -> (Job, Process, FileHandle) {
+        func launch(_ job: Job) throws -> (Job, Process, FileHandle, Date) {
             var job = job
             let arguments = job.commands.removeFirst()
             let logURL = folder.log(job.point, seed: job.seed)
@@ -192,7 +199,7 @@ final class SweepRunner {
             if arguments.first == "train" {
                 if arguments.contains("--resume") { resumed += 1 } else { started += 1 }
             }
-            return (job, p, log)
+            return (job, p, log, Date())
         }
 
         while true {
@@ -215,14 +222,17 @@ final class SweepRunner {
                 running.remove(at: index)
                 try? r.log.close()
                 let status = r.process.terminationStatus
+                var job = r.job
+                job.ran.append(Ran(command: "polyglot " + (r.process.arguments ?? []).joined(separator: " "),
+                                   seconds: (Date().timeIntervalSince(r.started) * 10).rounded() / 10))
                 if status != 0 {
                     if StopSignal.pending != nil { continue }
                     let log = folder.log(r.job.point, seed: r.job.seed)
                     failures.append("point \(r.job.point.id) (\(r.job.point.label)), seed \(r.job.seed): polyglot \(r.process.arguments?.first ?? "") exited with status \(status)\(Self.lastLine(of: log).map { ": \($0)" } ?? ""); log: \(log.path)")
-                } else if r.job.commands.isEmpty {
-                    try markDone(r.job)
+                } else if job.commands.isEmpty {
+                    try markDone(job)
                 } else if failures.isEmpty {
-                    running.insert(try launch(r.job), at: index)
+                    running.insert(try launch(job), at: index)
                     index += 1
                 }
             }
@@ -234,8 +244,12 @@ final class SweepRunner {
     }
 
     func markDone(_ job: Job) throws {
-        struct Done: Encodable { let point: String; let seed: UInt64; let evaluate: [[String]]; let time: String }
-        let done = Done(point: job.point.id, seed: job.seed, evaluate: plan.evaluate, time: RunEnvironment.timestamp())
+        struct Done: Encodable {
+            let point: String; let seed: UInt64; let evaluate: [[String]]; let time: String
+            /// What the last invocation ran for this run (a resumed run lists only what it ran then).
+            let commands: [Ran]
+        }
+        let done = Done(point: job.point.id, seed: job.seed, evaluate: plan.evaluate, time: RunEnvironment.timestamp(), commands: job.ran)
         try AtomicFile.write(try RunJSON.encoder().encode(done), to: folder.doneMarker(job.point, seed: job.seed))
     }
 
