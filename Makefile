@@ -46,7 +46,7 @@ clean:
 FUZZ_BUILD_DIR ?= .build-fuzz
 FUZZ_WORK      ?= $(FUZZ_BUILD_DIR)/work
 FUZZ_SECONDS   ?= 60
-FUZZ_CI_SECONDS ?= 15
+FUZZ_CI_SECONDS ?= 8
 FUZZ_TARGETS   ?= safetensors tokenizer conllu tsv csv jsonl squad iob2 task-yaml language-yaml experiment-yaml sweep-yaml
 FUZZ_BIN        = $(FUZZ_BUILD_DIR)/debug/PolyglotFuzz
 
