@@ -15,6 +15,8 @@ public final class MLMHead {
     let arena: TensorArena
     let t1, t2, t3, mean, rstd, logitsBuffer, rowLoss, dT, dT2, dHiddenBuffer: Tensor
     let labels: IntBuffer
+    /// MAD-X: the encoder's invertible adapter, inverted on the transformed states before the decoder.
+    let inverse: (adapter: InvertibleAdapter, buffers: InvertibleAdapter.Buffers, arena: TensorArena)?
     var hidden: Tensor?
     public private(set) var tokens = 0
     /// Whether `logits` currently holds d(loss)/d(logits) (after a loss with gradient).
@@ -39,6 +41,12 @@ public final class MLMHead {
         self.arena = arena
         t1 = b[0]; t2 = b[1]; t3 = b[2]; mean = b[3]; rstd = b[4]; logitsBuffer = b[5]; rowLoss = b[6]; dT = b[7]; dT2 = b[8]; dHiddenBuffer = b[9]
         labels = IntBuffer(count: maxTokens)
+        if let inv = encoder.adapters?.invertible?.adapter {
+            let (buffers, arena) = try TensorArena.build { try inv.buffers(tokens: maxTokens, inverse: true, $0) }
+            inverse = (inv, buffers, arena)
+        } else {
+            inverse = nil
+        }
     }
 
     @inline(__always) func live(_ t: Tensor) -> Tensor { Tensor(data: t.data, shape: .matrix(tokens, t.shape.last)) }
@@ -56,6 +64,7 @@ public final class MLMHead {
         dense.forwardUnchecked(x, into: live(t1))
         GELUOp.forwardUnchecked(t1.data, t2.data, count: n * config.hiddenSize)
         norm.forwardUnchecked(live(t2), into: live(t3), mean: mean, rstd: rstd)
+        if let inverse { inverse.adapter.inverse(t3.data, buffers: inverse.buffers, tokens: n) }
         LinearOp.forwardUnchecked(x: live(t3), weight: store.value(decoderWeight), bias: store.value(bias), y: live(logitsBuffer),
                                   precision: store.precision)
         logitsHoldGradient = false
@@ -89,6 +98,7 @@ public final class MLMHead {
                                    dWeight: store.gradient(decoderWeight), dBias: store.gradient(bias), accumulateInput: false,
                                    precision: store.precision)
         store.markAllGradientRows(decoderWeight)  // the tied decoder writes every row of the word embeddings' gradient
+        if let inverse { inverse.adapter.inverseBackward(dT.data, buffers: inverse.buffers, tokens: tokens) }
         norm.backwardUnchecked(dy: live(dT), x: live(t2), mean: mean, rstd: rstd, dx: live(dT2))
         GELUOp.backwardUnchecked(dT2.data, t1.data, dT2.data, count: tokens * config.hiddenSize)
         dense.backwardUnchecked(dy: live(dT2), x: x, dx: live(dHiddenBuffer))

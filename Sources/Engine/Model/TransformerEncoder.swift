@@ -19,6 +19,8 @@ public final class TransformerEncoder {
     let embeddingNorm: LayerNorm
     let layers: [EncoderLayer]
     let finalNorm: LayerNorm?
+    /// Bottleneck adapters, LoRA and the invertible adapter (nil: none), registered after the weights above.
+    let adapters: EncoderAdapters?
 
     // Activations and scratch.
     let arena: TensorArena
@@ -34,7 +36,7 @@ public final class TransformerEncoder {
     public private(set) var hasMask = false, training = false
     var tokens: Int { batch * length }
 
-    public init(config: EncoderConfig, store: ParameterStore, maxBatch: Int, maxLength: Int) throws {
+    public init(config: EncoderConfig, store: ParameterStore, maxBatch: Int, maxLength: Int, adapters setup: AdapterSetup = AdapterSetup()) throws {
         try config.validate()
         try EngineError.require(maxBatch > 0 && maxLength > 0 && maxLength <= config.maxPositions, "encoder",
                                 "capacity \(maxBatch) × \(maxLength) must be positive with length ≤ max_positions \(config.maxPositions)")
@@ -54,6 +56,7 @@ public final class TransformerEncoder {
         finalNorm = config.preLayerNorm ? try LayerNorm("encoder.LayerNorm", dim: d, eps: config.layerNormEps, store: store) : nil
 
         let n = maxBatch * maxLength
+        adapters = setup.isEmpty ? nil : try EncoderAdapters(setup, config: config, store: store, tokens: n)
         let slots = Swift.max(Threads.count, 1)
         typealias Built = (layers: [EncoderLayerBuffers], emb: [Tensor], embMask: Tensor?, final: [Tensor], grads: [Tensor])
         let (built, arena) = try TensorArena.build { allocate -> Built in
@@ -81,7 +84,10 @@ public final class TransformerEncoder {
     }
 
     /// Floats held for activations and scratch.
-    public var activationFloats: Int { arena.capacity }
+    public var activationFloats: Int { arena.capacity + (adapters?.arena.capacity ?? 0) }
+
+    /// The adapters the encoder carries (empty: none).
+    public var adapterSetup: AdapterSetup { adapters?.setup ?? AdapterSetup() }
 
     @inline(__always) func live(_ t: Tensor, _ n: Int) -> Tensor { Tensor(data: t.data, shape: .matrix(n, t.shape.last)) }
 
@@ -165,6 +171,8 @@ public final class TransformerEncoder {
         }
         embeddingNorm.forwardUnchecked(live(embSum, n), into: live(embOut, n), mean: embMean, rstd: embRstd)
         if dropping, let m = embMask { dropout(embOut, m, n * d) }
+        if let inv = adapters?.invertible { inv.adapter.forward(embOut.data, buffers: inv.buffers, tokens: n) }
+        adapters?.loraDropped = training
         for l in 0..<layers.count { forwardLayer(l) }
         if let finalNorm { finalNorm.forwardUnchecked(live(layerOutput(layers.count), n), into: live(finalOut, n), mean: finalMean, rstd: finalRstd) }
     }
@@ -187,6 +195,11 @@ public final class TransformerEncoder {
             attnIn = live(b.norm1, n)
         } else { attnIn = x }
         LinearOp.forwardUnchecked(x: attnIn, weight: layer.fusedWeight, bias: layer.fusedBias, y: live(b.qkv, n), precision: store.precision)
+        if adapters != nil {
+            lora(l, .query, x: attnIn.data, y: b.qkv.data, column: 0, outStride: 3 * d)
+            lora(l, .key, x: attnIn.data, y: b.qkv.data, column: d, outStride: 3 * d)
+            lora(l, .value, x: attnIn.data, y: b.qkv.data, column: 2 * d, outStride: 3 * d)
+        }
         let dims = AttentionOp.Dimensions(batch: batch, length: length, heads: config.numHeads, headDim: config.headDim)
         var probsMask: UnsafeMutablePointer<Float>? = nil
         if training && config.attentionDropout > 0, let pm = b.probsMask {
@@ -197,7 +210,9 @@ public final class TransformerEncoder {
                                      dropoutMask: probsMask, out: b.ctx.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
                                      precision: store.precision)
         layer.attentionOutput.forwardUnchecked(live(b.ctx, n), into: live(b.attn, n))
+        if adapters != nil { lora(l, .attentionOutput, x: b.ctx.data, y: b.attn.data, outStride: d) }
         if dropping, let m = b.attnMask { dropout(b.attn, m, n * d) }
+        adapters?.forward(layer: l, attention: true, s: live(b.attn, n), residual: x, norm: layer.attentionNorm, tokens: n)
         ResidualOp.forwardUnchecked(x.data, b.attn.data, b.sum1.data, count: n * d)
         // Feed-forward sub-block.
         let ffInput: Tensor
@@ -209,9 +224,12 @@ public final class TransformerEncoder {
             ffInput = live(b.norm1, n)
         }
         layer.intermediate.forwardUnchecked(ffInput, into: live(b.ffIn, n))
+        if adapters != nil { lora(l, .intermediate, x: ffInput.data, y: b.ffIn.data, outStride: config.intermediateSize) }
         GELUOp.forwardUnchecked(b.ffIn.data, b.ffAct.data, count: n * config.intermediateSize)
         layer.output.forwardUnchecked(live(b.ffAct, n), into: live(b.ffOut, n))
+        if adapters != nil { lora(l, .output, x: b.ffAct.data, y: b.ffOut.data, outStride: d) }
         if dropping, let m = b.ffMask { dropout(b.ffOut, m, n * d) }
+        adapters?.forward(layer: l, attention: false, s: live(b.ffOut, n), residual: ffInput, norm: layer.outputNorm, tokens: n)
         ResidualOp.forwardUnchecked(pre ? b.sum1.data : b.norm1.data, b.ffOut.data, b.sum2.data, count: n * d)
         if !pre { layer.outputNorm.forwardUnchecked(live(b.sum2, n), into: live(b.norm2, n), mean: b.mean2, rstd: b.rstd2) }
     }
@@ -235,6 +253,7 @@ public final class TransformerEncoder {
             backwardLayer(l, dOut: dOut, dIn: dIn)
             swap(&dOut, &dIn)
         }
+        if let inv = adapters?.invertible { inv.adapter.backward(dOut.data, buffers: inv.buffers, tokens: n) }
         // Embeddings: dropout, LayerNorm, then scatter into each table.
         if training && config.hiddenDropout > 0, let m = embMask { DropoutOp.applyUnchecked(dOut.data, m.data, dOut.data, count: n * d) }
         let dSum = live(gradTmp, n)
@@ -263,39 +282,65 @@ public final class TransformerEncoder {
             // r2 = h1 + drop(FFN(h1)); out = LN2(r2).
             layer.outputNorm.backwardUnchecked(dy: dOut, x: live(b.sum2, n), mean: b.mean2, rstd: b.rstd2, dx: tmp)
             dOut.data.update(from: tmp.data, count: n * d) // dOut now accumulates dh1
+            adapters?.backward(layer: l, attention: false, ds: tmp, dResidual: dOut, norm: layer.outputNorm, tokens: n)
             if dropping, let m = b.ffMask { DropoutOp.applyUnchecked(tmp.data, m.data, tmp.data, count: n * d) }
             layer.output.backwardUnchecked(dy: tmp, x: live(b.ffAct, n), dx: dFF)
+            adapters?.loraBackward(layer: l, .output, dy: tmp.data, outStride: d, x: b.ffAct.data, dx: dFF.data, tokens: n)
             GELUOp.backwardUnchecked(dFF.data, b.ffIn.data, dFF.data, count: n * f)
             layer.intermediate.backwardUnchecked(dy: dFF, x: live(b.norm1, n), dx: dOut, accumulateInput: true)
+            adapters?.loraBackward(layer: l, .intermediate, dy: dFF.data, outStride: f, x: b.norm1.data, dx: dOut.data, tokens: n)
             // r1 = x + drop(attn(x)); h1 = LN1(r1).
             layer.attentionNorm.backwardUnchecked(dy: dOut, x: live(b.sum1, n), mean: b.mean1, rstd: b.rstd1, dx: tmp)
             dIn.data.update(from: tmp.data, count: n * d)
+            adapters?.backward(layer: l, attention: true, ds: tmp, dResidual: dIn, norm: layer.attentionNorm, tokens: n)
             if dropping, let m = b.attnMask { DropoutOp.applyUnchecked(tmp.data, m.data, tmp.data, count: n * d) }
             layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut)
+            adapters?.loraBackward(layer: l, .attentionOutput, dy: tmp.data, outStride: d, x: b.ctx.data, dx: dOut.data, tokens: n)
             AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
                                           dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
                                           precision: store.precision)
             LinearOp.backwardUnchecked(dy: dQKV, x: x, weight: layer.fusedWeight, dx: dIn, dWeight: layer.fusedWeightGradient,
                                        dBias: layer.fusedBiasGradient, accumulateInput: true, precision: store.precision)
+            loraQKVBackward(l, dQKV: dQKV, x: x, dx: dIn)
         } else {
             // h1 = x + drop(attn(LN1(x))); out = h1 + drop(FFN(LN2(h1))).
             dIn.data.update(from: dOut.data, count: n * d) // dIn accumulates dh1, then dx
             if dropping, let m = b.ffMask { DropoutOp.applyUnchecked(dOut.data, m.data, tmp.data, count: n * d) }
             else { tmp.data.update(from: dOut.data, count: n * d) }
             layer.output.backwardUnchecked(dy: tmp, x: live(b.ffAct, n), dx: dFF)
+            adapters?.loraBackward(layer: l, .output, dy: tmp.data, outStride: d, x: b.ffAct.data, dx: dFF.data, tokens: n)
             GELUOp.backwardUnchecked(dFF.data, b.ffIn.data, dFF.data, count: n * f)
             layer.intermediate.backwardUnchecked(dy: dFF, x: live(b.norm2, n), dx: tmp)
+            adapters?.loraBackward(layer: l, .intermediate, dy: dFF.data, outStride: f, x: b.norm2.data, dx: tmp.data, tokens: n)
             layer.outputNorm.backwardUnchecked(dy: tmp, x: live(b.sum1, n), mean: b.mean2, rstd: b.rstd2, dx: dIn, accumulate: true)
             if dropping, let m = b.attnMask { DropoutOp.applyUnchecked(dIn.data, m.data, tmp.data, count: n * d) }
             else { tmp.data.update(from: dIn.data, count: n * d) }
             layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut)
+            adapters?.loraBackward(layer: l, .attentionOutput, dy: tmp.data, outStride: d, x: b.ctx.data, dx: dOut.data, tokens: n)
             AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
                                           dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
                                           precision: store.precision)
             LinearOp.backwardUnchecked(dy: dQKV, x: live(b.norm1, n), weight: layer.fusedWeight, dx: tmp, dWeight: layer.fusedWeightGradient,
                                        dBias: layer.fusedBiasGradient, accumulateInput: false, precision: store.precision)
+            loraQKVBackward(l, dQKV: dQKV, x: live(b.norm1, n), dx: tmp)
             layer.attentionNorm.backwardUnchecked(dy: tmp, x: x, mean: b.mean1, rstd: b.rstd1, dx: dIn, accumulate: true)
         }
+    }
+
+    /// y[:, column…] += LoRA of matrix t of block l (if adapted), drawing its dropout seed while training.
+    @inline(__always) func lora(_ l: Int, _ t: LoRATarget, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, column: Int = 0, outStride: Int) {
+        guard let a = adapters, let dropout = a.loraDropout(layer: l, t) else { return }
+        let seed: UInt64? = training && dropout > 0 ? dropoutStream.next() : nil
+        a.loraForward(layer: l, t, x: x, y: y, column: column, outStride: outStride, dropoutSeed: seed, tokens: tokens)
+    }
+
+    /// LoRA's share of the fused query/key/value projection's backward (x: what the projection read).
+    @inline(__always) func loraQKVBackward(_ l: Int, dQKV: Tensor, x: Tensor, dx: Tensor) {
+        guard let a = adapters else { return }
+        let d = config.hiddenSize
+        a.loraBackward(layer: l, .query, dy: dQKV.data, column: 0, outStride: 3 * d, x: x.data, dx: dx.data, tokens: tokens)
+        a.loraBackward(layer: l, .key, dy: dQKV.data, column: d, outStride: 3 * d, x: x.data, dx: dx.data, tokens: tokens)
+        a.loraBackward(layer: l, .value, dy: dQKV.data, column: 2 * d, outStride: 3 * d, x: x.data, dx: dx.data, tokens: tokens)
     }
 
     /// The word-embedding matrix [vocab, hidden] (tied to the MLM decoder) and its gradient.

@@ -6,6 +6,8 @@ public enum ParameterInit: Codable, Equatable, Sendable {
     case zeros, ones
     case normal(std: Float)
     case constant(Float)
+    /// Uniform on [−bound, bound) (PyTorch's Kaiming-uniform default for `nn.Linear` weights: bound 1/√in).
+    case uniform(bound: Float)
 }
 
 /// A parameter group: its learning rate is the optimizer's rate times `learningRateScale`; weight decay is
@@ -52,7 +54,7 @@ public final class ParameterStore {
         public let name: String
         public let shape: Shape
         public let offset: Int
-        public let initializer: ParameterInit
+        public internal(set) var initializer: ParameterInit
         public var group: Int
     }
 
@@ -127,7 +129,16 @@ public final class ParameterStore {
         case .normal(let std):
             var rng = RandomStream(seed: seed, name: "init/" + e.name)
             for i in 0..<n { p[i] = rng.nextGaussian() * std }
+        case .uniform(let bound):
+            var rng = RandomStream(seed: seed, name: "init/" + e.name)
+            for i in 0..<n { p[i] = Float(rng.nextDouble() * 2 - 1) * bound }
         }
+    }
+
+    /// Changes how a registered parameter starts (before `allocate`).
+    public func setInitializer(_ id: ParameterID, _ initializer: ParameterInit) throws {
+        try EngineError.require(!isAllocated, "parameters", "cannot change the initializer of \(entries[id.index].name): the slab is already allocated")
+        entries[id.index].initializer = initializer
     }
 
     public func id(_ name: String) -> ParameterID? { index[name].map(ParameterID.init) }
