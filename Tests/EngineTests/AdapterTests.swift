@@ -143,6 +143,21 @@ import Platform
         #expect(try b.encoder.forward(tokenIDs: b.ids, attentionMask: b.mask, batch: 2, length: 6, training: false).toArray() != base)
     }
 
+    /// The packed inference pass runs the same adapters as the padded forward (real rows to 1e-5 relative).
+    @Test(arguments: [(5, false), (9, false), (6, true)]) func inferencePassMatchesThePaddedForward(_ i: Int, preLN: Bool) throws {
+        let s = try make(Self.cases[i].1, preLN: preLN)
+        try enlargeAdapters(s)
+        let padded = try s.encoder.forward(tokenIDs: s.ids, attentionMask: s.mask, batch: 2, length: 6, training: false).toArray()
+        let packed = try #require(try EncoderInference(s.encoder).forwardPadded(tokenIDs: s.ids, attentionMask: s.mask, tokenTypeIDs: nil,
+                                                                                languageIDs: nil, batch: 2, length: 6)).toArray()
+        var worst: Float = 0
+        for row in 0..<12 where s.mask[row] == 1 {
+            for j in 0..<8 { worst = max(worst, abs(padded[row * 8 + j] - packed[row * 8 + j]) / max(1, abs(padded[row * 8 + j]))) }
+        }
+        #expect(worst <= 1e-5, "\(Self.cases[i].0), pre-LN \(preLN): \(worst)")
+        #expect(padded != (try baseOutputs(preLN: preLN)), "the adapters change the outputs")
+    }
+
     @Test func mergedLoRAEqualsUnmerged() throws {
         let s = try make(AdapterSetup(lora: Self.lora))
         try enlargeAdapters(s)

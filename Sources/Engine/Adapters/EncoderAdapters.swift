@@ -137,6 +137,42 @@ final class EncoderAdapters {
         lora.backward(dy: dy, column: column, outStride: outStride, x: x, dx: dx, buffers: b, dropped: loraDropped && lora.dropout > 0, tokens: n)
     }
 
+    // MARK: the inference pass (packed rows, nothing kept for a backward)
+
+    /// One set of buffers every adapter of the inference pass shares in turn, for `tokens` packed rows.
+    struct InferenceBuffers {
+        let bottleneck: BottleneckAdapter.Buffers   // widest bottleneck, with the LayerNorm's input and statistics
+        let lora: LoRALinear.Buffers?
+        let invertible: InvertibleAdapter.Buffers?
+        let scratch: Tensor                         // [n, d]
+    }
+
+    func inferenceBuffers(tokens n: Int, _ allocate: (Shape) throws -> Tensor) throws -> InferenceBuffers {
+        let widest = setup.bottlenecks.map { $0.config.bottleneck(hidden: hidden) }.max() ?? 1
+        let bottleneck = BottleneckAdapter.Buffers(input: try allocate(.matrix(n, hidden)), pre: try allocate(.matrix(n, widest)),
+                                                   act: try allocate(.matrix(n, widest)), sum: try allocate(.matrix(n, hidden)),
+                                                   mean: try allocate(.vector(n)), rstd: try allocate(.vector(n)))
+        let lora = try loras.first.map { try $0.lora.buffers(tokens: n, allocate) }
+        let inv = try invertible.map { try $0.adapter.buffers(tokens: n, inverse: false, allocate) }
+        return InferenceBuffers(bottleneck: bottleneck, lora: lora, invertible: inv, scratch: try allocate(.matrix(n, hidden)))
+    }
+
+    /// `forward(layer:attention:…)` over packed rows with the shared buffers.
+    func inferenceForward(layer l: Int, attention: Bool, s: Tensor, residual: Tensor, norm: LayerNorm, buffers b: InferenceBuffers, tokens n: Int) {
+        for (a, _) in attention ? blocks[l].attention : blocks[l].output {
+            let own = a.readsNormalizedSum ? b.bottleneck
+                : BottleneckAdapter.Buffers(input: b.bottleneck.input, pre: b.bottleneck.pre, act: b.bottleneck.act, sum: nil, mean: nil, rstd: nil)
+            a.forward(s, residual: residual, norm: norm, buffers: own, scratch: b.scratch, tokens: n)
+        }
+    }
+
+    /// `loraForward` over packed rows with the shared buffers (no dropout).
+    func inferenceLoRA(layer l: Int, _ t: LoRATarget, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, column: Int = 0, outStride: Int,
+                       buffers b: InferenceBuffers, tokens n: Int) {
+        guard let (lora, _) = blocks[l].lora[t], let buffers = b.lora else { return }
+        lora.forward(x: x, y: y, column: column, outStride: outStride, buffers: buffers, dropoutSeed: nil, tokens: n)
+    }
+
     /// Every LoRA of the encoder with the base weight it adapts.
     var loras: [(layer: Int, target: LoRATarget, lora: LoRALinear)] {
         blocks.enumerated().flatMap { l, b in LoRATarget.allCases.compactMap { t in b.lora[t].map { (l, t, $0.lora) } } }

@@ -30,23 +30,26 @@ public final class EncoderInference {
         let unpacked: Tensor     // (B·T, D) the output scattered back into a padded batch, pad rows zero
         let ids, types, languages: IntBuffer // (n) packed token, token-type and language ids
         let starts: UnsafeMutablePointer<Int> // (sequences + 1) first row of each sequence, then n
+        let adapters: EncoderAdapters.InferenceBuffers? // shared by every adapter and LoRA in turn
 
-        init(tokens n: Int, longest t: Int, sequences: Int, keptLayers: Int, paddedRows: Int, config c: EncoderConfig) throws {
+        init(tokens n: Int, longest t: Int, sequences: Int, keptLayers: Int, paddedRows: Int, config c: EncoderConfig,
+             adapters: EncoderAdapters?) throws {
             tokens = n; longest = t; self.keptLayers = keptLayers
             let d = c.hiddenSize, slots = Swift.max(Threads.count, 1)
-            typealias Built = (main: [Tensor], kept: [Tensor])
+            typealias Built = (main: [Tensor], kept: [Tensor], adapters: EncoderAdapters.InferenceBuffers?)
             let (built, arena) = try TensorArena.build { allocate -> Built in
                 let main = [try allocate(.matrix(n, d)), try allocate(.matrix(n, d)), try allocate(.matrix(n, d)),
                             try allocate(.matrix(n, 3 * d)), try allocate(.matrix(n, c.intermediateSize)),
                             try allocate(.vector(n)), try allocate(.vector(n)),
                             try allocate(.vector(AttentionOp.scratchFloats(length: t, headDim: c.headDim, slots: slots))),
                             try allocate(.matrix(Swift.max(1, paddedRows), d))]
-                return (main, try (0..<keptLayers).map { _ in try allocate(.matrix(n, d)) })
+                return (main, try (0..<keptLayers).map { _ in try allocate(.matrix(n, d)) }, try adapters?.inferenceBuffers(tokens: n, allocate))
             }
             self.arena = arena
             hidden = built.main[0]; residual = built.main[1]; normed = built.main[2]; qkv = built.main[3]; ff = built.main[4]
             mean = built.main[5]; rstd = built.main[6]; attentionScratch = built.main[7]; unpacked = built.main[8]
             kept = built.kept
+            self.adapters = built.adapters
             ids = IntBuffer(count: n); types = IntBuffer(count: n); languages = IntBuffer(count: n)
             starts = .allocate(capacity: sequences + 1)
             starts.initialize(repeating: 0, count: sequences + 1)
@@ -76,7 +79,7 @@ public final class EncoderInference {
         work = nil // the old workspace goes before the new one is carved
         let grown = try Workspace(tokens: Swift.max(n, old?.tokens ?? 0), longest: Swift.max(t, old?.longest ?? 0),
                                   sequences: Swift.max(s + 1, old?.startsCapacity ?? 0) - 1, keptLayers: Swift.max(k, old?.keptLayers ?? 0),
-                                  paddedRows: Swift.max(paddedRows, old?.paddedCapacity ?? 0), config: config)
+                                  paddedRows: Swift.max(paddedRows, old?.paddedCapacity ?? 0), config: config, adapters: encoder.adapters)
         work = grown
         return grown
     }
@@ -199,10 +202,11 @@ public final class EncoderInference {
             EmbeddingOp.forwardUnchecked(table: store.value(le).data, dim: d, ids: w.languages.data, count: n, out: residual.data, accumulate: true)
         }
         encoder.embeddingNorm.forwardUnchecked(residual, into: hidden, mean: w.mean, rstd: w.rstd)
+        if let inv = encoder.adapters?.invertible, let b = w.adapters?.invertible { inv.adapter.forward(hidden.data, buffers: b, tokens: n) }
         keepIfAsked(0, w)
         let last = through ?? config.numLayers
         for l in 0..<last {
-            forwardLayer(encoder.layers[l], w)
+            forwardLayer(l, w)
             keepIfAsked(l + 1, w)
         }
         if through == nil, let finalNorm = encoder.finalNorm {
@@ -220,39 +224,59 @@ public final class EncoderInference {
     }
 
     /// residual = hidden + attention(input): the fused QKV projection of `input`, attention per sequence into
-    /// `normed` (the context), the output projection into `residual`, then the residual add.
-    private func attend(_ layer: EncoderLayer, input: Tensor, _ w: Workspace) {
+    /// `normed` (the context), the output projection into `residual` (then LoRA and the attention adapters),
+    /// then the residual add.
+    private func attend(_ l: Int, input: Tensor, _ w: Workspace) {
+        let layer = encoder.layers[l]
         let n = tokens, d = config.hiddenSize, precision = encoder.store.precision
         let x = live(w.hidden, n), residual = live(w.residual, n), normed = live(w.normed, n), qkv = live(w.qkv, n)
         LinearOp.forwardUnchecked(x: input, weight: layer.fusedWeight, bias: layer.fusedBias, y: qkv, precision: precision)
+        if let a = encoder.adapters, let b = w.adapters {
+            a.inferenceLoRA(layer: l, .query, x: input.data, y: qkv.data, column: 0, outStride: 3 * d, buffers: b, tokens: n)
+            a.inferenceLoRA(layer: l, .key, x: input.data, y: qkv.data, column: d, outStride: 3 * d, buffers: b, tokens: n)
+            a.inferenceLoRA(layer: l, .value, x: input.data, y: qkv.data, column: 2 * d, outStride: 3 * d, buffers: b, tokens: n)
+        }
         AttentionOp.forwardPackedUnchecked(starts: w.starts, sequences: sequences, longest: w.longest, heads: config.numHeads,
                                            headDim: config.headDim, qkv: qkv.data, out: normed.data,
                                            scratch: w.attentionScratch.data, scratchCount: w.attentionScratch.count, precision: precision)
         layer.attentionOutput.forwardUnchecked(normed, into: residual)
+        if let a = encoder.adapters, let b = w.adapters {
+            a.inferenceLoRA(layer: l, .attentionOutput, x: normed.data, y: residual.data, outStride: d, buffers: b, tokens: n)
+            a.inferenceForward(layer: l, attention: true, s: residual, residual: x, norm: layer.attentionNorm, buffers: b, tokens: n)
+        }
         ResidualOp.forwardUnchecked(x.data, residual.data, residual.data, count: n * d)
     }
 
     /// One block in place over `hidden`, post-LN (BERT) or pre-LN, as `TransformerEncoder.forwardLayer`.
-    private func forwardLayer(_ layer: EncoderLayer, _ w: Workspace) {
-        let n = tokens, d = config.hiddenSize
+    private func forwardLayer(_ l: Int, _ w: Workspace) {
+        let layer = encoder.layers[l]
+        let n = tokens, d = config.hiddenSize, f = config.intermediateSize
+        let adapters = encoder.adapters.flatMap { a in w.adapters.map { (a, $0) } }
         let x = live(w.hidden, n), residual = live(w.residual, n), normed = live(w.normed, n)
         let ff = live(w.ff, n)
         if config.preLayerNorm {
             // h1 = x + attn(LN1(x)); out = h1 + FFN(LN2(h1)).
             layer.attentionNorm.forwardUnchecked(x, into: normed, mean: w.mean, rstd: w.rstd)
-            attend(layer, input: normed, w)
+            attend(l, input: normed, w)
             layer.outputNorm.forwardUnchecked(residual, into: normed, mean: w.mean, rstd: w.rstd)
             layer.intermediate.forwardUnchecked(normed, into: ff)
+            if let (a, b) = adapters { a.inferenceLoRA(layer: l, .intermediate, x: normed.data, y: ff.data, outStride: f, buffers: b, tokens: n) }
             GELUOp.forwardUnchecked(ff.data, ff.data, count: n * config.intermediateSize)
             layer.output.forwardUnchecked(ff, into: x)
+            if let (a, b) = adapters { a.inferenceLoRA(layer: l, .output, x: ff.data, y: x.data, outStride: d, buffers: b, tokens: n) }
             ResidualOp.forwardUnchecked(residual.data, x.data, x.data, count: n * d)
         } else {
             // h1 = LN1(x + attn(x)); out = LN2(h1 + FFN(h1)).
-            attend(layer, input: x, w)
+            attend(l, input: x, w)
             layer.attentionNorm.forwardUnchecked(residual, into: normed, mean: w.mean, rstd: w.rstd)
             layer.intermediate.forwardUnchecked(normed, into: ff)
+            if let (a, b) = adapters { a.inferenceLoRA(layer: l, .intermediate, x: normed.data, y: ff.data, outStride: f, buffers: b, tokens: n) }
             GELUOp.forwardUnchecked(ff.data, ff.data, count: n * config.intermediateSize)
             layer.output.forwardUnchecked(ff, into: residual)
+            if let (a, b) = adapters {
+                a.inferenceLoRA(layer: l, .output, x: ff.data, y: residual.data, outStride: d, buffers: b, tokens: n)
+                a.inferenceForward(layer: l, attention: false, s: residual, residual: normed, norm: layer.outputNorm, buffers: b, tokens: n)
+            }
             ResidualOp.forwardUnchecked(normed.data, residual.data, residual.data, count: n * d)
             layer.outputNorm.forwardUnchecked(residual, into: x, mean: w.mean, rstd: w.rstd)
         }
