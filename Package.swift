@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "Data", dependencies: ["Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: common),
         // Experiments, run folders, checkpoints folders and the results layout: what training writes and
         // evaluation reads, so neither imports the other.
-        .target(name: "Runs", dependencies: ["Data", "Text", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: common),
+        .target(name: "Runs", dependencies: ["Data", "Text", "Engine", "Platform", .product(name: "Yams", package: "Yams")], swiftSettings: common),
         // What each task type does: encode, collate, loss targets, predict, score; the metrics.
         .target(name: "Tasks", dependencies: ["Runs", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Tasks", "Runs", "Models", "Data", "Engine", "Text", "Platform"], swiftSettings: fastMath),

@@ -42,7 +42,7 @@ import Platform
 
     /// Adapter weights start at BERT's normal(0, 0.02): scaled up here so the check sees their effect.
     func enlargeAdapters(_ s: Setup) throws {
-        for name in s.store.names where EncoderAdapters.isAdapterWeight(name) {
+        for name in s.store.names where AdapterSetup.isAdapterWeight(name) {
             let p = try s.store.value(named: name)
             var rng = RandomStream(seed: 3, name: name)
             for i in 0..<p.count { p.data[i] = rng.nextGaussian() * 0.4 }
@@ -93,7 +93,7 @@ import Platform
         }
         #expect(failures.isEmpty, "\(label): \(failures)")
         // Every adapter weight got a gradient (the check above would pass vacuously for an unused weight).
-        for name in s.store.names where EncoderAdapters.isAdapterWeight(name) && !name.hasSuffix("lora_B") {
+        for name in s.store.names where AdapterSetup.isAdapterWeight(name) && !name.hasSuffix("lora_B") {
             #expect(try s.store.gradient(named: name).toArray().contains { $0 != 0 }, "\(label): \(name) has no gradient")
         }
     }
@@ -165,12 +165,11 @@ import Platform
         // Merge every LoRA into its base matrix, then run a plain encoder with the merged weights.
         let plain = try make(AdapterSetup())
         for name in plain.store.names { try plain.store.set(name, values: try s.store.value(named: name).toArray()) }
-        for (l, t, lora) in try #require(s.encoder.adapters).loras {
-            let base = "encoder.layer.\(l)." + ["query": "attention.self.query", "key": "attention.self.key", "value": "attention.self.value",
-                                                "attention_output": "attention.output.dense", "intermediate": "intermediate.dense",
-                                                "output": "output.dense"][t.rawValue]! + ".weight"
-            lora.merge(into: try plain.store.value(named: base))
+        for (l, t, _) in try #require(s.encoder.adapters).loras {
+            let name = EncoderAdapters.baseWeight(layer: l, t)
+            try plain.store.set(name, values: try #require(try s.encoder.loraMerged(name)))
         }
+        #expect(try s.encoder.loraMerged("encoder.layer.0.output.LayerNorm.weight") == nil)
         let merged = try plain.encoder.forward(tokenIDs: s.ids, attentionMask: s.mask, batch: 2, length: 6, training: false).toArray()
         #expect(maxAbsDiff(adapted, merged) <= 1e-5, "max |merged − unmerged| \(maxAbsDiff(adapted, merged))")
         #expect(adapted != (try baseOutputs()), "the enlarged LoRA changes the outputs")

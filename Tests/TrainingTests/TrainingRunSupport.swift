@@ -38,8 +38,13 @@ enum TrainingRunSupport {
         FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-run-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     }
 
+    /// A run file's bytes; for train.jsonl without the steps' measured wall times (`"seconds"`), the one
+    /// field that differs between two runs of the same experiment.
     static func bytes(_ dir: URL, _ relative: String) -> Data? {
-        FileManager.default.contents(atPath: dir.appendingPathComponent(relative).path)
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(relative).path) else { return nil }
+        guard relative.hasSuffix("train.jsonl"), let text = String(data: data, encoding: .utf8) else { return data }
+        let stripped = text.replacingOccurrences(of: #","seconds":[0-9.eE+-]+"#, with: "", options: .regularExpression)
+        return Data(stripped.utf8)
     }
 
     static let lastWeights = "checkpoints/last/model/weights.safetensors"

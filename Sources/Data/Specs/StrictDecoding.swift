@@ -2,28 +2,6 @@ import Foundation
 import Platform
 import Yams
 
-/// A coding key for any string, used to list the keys a YAML mapping actually has.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
-}
-
-extension Decoder {
-    /// Specs are written by hand; a misspelled key must fail loudly rather than fall back to a
-    /// default, so every spec type calls this first with its own CodingKeys.
-    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
-        let container = try self.container(keyedBy: AnyCodingKey.self)
-        for key in container.allKeys where Keys(stringValue: key.stringValue) == nil {
-            let known = Keys.allCases.map(\.stringValue).joined(separator: ", ")
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath + [key],
-                debugDescription: "unknown key (expected one of: \(known))"))
-        }
-    }
-}
-
 enum SpecDecoding {
     /// Decodes a YAML spec file, turning every failure into a `ConfigError` that names the file and
     /// the dotted key path (`data.en.train`).

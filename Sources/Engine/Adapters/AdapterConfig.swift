@@ -7,7 +7,7 @@ import Platform
 /// (`original_ln_before`, `residual_before_ln`, `original_ln_after`). `houlsby` (`DoubleSeqBnConfig`, Houlsby et
 /// al. 2019): one adapter after the attention output and one after the feed-forward output, each reading the
 /// sub-layer output and adding to it, before the block's residual and LayerNorm.
-public enum AdapterArchitecture: String, Codable, Sendable, CaseIterable {
+public enum AdapterArchitecture: String, ConfigChoice {
     case pfeiffer, houlsby
     /// The adapter reads LN(sub-layer output + residual) rather than the sub-layer output.
     var readsNormalizedSum: Bool { self == .pfeiffer }
@@ -19,7 +19,7 @@ public enum AdapterArchitecture: String, Codable, Sendable, CaseIterable {
 /// How adapter weights start. `bert` (AdapterHub's default): every linear normal(0, 0.02), biases 0.
 /// `mam_adapter`: down projections Kaiming-uniform (PyTorch's `nn.Linear` default, bound 1/√in), up
 /// projections and every bias 0, so a new adapter leaves the model's outputs unchanged.
-public enum AdapterInit: String, Codable, Sendable, CaseIterable {
+public enum AdapterInit: String, ConfigChoice {
     case bert
     case mamAdapter = "mam_adapter"
 }
@@ -51,6 +51,19 @@ public struct BottleneckAdapterConfig: Codable, Equatable, Sendable {
         case invertibleReductionFactor = "invertible_reduction_factor", leaveOut = "leave_out", initWeights = "init_weights"
     }
 
+    /// Strict (an unknown key is an error); every key but `architecture` may be left out for its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(CodingKeys.self)
+        let d = BottleneckAdapterConfig(architecture: try c.decodeIfPresent(AdapterArchitecture.self, forKey: .architecture) ?? .pfeiffer)
+        self.init(architecture: d.architecture,
+                  reductionFactor: try c.decodeIfPresent(Double.self, forKey: .reductionFactor) ?? d.reductionFactor,
+                  nonLinearity: try c.decodeIfPresent(Activation.self, forKey: .nonLinearity) ?? d.nonLinearity,
+                  invertible: try c.decodeIfPresent(Bool.self, forKey: .invertible) ?? d.invertible,
+                  invertibleReductionFactor: try c.decodeIfPresent(Double.self, forKey: .invertibleReductionFactor) ?? d.invertibleReductionFactor,
+                  leaveOut: try c.decodeIfPresent([Int].self, forKey: .leaveOut) ?? d.leaveOut,
+                  initWeights: try c.decodeIfPresent(AdapterInit.self, forKey: .initWeights) ?? d.initWeights)
+    }
+
     /// The bottleneck width for a hidden size.
     public func bottleneck(hidden: Int) -> Int { Swift.max(1, Int((Double(hidden) / reductionFactor).rounded(.down))) }
 
@@ -71,7 +84,7 @@ public struct BottleneckAdapterConfig: Codable, Equatable, Sendable {
 
 /// The weight matrices LoRA can adapt in a block (AdapterHub: `attn_matrices` q, k, v; `intermediate_lora`;
 /// `output_lora`), plus the attention output projection.
-public enum LoRATarget: String, Codable, Sendable, CaseIterable {
+public enum LoRATarget: String, ConfigChoice {
     case query, key, value
     case attentionOutput = "attention_output"
     case intermediate, output
@@ -92,6 +105,16 @@ public struct LoRAConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case rank, alpha, dropout, targets, leaveOut = "leave_out"
+    }
+
+    /// Strict (an unknown key is an error); every key may be left out for its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.strictContainer(CodingKeys.self)
+        let d = LoRAConfig()
+        self.init(rank: try c.decodeIfPresent(Int.self, forKey: .rank) ?? d.rank, alpha: try c.decodeIfPresent(Double.self, forKey: .alpha) ?? d.alpha,
+                  dropout: try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout,
+                  targets: try c.decodeIfPresent([LoRATarget].self, forKey: .targets) ?? d.targets,
+                  leaveOut: try c.decodeIfPresent([Int].self, forKey: .leaveOut) ?? d.leaveOut)
     }
 
     public var scaling: Float { Float(alpha / Double(rank)) }
@@ -143,6 +166,11 @@ public struct AdapterSetup: Codable, Equatable, Sendable {
     public init(bottlenecks: [Bottleneck] = [], lora: LoRA? = nil) { self.bottlenecks = bottlenecks; self.lora = lora }
 
     public var isEmpty: Bool { bottlenecks.isEmpty && lora == nil }
+
+    /// Whether a weight name belongs to an adapter (bottleneck, LoRA or invertible) rather than the base model.
+    public static func isAdapterWeight(_ name: String) -> Bool {
+        name.contains(".adapters.") || name.contains(".loras.") || name.hasPrefix("invertible_adapters.")
+    }
     /// The adapter whose invertible adapter runs (AdapterHub: the first of the stack that has one).
     public var invertible: Bottleneck? { bottlenecks.first { $0.config.invertible } }
 }

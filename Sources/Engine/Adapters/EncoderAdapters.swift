@@ -30,24 +30,22 @@ final class EncoderAdapters {
     static func prefix(layer l: Int, attention: Bool, name: String) -> String {
         "encoder.layer.\(l).\(attention ? "attention.output" : "output").adapters.\(name)."
     }
-    static func loraPrefix(layer l: Int, _ t: LoRATarget, name: String) -> String {
-        let matrix: String
+    /// The base matrix of a LoRA target, under `encoder.layer.<l>.`.
+    static func matrix(_ t: LoRATarget) -> String {
         switch t {
-        case .query: matrix = "attention.self.query"
-        case .key: matrix = "attention.self.key"
-        case .value: matrix = "attention.self.value"
-        case .attentionOutput: matrix = "attention.output.dense"
-        case .intermediate: matrix = "intermediate.dense"
-        case .output: matrix = "output.dense"
+        case .query: return "attention.self.query"
+        case .key: return "attention.self.key"
+        case .value: return "attention.self.value"
+        case .attentionOutput: return "attention.output.dense"
+        case .intermediate: return "intermediate.dense"
+        case .output: return "output.dense"
         }
-        return "encoder.layer.\(l).\(matrix).loras.\(name)."
     }
+    static func loraPrefix(layer l: Int, _ t: LoRATarget, name: String) -> String { "encoder.layer.\(l).\(matrix(t)).loras.\(name)." }
     static func invertiblePrefix(name: String) -> String { "invertible_adapters.\(name)." }
+    /// The base weight LoRA adapts for matrix t of block l.
+    static func baseWeight(layer l: Int, _ t: LoRATarget) -> String { "encoder.layer.\(l).\(matrix(t)).weight" }
 
-    /// Whether a weight name belongs to an adapter (bottleneck, LoRA or invertible), rather than the base model.
-    public static func isAdapterWeight(_ name: String) -> Bool {
-        name.contains(".adapters.") || name.contains(".loras.") || name.hasPrefix("invertible_adapters.")
-    }
 
     init(_ setup: AdapterSetup, config c: EncoderConfig, store: ParameterStore, tokens n: Int) throws {
         self.setup = setup

@@ -24,8 +24,9 @@ public final class Linear {
     @inline(__always) func forwardUnchecked(_ x: Tensor, into y: Tensor) {
         LinearOp.forwardUnchecked(x: x, weight: store.value(weight), bias: bias.map(store.value), y: y, precision: store.precision)
     }
-    @inline(__always) func backwardUnchecked(dy: Tensor, x: Tensor, dx: Tensor?, accumulateInput: Bool = false) {
-        LinearOp.backwardUnchecked(dy: dy, x: x, weight: store.value(weight), dx: dx, dWeight: store.gradient(weight),
-                                   dBias: bias.map(store.gradient), accumulateInput: accumulateInput, precision: store.precision)
+    /// `weights` false: dx only, no parameter gradients (a frozen layer under adapters).
+    @inline(__always) func backwardUnchecked(dy: Tensor, x: Tensor, dx: Tensor?, accumulateInput: Bool = false, weights: Bool = true) {
+        LinearOp.backwardUnchecked(dy: dy, x: x, weight: store.value(weight), dx: dx, dWeight: weights ? store.gradient(weight) : nil,
+                                   dBias: weights ? bias.map(store.gradient) : nil, accumulateInput: accumulateInput, precision: store.precision)
     }
 }

@@ -31,6 +31,11 @@ public final class TransformerEncoder {
     let gradA, gradB, gradTmp, gradQKV, gradFF, attentionScratch: Tensor
     let tokenIDs, attentionMask, tokenTypeIDs, languageIDs: IntBuffer
 
+    /// false: the backward computes no gradients for the encoder's own weights (embeddings, projections;
+    /// LayerNorms still accumulate theirs, a few floats), only for adapters and LoRA, and what flows to the
+    /// heads' inputs. Set when the base model is frozen under adapters or LoRA.
+    public var trainsBase = true
+
     /// Shape of the last forward.
     public private(set) var batch = 0, length = 0
     public private(set) var hasMask = false, training = false
@@ -85,6 +90,15 @@ public final class TransformerEncoder {
 
     /// Floats held for activations and scratch.
     public var activationFloats: Int { arena.capacity + (adapters?.arena.capacity ?? 0) }
+
+    /// The base weight `name` with its LoRA merged in (W + (alpha/r)·B A), or nil when no LoRA adapts it.
+    public func loraMerged(_ name: String) throws -> [Float]? {
+        guard let lora = adapters?.loras.first(where: { EncoderAdapters.baseWeight(layer: $0.layer, $0.target) == name })?.lora else { return nil }
+        let base = try store.value(named: name)
+        let merged = try OwnedTensor(base.shape, values: base.toArray())
+        lora.merge(into: merged.tensor)
+        return merged.tensor.toArray()
+    }
 
     /// The adapters the encoder carries (empty: none).
     public var adapterSetup: AdapterSetup { adapters?.setup ?? AdapterSetup() }
@@ -256,6 +270,7 @@ public final class TransformerEncoder {
         if let inv = adapters?.invertible { inv.adapter.backward(dOut.data, buffers: inv.buffers, tokens: n) }
         // Embeddings: dropout, LayerNorm, then scatter into each table.
         if training && config.hiddenDropout > 0, let m = embMask { DropoutOp.applyUnchecked(dOut.data, m.data, dOut.data, count: n * d) }
+        guard trainsBase else { return }
         let dSum = live(gradTmp, n)
         embeddingNorm.backwardUnchecked(dy: dOut, x: live(embSum, n), mean: embMean, rstd: embRstd, dx: dSum)
         store.markGradientRows(wordEmbeddings, rows: tokenIDs.data, count: n)
@@ -284,44 +299,44 @@ public final class TransformerEncoder {
             dOut.data.update(from: tmp.data, count: n * d) // dOut now accumulates dh1
             adapters?.backward(layer: l, attention: false, ds: tmp, dResidual: dOut, norm: layer.outputNorm, tokens: n)
             if dropping, let m = b.ffMask { DropoutOp.applyUnchecked(tmp.data, m.data, tmp.data, count: n * d) }
-            layer.output.backwardUnchecked(dy: tmp, x: live(b.ffAct, n), dx: dFF)
+            layer.output.backwardUnchecked(dy: tmp, x: live(b.ffAct, n), dx: dFF, weights: trainsBase)
             adapters?.loraBackward(layer: l, .output, dy: tmp.data, outStride: d, x: b.ffAct.data, dx: dFF.data, tokens: n)
             GELUOp.backwardUnchecked(dFF.data, b.ffIn.data, dFF.data, count: n * f)
-            layer.intermediate.backwardUnchecked(dy: dFF, x: live(b.norm1, n), dx: dOut, accumulateInput: true)
+            layer.intermediate.backwardUnchecked(dy: dFF, x: live(b.norm1, n), dx: dOut, accumulateInput: true, weights: trainsBase)
             adapters?.loraBackward(layer: l, .intermediate, dy: dFF.data, outStride: f, x: b.norm1.data, dx: dOut.data, tokens: n)
             // r1 = x + drop(attn(x)); h1 = LN1(r1).
             layer.attentionNorm.backwardUnchecked(dy: dOut, x: live(b.sum1, n), mean: b.mean1, rstd: b.rstd1, dx: tmp)
             dIn.data.update(from: tmp.data, count: n * d)
             adapters?.backward(layer: l, attention: true, ds: tmp, dResidual: dIn, norm: layer.attentionNorm, tokens: n)
             if dropping, let m = b.attnMask { DropoutOp.applyUnchecked(tmp.data, m.data, tmp.data, count: n * d) }
-            layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut)
+            layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut, weights: trainsBase)
             adapters?.loraBackward(layer: l, .attentionOutput, dy: tmp.data, outStride: d, x: b.ctx.data, dx: dOut.data, tokens: n)
             AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
                                           dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
                                           precision: store.precision)
-            LinearOp.backwardUnchecked(dy: dQKV, x: x, weight: layer.fusedWeight, dx: dIn, dWeight: layer.fusedWeightGradient,
-                                       dBias: layer.fusedBiasGradient, accumulateInput: true, precision: store.precision)
+            LinearOp.backwardUnchecked(dy: dQKV, x: x, weight: layer.fusedWeight, dx: dIn, dWeight: trainsBase ? layer.fusedWeightGradient : nil,
+                                       dBias: trainsBase ? layer.fusedBiasGradient : nil, accumulateInput: true, precision: store.precision)
             loraQKVBackward(l, dQKV: dQKV, x: x, dx: dIn)
         } else {
             // h1 = x + drop(attn(LN1(x))); out = h1 + drop(FFN(LN2(h1))).
             dIn.data.update(from: dOut.data, count: n * d) // dIn accumulates dh1, then dx
             if dropping, let m = b.ffMask { DropoutOp.applyUnchecked(dOut.data, m.data, tmp.data, count: n * d) }
             else { tmp.data.update(from: dOut.data, count: n * d) }
-            layer.output.backwardUnchecked(dy: tmp, x: live(b.ffAct, n), dx: dFF)
+            layer.output.backwardUnchecked(dy: tmp, x: live(b.ffAct, n), dx: dFF, weights: trainsBase)
             adapters?.loraBackward(layer: l, .output, dy: tmp.data, outStride: d, x: b.ffAct.data, dx: dFF.data, tokens: n)
             GELUOp.backwardUnchecked(dFF.data, b.ffIn.data, dFF.data, count: n * f)
-            layer.intermediate.backwardUnchecked(dy: dFF, x: live(b.norm2, n), dx: tmp)
+            layer.intermediate.backwardUnchecked(dy: dFF, x: live(b.norm2, n), dx: tmp, weights: trainsBase)
             adapters?.loraBackward(layer: l, .intermediate, dy: dFF.data, outStride: f, x: b.norm2.data, dx: tmp.data, tokens: n)
             layer.outputNorm.backwardUnchecked(dy: tmp, x: live(b.sum1, n), mean: b.mean2, rstd: b.rstd2, dx: dIn, accumulate: true)
             if dropping, let m = b.attnMask { DropoutOp.applyUnchecked(dIn.data, m.data, tmp.data, count: n * d) }
             else { tmp.data.update(from: dIn.data, count: n * d) }
-            layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut)
+            layer.attentionOutput.backwardUnchecked(dy: tmp, x: live(b.ctx, n), dx: dOut, weights: trainsBase)
             adapters?.loraBackward(layer: l, .attentionOutput, dy: tmp.data, outStride: d, x: b.ctx.data, dx: dOut.data, tokens: n)
             AttentionOp.backwardUnchecked(dims, dOut: dOut.data, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
                                           dropoutMask: probsMask, dQKV: dQKV.data, scratch: attentionScratch.data, scratchCount: attentionScratch.count,
                                           precision: store.precision)
-            LinearOp.backwardUnchecked(dy: dQKV, x: live(b.norm1, n), weight: layer.fusedWeight, dx: tmp, dWeight: layer.fusedWeightGradient,
-                                       dBias: layer.fusedBiasGradient, accumulateInput: false, precision: store.precision)
+            LinearOp.backwardUnchecked(dy: dQKV, x: live(b.norm1, n), weight: layer.fusedWeight, dx: tmp, dWeight: trainsBase ? layer.fusedWeightGradient : nil,
+                                       dBias: trainsBase ? layer.fusedBiasGradient : nil, accumulateInput: false, precision: store.precision)
             loraQKVBackward(l, dQKV: dQKV, x: live(b.norm1, n), dx: tmp)
             layer.attentionNorm.backwardUnchecked(dy: tmp, x: x, mean: b.mean1, rstd: b.rstd1, dx: dIn, accumulate: true)
         }

@@ -4,7 +4,7 @@ import Foundation
 /// The non-linearities adapters use, by AdapterHub's names: `relu`, `swish` (x·σ(x), PyTorch's SiLU),
 /// `gelu` (the exact erf form, `GELUOp`) and `tanh` (`TanhOp`). Forward y = f(x); backward from the saved
 /// input x (and output y): dx = dy · f′(x).
-public enum Activation: String, Codable, Sendable, CaseIterable {
+public enum Activation: String, ConfigChoice {
     case relu, swish, gelu, tanh
 
     /// y = f(x) over `count` floats (x and y may be the same storage only for relu and tanh).

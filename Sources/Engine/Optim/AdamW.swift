@@ -14,6 +14,7 @@ public final class AdamW: Optimizer {
     public let store: ParameterStore
     public let config: Config
     public private(set) var stepCount = 0
+    public var stateFloatsPerParameter: Int { 2 }
     let m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
     let count: Int
     var steps: ParameterSteps
@@ -24,11 +25,12 @@ public final class AdamW: Optimizer {
         try EngineError.require(store.isAllocated, "adamw", "parameters not allocated")
         self.store = store; self.config = config; count = store.count
         steps = ParameterSteps(entries: store.entries.count)
-        m = .allocate(capacity: Swift.max(1, count)); m.initialize(repeating: 0, count: Swift.max(1, count))
-        v = .allocate(capacity: Swift.max(1, count)); v.initialize(repeating: 0, count: Swift.max(1, count))
+        // Zero pages until written: the moments of parameters that never train (a frozen base model) never become resident.
+        m = ZeroedMemory.floats(Swift.max(1, count))
+        v = ZeroedMemory.floats(Swift.max(1, count))
         runs = .allocate(capacity: Swift.max(1, store.entries.count))
     }
-    deinit { m.deallocate(); v.deallocate(); runs.deallocate() }
+    deinit { ZeroedMemory.free(m); ZeroedMemory.free(v); runs.deallocate() }
 
     /// A slab range updated with one set of constants (a run of `ParameterSteps`); `before` is the number
     /// of floats in earlier runs, so the runs of a step form one index space split across the pool.

@@ -29,6 +29,8 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get }
     /// Applies one update with the given base learning rate (each group scales it).
     func step(learningRate: Float)
+    /// Floats of state kept per parameter that takes part (AdamW 2, SGD with momentum 1).
+    var stateFloatsPerParameter: Int { get }
     func exportState() -> OptimizerState
     func importState(_ state: OptimizerState) throws
 }

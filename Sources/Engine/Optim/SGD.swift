@@ -13,6 +13,7 @@ public final class SGD: Optimizer {
     public let store: ParameterStore
     public let config: Config
     public private(set) var stepCount = 0
+    public var stateFloatsPerParameter: Int { config.momentum == 0 ? 0 : 1 }
     let buf: UnsafeMutablePointer<Float>
     let count: Int
     var steps: ParameterSteps

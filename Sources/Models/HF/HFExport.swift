@@ -81,11 +81,15 @@ public enum HFExport {
         }
         let config = try hfConfig(model, classificationHead: head, modelType: modelType)
         guard let family = config.family else { throw ConfigError(key: "model_type", "unsupported \"\(config.modelType)\"") }
+        if let adapters = model.config.adapters, !adapters.bottlenecks.isEmpty {
+            throw ConfigError(key: "adapters", "bottleneck adapters (\(adapters.bottlenecks.map(\.name).joined(separator: ", "))) have no place in a Hugging Face model folder; export them as adapter files instead (LoRA alone is merged into the weights)")
+        }
         let store = model.store, e = model.config.encoder, d = e.hiddenSize
         let prefix = head == nil ? "" : HFWeightNames.modelPrefix(family)
+        /// A weight as exported: LoRA, where the model has one, merged into its matrix.
         func parameter(_ name: String) throws -> (shape: [Int], values: [Float]) {
             let id = try store.id(name).orThrow(EngineError(op: "export", "the model has no parameter \(name)"))
-            return (store.entries[id.index].shape.dims, try store.get(name))
+            return (store.entries[id.index].shape.dims, try model.encoder.loraMerged(name) ?? store.get(name))
         }
         var w = SafetensorsWriter(metadata: ["format": "pt"])
         for name in HFWeightNames.encoderNames(layers: e.numLayers, tokenTypes: family != .distilbert) {

@@ -27,8 +27,9 @@ public enum HFImport {
                       hiddenAct: c.hiddenAct, initializerRange: Float(c.initializerRange))
     }
 
+    /// `adapters`: new adapters on the imported encoder (initialized from `seed`; the file holds only the base model).
     public static func load(directory dir: URL, heads: [HeadSpec] = [], maxBatch: Int, maxLength: Int? = nil,
-                            seed: UInt64 = 0) throws -> (model: MultiTaskModel, report: Report) {
+                            seed: UInt64 = 0, adapters: AdapterSetup = AdapterSetup()) throws -> (model: MultiTaskModel, report: Report) {
         let hf = try HFBertConfig.load(dir.appendingPathComponent(configFile))
         let weightsURL = dir.appendingPathComponent(weightsFile)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
@@ -42,6 +43,7 @@ public enum HFImport {
         config.hfTokenizerClass = hf.tokenizerClass
         if family == .distilbert { config.sinusoidalPositions = hf.sinusoidalPositions }
         config.sentenceTransformers = try SentenceTransformersFolder.read(dir)
+        config.adapters = adapters.isEmpty ? nil : adapters
         let length = Swift.min(maxLength ?? config.encoder.maxPositions, config.encoder.maxPositions)
         // Drawn below only for what the file does not provide (a large vocabulary is millions of draws).
         let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: seed, initialize: false)
@@ -98,7 +100,7 @@ public enum HFImport {
         WeightLoading.check(assignments, file: file, store: store, into: &error)
         // Encoder weights are required; head weights may start fresh.
         for name in store.names where !targets.contains(name) {
-            if name.hasPrefix("embeddings.") || name.hasPrefix("encoder.") {
+            if (name.hasPrefix("embeddings.") || name.hasPrefix("encoder.")) && !AdapterSetup.isAdapterWeight(name) {
                 error.missing.append(HFWeightNames.hfName(name, family: family))
             } else {
                 report.initialized.append(name)

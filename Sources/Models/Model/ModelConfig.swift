@@ -29,6 +29,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Its prompts by name (`config_sentence_transformers.json`) and the one applied by default.
     public var embeddingPrompts: [String: String]?
     public var embeddingDefaultPrompt: String?
+    /// Bottleneck adapters, LoRA and the invertible adapter the encoder carries (nil: none); their weights
+    /// are in the checkpoint beside the base model's.
+    public var adapters: AdapterSetup?
 
     public init(encoder: EncoderConfig, padTokenId: Int = 0, source: String = "scratch",
                 embeddingPooling: Pooling? = nil, embeddingMaxLength: Int? = nil) {
@@ -42,7 +45,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case padTokenId = "pad_token_id", embeddingPooling = "embedding_pooling", embeddingMaxLength = "embedding_max_length"
         case hfModelType = "hf_model_type", sinusoidalPositions = "sinusoidal_positions", hfTokenizerClass = "hf_tokenizer_class"
         case embeddingNormalize = "embedding_normalize", embeddingPrompts = "embedding_prompts"
-        case embeddingDefaultPrompt = "embedding_default_prompt"
+        case embeddingDefaultPrompt = "embedding_default_prompt", adapters
     }
 
     /// The sentence-transformers settings the model carries (nil when it was not read from such a folder

@@ -56,7 +56,8 @@ public final class MultiTaskModel {
         guard specs.filter({ $0.kind == .mlm }).count <= 1 else { throw ConfigError(key: "heads", "at most one MLM head (it is tied to the encoder)") }
         self.config = config
         store = ParameterStore(seed: seed)
-        encoder = try TransformerEncoder(config: config.encoder, store: store, maxBatch: maxBatch, maxLength: maxLength)
+        encoder = try TransformerEncoder(config: config.encoder, store: store, maxBatch: maxBatch, maxLength: maxLength,
+                                         adapters: config.adapters ?? AdapterSetup())
         var built: [String: TaskHead] = [:]
         for s in specs {
             built[s.name] = s.kind == .mlm

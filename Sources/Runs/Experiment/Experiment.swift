@@ -1,4 +1,5 @@
 import Foundation
+import Engine
 import Platform
 
 /// One experiment: the model, the tokenizer, the tasks with their training and evaluation languages,
@@ -321,6 +322,13 @@ public enum StrategyKind: String, ConfigChoice {
     case freezeLower = "freeze-lower"
     /// ULMFiT: the heads train first; every `unfreeze_every` steps one more layer group thaws, from the top.
     case gradualUnfreeze = "gradual-unfreeze"
+    /// Bottleneck adapters (`strategy.adapter`) and the heads train; the base model is frozen.
+    case adapters
+    /// LoRA (`strategy.lora`) and the heads train; the base model is frozen.
+    case lora
+
+    /// Whether the base model (embeddings and encoder layers) stays frozen and only added weights and heads train.
+    public var isParameterEfficient: Bool { self == .adapters || self == .lora }
 }
 
 public struct StrategySettings: Codable, Equatable, Sendable {
@@ -347,10 +355,23 @@ public struct StrategySettings: Codable, Equatable, Sendable {
     /// Replay: the share of the sampler's draws (a step's task; a mixed batch's examples) that come from
     /// earlier stages' training data. 0: none; needs an earlier stage.
     public var replay: Double
+    /// With kind `adapters`: the task adapter's configuration (null: AdapterHub's Pfeiffer defaults).
+    public var adapter: BottleneckAdapterConfig?
+    /// With kind `lora`: LoRA's configuration (null: rank 8, alpha 8 on query and value).
+    public var lora: LoRAConfig?
+
+    /// The adapters this strategy adds to the encoder (none for the other kinds).
+    public var adapterSetup: AdapterSetup {
+        switch kind {
+        case .adapters: return AdapterSetup(bottlenecks: [.init(name: "task", config: adapter ?? BottleneckAdapterConfig())])
+        case .lora: return AdapterSetup(lora: .init(name: "task", config: lora ?? LoRAConfig()))
+        default: return AdapterSetup()
+        }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, freezeLayers = "freeze_layers", unfreezeEvery = "unfreeze_every", layerLRDecay = "layer_lr_decay"
-        case headLRMultiplier = "head_lr_multiplier", l2SP = "l2_sp", ewc, ewcExamples = "ewc_examples", replay
+        case headLRMultiplier = "head_lr_multiplier", l2SP = "l2_sp", ewc, ewcExamples = "ewc_examples", replay, adapter, lora
     }
 
     public init(from decoder: Decoder) throws {
@@ -364,6 +385,8 @@ public struct StrategySettings: Codable, Equatable, Sendable {
         ewc = try c.decode(Double.self, forKey: .ewc)
         ewcExamples = try c.decode(Int.self, forKey: .ewcExamples)
         replay = try c.decode(Double.self, forKey: .replay)
+        adapter = try c.decodeIfPresent(BottleneckAdapterConfig.self, forKey: .adapter)
+        lora = try c.decodeIfPresent(LoRAConfig.self, forKey: .lora)
     }
 }
 

@@ -59,6 +59,8 @@ public enum ExperimentDefaults {
       ewc: 0.0
       ewc_examples: 256
       replay: 0.0
+      adapter: null
+      lora: null
     evaluation:
       every: 100
       selection: source-dev

@@ -69,6 +69,9 @@ extension Experiment {
                 throw fail("stages.\(i).name", "must not be empty (or null for 'stage \(i + 1)')")
             }
             try stage.validateStage(file: file, prefix: isStaged ? "stages.\(i)." : "")
+            if isStaged && stage.strategy.kind.isParameterEfficient {
+                throw fail(stageKey(i) + "strategy.kind", "'\(stage.strategy.kind.rawValue)' adds weights to the encoder, which a run with stages builds once for every stage: adapters and LoRA train in runs without stages")
+            }
             // EWC and replay hold on to what earlier stages learned; the first stage has none.
             if i == 0 {
                 let first = isStaged ? "the first stage has no earlier stage" : "an experiment without stages has no earlier stage"
@@ -136,6 +139,15 @@ extension Experiment {
             }
         }
 
+        if strategy.adapter != nil && strategy.kind != .adapters {
+            throw fail("strategy.adapter", "configures the adapters of kind 'adapters'; this strategy is '\(strategy.kind.rawValue)'")
+        }
+        if strategy.lora != nil && strategy.kind != .lora {
+            throw fail("strategy.lora", "configures LoRA of kind 'lora'; this strategy is '\(strategy.kind.rawValue)'")
+        }
+        if strategy.kind.isParameterEfficient && (strategy.l2SP > 0 || strategy.ewc > 0) {
+            throw fail("strategy.kind", "'\(strategy.kind.rawValue)' keeps the base model frozen: L2-SP and EWC, which hold its weights close to earlier ones, have nothing to act on")
+        }
         if strategy.kind == .freezeLower {
             if strategy.freezeLayers < 0 { throw fail("strategy.freeze_layers", "must not be negative, found \(strategy.freezeLayers)") }
             if model.source == .scratch && strategy.freezeLayers > model.layers {

@@ -14,13 +14,37 @@ public struct StepRecord: Codable, Equatable, Sendable {
     public var gradNorm: Double?
     /// Penalties against forgetting added to the loss (`l2_sp`, `ewc`), by name; absent without any.
     public var penalty: [String: Double]?
+    /// Wall time of the step (batches, forward, backward, optimizer), measured; the one field that differs
+    /// between two runs of the same experiment.
+    public var seconds: Double?
 
-    enum CodingKeys: String, CodingKey { case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm", penalty }
+    enum CodingKeys: String, CodingKey { case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm", penalty, seconds }
 
     public init(step: Int, loss: [String: Double], examples: [String: Int], lr: Double, tokens: Int, gradNorm: Double?,
                 penalty: [String: Double]? = nil) {
         self.step = step; self.loss = loss; self.examples = examples; self.lr = lr; self.tokens = tokens; self.gradNorm = gradNorm
         self.penalty = penalty
+    }
+}
+
+/// What trains in a run (or a stage), written to `train.jsonl` when it starts: every parameter, those the
+/// optimizer updates (not frozen), and the optimizer state kept for them.
+public struct ParametersRecord: Codable, Equatable, Sendable {
+    public var type = "parameters"
+    /// The step the run (stage) starts from.
+    public var step: Int
+    public var strategy: String
+    public var total: Int
+    public var trainable: Int
+    /// Bytes of optimizer state for the trainable parameters (AdamW: two moments; SGD: a momentum buffer).
+    /// The moments are allocated for every parameter but as untouched zero pages, so only these become resident.
+    public var optimizerStateBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case type, step, strategy, total, trainable, optimizerStateBytes = "optimizer_state_bytes"
+    }
+    public init(step: Int, strategy: String, total: Int, trainable: Int, optimizerStateBytes: Int) {
+        self.step = step; self.strategy = strategy; self.total = total; self.trainable = trainable; self.optimizerStateBytes = optimizerStateBytes
     }
 }
 

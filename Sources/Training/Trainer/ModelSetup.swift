@@ -23,12 +23,15 @@ enum ModelSetup {
 
     static func load(_ e: Experiment, tokenizer: Tokenizer, heads: [HeadSpec], maxBatch: Int) throws -> MultiTaskModel {
         let m = e.model
+        // Adapters or LoRA the strategy adds (new weights beside the base model's).
+        let adapters = e.strategy.adapterSetup
         switch m.source {
         case .scratch:
             let encoder = EncoderConfig(vocabSize: tokenizer.vocabSize, hiddenSize: m.hidden, numLayers: m.layers, numHeads: m.heads,
                                         intermediateSize: m.intermediate, maxPositions: m.maxPositions, typeVocabSize: 2,
                                         hiddenDropout: Float(m.dropout), attentionDropout: Float(m.dropout))
-            let config = ModelConfig(encoder: encoder, padTokenId: tokenizer.specialTokenIDs.pad ?? 0, source: "scratch")
+            var config = ModelConfig(encoder: encoder, padTokenId: tokenizer.specialTokenIDs.pad ?? 0, source: "scratch")
+            config.adapters = adapters.isEmpty ? nil : adapters
             return try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: e.data.maxLength, seed: e.seed)
         case .polyglot:
             let dir = URL(fileURLWithPath: m.path!)
@@ -37,13 +40,14 @@ enum ModelSetup {
             var config = stored
             config.encoder.hiddenDropout = Float(m.dropout)
             config.encoder.attentionDropout = Float(m.dropout)
+            if !adapters.isEmpty { config.adapters = adapters }
             let length = min(e.data.maxLength, config.encoder.maxPositions)
             let model = try MultiTaskModel(config: config, heads: heads, maxBatch: maxBatch, maxLength: length, seed: e.seed)
-            // The encoder must load whole; heads load where the checkpoint has one of the same name and shape.
+            // The encoder must load whole; heads and adapters load where the checkpoint has one of the same name and shape.
             let weights = dir.appendingPathComponent(ModelCheckpoint.weightsFile)
             let file = try SafetensorsFile(url: weights)
             for entry in model.store.entries {
-                let isHead = entry.name.hasPrefix("heads.")
+                let isHead = entry.name.hasPrefix("heads.") || AdapterSetup.isAdapterWeight(entry.name)
                 guard let stored = file.entry(entry.name), stored.shape == entry.shape.dims else {
                     if isHead { continue }
                     throw FileError(path: weights.path, "has no tensor \(entry.name) of shape \(entry.shape.dims)")
@@ -53,7 +57,7 @@ enum ModelSetup {
             return model
         case .hf:
             let (model, _) = try HFImport.load(directory: URL(fileURLWithPath: m.path!), heads: heads, maxBatch: maxBatch,
-                                               maxLength: e.data.maxLength, seed: e.seed)
+                                               maxLength: e.data.maxLength, seed: e.seed, adapters: adapters)
             try checkVocabulary(model.config.encoder.vocabSize, tokenizer, key: "model.path")
             return model
         }

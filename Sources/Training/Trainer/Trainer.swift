@@ -72,6 +72,7 @@ public final class Trainer {
     var stage: StageContext
     /// Store group index for (layer group, weight decay on?); `head` names the head of groups made for a
     /// head whose task sets its own `head_lr_multiplier` (in any stage), which replaces the strategy's.
+    /// Adapter and LoRA weights have layer group −1: never frozen, at the scheduled rate.
     let storeGroups: [(layerGroup: Int, decays: Bool, head: String?, index: Int)]
     /// Store entries of each head (its `TaskHeads.parameterPrefix`), and each task's index into it: a step
     /// marks the heads of the tasks it does not train idle, so the optimizer leaves them as torch leaves a
@@ -322,14 +323,21 @@ public final class Trainer {
                 headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: groupCount - 1, decays: decays, head: head)
             }
         }
+        var adapterGroupIndex: [Bool: Int] = [:]
+        if store.entries.contains(where: { AdapterSetup.isAdapterWeight($0.name) }) {
+            for decays in [true, false] { adapterGroupIndex[decays] = addGroup("adapters", layerGroup: -1, decays: decays, head: nil) }
+        }
         for entry in store.entries {
             let decays = !(entry.name.hasSuffix(".bias") || entry.name.contains("LayerNorm") || entry.name.contains("layer_norm"))
             let head = headPrefixes.first { entry.name.hasPrefix($0.value) }?.key
             let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
-            if let index = head.flatMap({ headGroupIndex[$0]?[decays] }) ?? layerGroupIndex[g]?[decays] {
+            let adapterGroup = AdapterSetup.isAdapterWeight(entry.name) ? adapterGroupIndex[decays] : nil
+            if let index = adapterGroup ?? head.flatMap({ headGroupIndex[$0]?[decays] }) ?? layerGroupIndex[g]?[decays] {
                 try store.assign(group: index) { $0 == entry.name }
             }
         }
+        // A frozen base model computes no gradients for its own weights (adapters and LoRA train alone).
+        model.encoder.trainsBase = !plans.contains { $0.strategy.kind.isParameterEfficient }
         storeGroups = groups
         let headNames = headSpecs.map(\.name)
         headEntries = headSpecs.map { spec in
@@ -468,6 +476,7 @@ public final class Trainer {
                           + e.tasks.map { "\($0.name) [\($0.trainLanguages.joined(separator: ", "))]" }.joined(separator: ", ")
                           + "; steps \(first + 1)–\(first + e.optimization.maxSteps)")
         }
+        if stageStep == 0 { try log?.append(parametersRecord()) }
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
         while stageStep < e.optimization.maxSteps && !state.stoppedEarly {
@@ -493,11 +502,19 @@ public final class Trainer {
         }
     }
 
+    /// What trains as the current stage starts (its group settings applied): every parameter, those not frozen, their optimizer state.
+    func parametersRecord() -> ParametersRecord {
+        let store = model.store
+        let trainable = store.entries.filter { !store.groups[$0.group].frozen }.reduce(0) { $0 + $1.shape.count }
+        return ParametersRecord(step: state.step, strategy: stage.experiment.strategy.kind.rawValue, total: store.count, trainable: trainable,
+                                optimizerStateBytes: trainable * stage.optimizer.stateFloatsPerParameter * MemoryLayout<Float>.size)
+    }
+
     /// Frozen flags, learning-rate multipliers and weight decay of every store group at `step` of the current stage.
     func applyGroupSettings(step: Int) {
         let decay = Float(stage.experiment.optimization.weightDecay)
         for g in storeGroups {
-            let setting = stage.plan.setting(group: g.layerGroup, step: step)
+            let setting = g.layerGroup < 0 ? GroupSetting(lrMultiplier: 1, frozen: false) : stage.plan.setting(group: g.layerGroup, step: step)
             model.store.updateGroup(g.index) {
                 $0.frozen = setting.frozen
                 $0.learningRateScale = Float(g.head.flatMap { stage.headMultipliers[$0] } ?? setting.lrMultiplier)
@@ -509,6 +526,7 @@ public final class Trainer {
     /// One optimizer step: `grad_accumulation` micro-batches, each of one task (task-per-step) or of
     /// tasks drawn per example (mixed); the gradient is the example-weighted mean over the step.
     func trainStep() throws -> StepRecord {
+        let started = DispatchTime.now().uptimeNanoseconds
         let o = stage.experiment.optimization
         let store = model.store
         let local = stageStep
@@ -568,8 +586,10 @@ public final class Trainer {
         state.tokensSeen += tokens
         var losses: [String: Double] = [:]
         for (k, s) in lossSum { losses[k] = s / Double(lossCount[k] ?? 1) }
-        return StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm),
-                          penalty: penalty)
+        var record = StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm),
+                                penalty: penalty)
+        record.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return record
     }
 
     // MARK: - Evaluation

@@ -1,0 +1,111 @@
+import Engine
+import Foundation
+import Models
+import Platform
+import Testing
+@testable import Runs
+@testable import Training
+
+/// `strategy: adapters` and `lora` train the added weights and the heads and leave the base model as it
+/// started (bitwise); the run records what trained; its checkpoints carry the adapters for `eval`; a LoRA
+/// model exports merged, a bottleneck one is refused.
+@Suite struct AdapterTrainingTests {
+    static let strategies: [(kind: String, settings: [String])] = [
+        ("adapters", ["strategy.kind=adapters", "strategy.adapter={architecture: houlsby, reduction_factor: 4}"]),
+        ("lora", ["strategy.kind=lora", "strategy.lora={rank: 4, alpha: 8, targets: [query, value, intermediate]}"]),
+    ]
+
+    /// Runs `polyglot` with exactly these arguments: its exit status and standard error.
+    static func polyglot(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let errors = TrainingRunSupport.temporaryRun("stderr").appendingPathExtension("txt")
+        defer { try? FileManager.default.removeItem(at: errors) }
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let p = Process()
+        p.executableURL = TrainingRunSupport.binary
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: errors)
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+    }
+
+    func weights(_ run: URL) throws -> [String: [Float]] {
+        let file = try SafetensorsFile(url: run.appendingPathComponent(TrainingRunSupport.lastWeights))
+        var out: [String: [Float]] = [:]
+        for e in file.entries { out[e.name] = try file.floats(e.name) }
+        return out
+    }
+
+    @Test(arguments: 0..<2) func onlyAddedWeightsAndHeadsTrain(_ i: Int) throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let (kind, settings) = Self.strategies[i]
+        let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "adapters-\(kind)")
+        let trained = TrainingRunSupport.temporaryRun("\(kind)-trained"), start = TrainingRunSupport.temporaryRun("\(kind)-start")
+        let export = TrainingRunSupport.temporaryRun("\(kind)-export")
+        defer { for d in [file, trained, start, export] { try? FileManager.default.removeItem(at: d) } }
+        let set = settings.flatMap { ["--set", $0] }
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", trained.path] + set) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", start.path, "--set", "optimization.max_steps=0", "--set", "optimization.warmup_steps=0"] + set) == 0)
+        let after = try weights(trained), before = try weights(start)
+        #expect(Set(after.keys) == Set(before.keys))
+        var changedAdapters = 0, changedHeads = 0
+        for (name, values) in after {
+            if AdapterSetup.isAdapterWeight(name) {
+                if values != before[name] { changedAdapters += 1 }
+            } else if name.hasPrefix("heads.") || name.hasPrefix("cls.") {
+                if values != before[name] { changedHeads += 1 }
+            } else {
+                #expect(values == before[name], "\(kind): the base weight \(name) changed")
+            }
+        }
+        #expect(changedAdapters > 0 && changedHeads > 0, "\(kind): \(changedAdapters) adapter and \(changedHeads) head weights changed")
+        // train.jsonl says what trained: the added weights and the heads, a small share of the model.
+        let records = try TrainLog.read(trained.appendingPathComponent("train.jsonl"))
+        let parameters = try #require(records.first { $0["type"] as? String == "parameters" })
+        let total = try #require(parameters["total"] as? Int), trainable = try #require(parameters["trainable"] as? Int)
+        let adapterFloats = after.filter { AdapterSetup.isAdapterWeight($0.key) }.reduce(0) { $0 + $1.value.count }
+        let headFloats = after.filter { $0.key.hasPrefix("heads.") || $0.key.hasPrefix("cls.") }.reduce(0) { $0 + $1.value.count }
+        #expect(parameters["strategy"] as? String == kind)
+        #expect(trainable == adapterFloats + headFloats && trainable < total, "\(trainable) of \(total)")
+        #expect(parameters["optimizer_state_bytes"] as? Int == trainable * 8)
+        #expect(records.filter { $0["type"] as? String == "step" }.allSatisfy { ($0["seconds"] as? Double ?? -1) > 0 })
+        // The checkpoint rebuilds with its adapters: eval scores the run.
+        #expect(try TrainingRunSupport.runToEnd(["eval", trained.path, "--max-examples", "20"]) == 0)
+        let model = trained.appendingPathComponent("checkpoints/last/model").path
+        let exported = try Self.polyglot(["export", "--model", model, "--output", export.path])
+        if kind == "lora" {
+            #expect(exported.status == 0, "\(exported.stderr)")
+            // The export holds W + (alpha/r)·B·A: the frozen query weight with the trained LoRA merged in.
+            let file = try SafetensorsFile(url: export.appendingPathComponent("model.safetensors"))
+            let name = try #require(file.entries.map(\.name).first { $0.hasSuffix("encoder.layer.0.attention.self.query.weight") })
+            let merged = try file.floats(name)
+            let w = try #require(after["encoder.layer.0.attention.self.query.weight"])
+            let a = try #require(after["encoder.layer.0.attention.self.query.loras.task.lora_A"])  // [4, 32]
+            let b = try #require(after["encoder.layer.0.attention.self.query.loras.task.lora_B"])  // [32, 4]
+            var worst = 0.0
+            for i in 0..<32 {
+                for j in 0..<32 {
+                    var ba = 0.0
+                    for k in 0..<4 { ba += Double(b[i * 4 + k]) * Double(a[k * 32 + j]) }
+                    worst = max(worst, abs(Double(merged[i * 32 + j]) - (Double(w[i * 32 + j]) + 2 * ba)))
+                }
+            }
+            #expect(worst <= 1e-5 && merged != w, "max |export − (W + 2·B·A)| \(worst)")
+        } else {
+            #expect(exported.status == 1 && exported.stderr.contains("bottleneck adapters"), "\(exported.stderr)")
+        }
+    }
+
+    @Test func strategyKeysAreCheckedAgainstTheKind() throws {
+        func message(_ overrides: [String]) -> String {
+            do { _ = try ExperimentLoader.decode(yaml: TrainingRunSupport.tiny, file: "x.yaml", overrides: overrides).validate(file: "x.yaml"); return "" }
+            catch { return "\(error)" }
+        }
+        #expect(message(["strategy.adapter={reduction_factor: 4}"]).contains("strategy.adapter"))
+        #expect(message(["strategy.kind=lora", "strategy.lora={rank: 2, alpah: 4}"]).contains("alpah"))
+        #expect(message(["strategy.kind=adapters", "strategy.adapter={architecture: parallel}"]).contains("pfeiffer, houlsby"))
+        #expect(message(["strategy.kind=lora", "strategy.l2_sp=0.1"]).contains("strategy.kind"))
+        #expect(message(["strategy.kind=lora", "strategy.lora={targets: [query, gate]}"]).contains("attention_output"))
+    }
+}
