@@ -49,7 +49,7 @@ struct Polyglot: ParsableCommand {
 
     /// Subcommands, in the order `--help` lists them.
     static var allSubcommands: [ParsableCommand.Type] {
-        [Info.self, Demo.self, DataCommand.self, TokenizerCommand.self, Train.self, Sweep.self, Eval.self, Probe.self, Report.self, Compare.self, Embed.self, Export.self, Bench.self]
+        [Info.self, Demo.self, DataCommand.self, TokenizerCommand.self, Train.self, Sweep.self, Eval.self, Probe.self, Report.self, Compare.self, Embed.self, Export.self, AdapterCommand.self, Bench.self]
     }
 }
 

@@ -97,6 +97,53 @@ import Testing
         }
     }
 
+    /// `polyglot adapter export` writes the adapter alone; it loads into a model of the same base and
+    /// configuration (the same weights back) and is refused by another base or another kind of adapter.
+    @Test func adapterFilesRoundTripAndRefuseAnotherBase() throws {
+        guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
+        let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "adapter-file")
+        let trained = TrainingRunSupport.temporaryRun("file-trained"), start = TrainingRunSupport.temporaryRun("file-start")
+        let other = TrainingRunSupport.temporaryRun("file-other"), lora = TrainingRunSupport.temporaryRun("file-lora")
+        let out = TrainingRunSupport.temporaryRun("file-out"), loraOut = TrainingRunSupport.temporaryRun("file-lora-out")
+        defer { for d in [file, trained, start, other, lora, out, loraOut] { try? FileManager.default.removeItem(at: d) } }
+        let set = Self.strategies[0].settings.flatMap { ["--set", $0] }
+        let untrained = ["--set", "optimization.max_steps=0", "--set", "optimization.warmup_steps=0"]
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", trained.path] + set) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", start.path] + set + untrained) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", other.path, "--set", "seed=4"] + set + untrained) == 0)
+        #expect(try TrainingRunSupport.runToEnd(["train", file.path, "--output", lora.path] + Self.strategies[1].settings.flatMap { ["--set", $0] }) == 0)
+        func model(_ run: URL) -> URL { run.appendingPathComponent("checkpoints/last/model") }
+        let exported = try Self.polyglot(["adapter", "export", "--model", model(trained).path, "--output", out.path])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try Self.polyglot(["adapter", "export", "--model", model(lora).path, "--output", loraOut.path]).status == 0)
+        let header = try AdapterFile.readHeader(out)
+        #expect(header.kind == .bottleneck && header.bottleneck?.architecture == .houlsby && header.name == "task")
+        // Only the adapter's weights, a small file.
+        let saved = try SafetensorsFile(url: out.appendingPathComponent(AdapterFile.weightsFile))
+        #expect(!saved.entries.isEmpty && saved.entries.allSatisfy { AdapterSetup.isAdapterWeight($0.name) })
+
+        // Into the untrained twin (same base): the trained adapter's weights, bit for bit.
+        let twin = try ModelCheckpoint.load(model(start), maxBatch: 2, maxLength: 16)
+        let trainedModel = try ModelCheckpoint.load(model(trained), maxBatch: 2, maxLength: 16)
+        #expect(try BaseModelHash.of(twin) == header.baseModelSHA256)
+        try AdapterFile.load(out, into: twin, slot: "task")
+        for name in twin.store.names where AdapterSetup.isAdapterWeight(name) {
+            #expect(try twin.store.get(name) == trainedModel.store.get(name), "\(name)")
+        }
+        // Another base (another seed): refused, naming the key.
+        let stranger = try ModelCheckpoint.load(model(other), maxBatch: 2, maxLength: 16)
+        var message = "loaded"
+        do { try AdapterFile.load(out, into: stranger, slot: "task") } catch { message = "\(error)" }
+        #expect(message.contains("base_model_sha256") && message.contains(AdapterFile.headerFile), "\(message)")
+        // A LoRA file into a bottleneck adapter: refused.
+        do { try AdapterFile.load(loraOut, into: twin, slot: "task"); Issue.record("a LoRA file loaded into a bottleneck adapter") } catch {
+            #expect("\(error)".contains("does not match"), "\(error)")
+        }
+        // An unknown adapter name: one line naming what the model has.
+        let unknown = try Self.polyglot(["adapter", "export", "--model", model(trained).path, "--adapter", "xx", "--output", out.path + "-x"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("has: task"), "\(unknown.stderr)")
+    }
+
     @Test func strategyKeysAreCheckedAgainstTheKind() throws {
         func message(_ overrides: [String]) -> String {
             do { _ = try ExperimentLoader.decode(yaml: TrainingRunSupport.tiny, file: "x.yaml", overrides: overrides).validate(file: "x.yaml"); return "" }

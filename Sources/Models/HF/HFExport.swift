@@ -82,7 +82,7 @@ public enum HFExport {
         let config = try hfConfig(model, classificationHead: head, modelType: modelType)
         guard let family = config.family else { throw ConfigError(key: "model_type", "unsupported \"\(config.modelType)\"") }
         if let adapters = model.config.adapters, !adapters.bottlenecks.isEmpty {
-            throw ConfigError(key: "adapters", "bottleneck adapters (\(adapters.bottlenecks.map(\.name).joined(separator: ", "))) have no place in a Hugging Face model folder; export them as adapter files instead (LoRA alone is merged into the weights)")
+            throw ConfigError(key: "adapters", "bottleneck adapters (\(adapters.bottlenecks.map(\.name).joined(separator: ", "))) have no place in a Hugging Face model folder: save them with polyglot adapter export (LoRA alone is merged into the weights)")
         }
         let store = model.store, e = model.config.encoder, d = e.hiddenSize
         let prefix = head == nil ? "" : HFWeightNames.modelPrefix(family)

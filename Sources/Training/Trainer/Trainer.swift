@@ -90,6 +90,8 @@ public final class Trainer {
     var state: TrainerState
     /// The step `last` holds (nil: none written by this process or restored).
     var savedStep: Int?
+    /// Steps whose `parameters` record train.jsonl already holds (a resumed run keeps the one its start wrote).
+    var parametersLogged: Set<Int> = []
     var log: TrainLog?
     let options: TrainOptions
 
@@ -194,6 +196,7 @@ public final class Trainer {
                                            changedDataFiles: changes.isEmpty ? nil : changes))
         try run.writeEnvironment(environment)
         trainer.log = try TrainLog(url: run.trainLog, resumeAfter: resumedFrom)
+        trainer.parametersLogged = Set(try TrainLog.read(run.trainLog).filter { $0["type"] as? String == "parameters" }.compactMap { $0["step"] as? Int })
         return try trainer.train()
     }
 
@@ -476,7 +479,10 @@ public final class Trainer {
                           + e.tasks.map { "\($0.name) [\($0.trainLanguages.joined(separator: ", "))]" }.joined(separator: ", ")
                           + "; steps \(first + 1)–\(first + e.optimization.maxSteps)")
         }
-        if stageStep == 0 { try log?.append(parametersRecord()) }
+        if stageStep == 0 && !parametersLogged.contains(state.step) {
+            try log?.append(parametersRecord())
+            parametersLogged.insert(state.step)
+        }
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
         while stageStep < e.optimization.maxSteps && !state.stoppedEarly {
