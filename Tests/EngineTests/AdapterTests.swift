@@ -98,6 +98,31 @@ import Platform
         }
     }
 
+    /// With the base frozen (`trainsBase` false) the backward skips the base's weight gradients, and the
+    /// added weights' and heads' gradients are bitwise those of the full backward.
+    @Test func aFrozenBaseLeavesTheAddedWeightsGradientsAsTheyWere() throws {
+        let s = try make(AdapterSetup(bottlenecks: [Self.language, Self.pfeiffer], lora: Self.lora), dropout: 0.2)
+        try enlargeAdapters(s)
+        let stream = s.encoder.dropoutStream
+        _ = try loss(s, gradient: true)
+        var full: [String: [Float]] = [:]
+        for name in s.store.names { full[name] = try s.store.gradient(named: name).toArray() }
+        s.encoder.trainsBase = false
+        s.encoder.dropoutStream = stream
+        _ = try loss(s, gradient: true)
+        var skipped = 0
+        for name in s.store.names {
+            let g = try s.store.gradient(named: name).toArray()
+            if AdapterSetup.isAdapterWeight(name) || name.hasPrefix("cls.") {
+                #expect(g == full[name], "\(name)")
+            } else if !name.contains("LayerNorm") {
+                #expect(g.allSatisfy { $0 == 0 }, "\(name): a frozen base weight got a gradient")
+                if full[name]?.contains(where: { $0 != 0 }) == true { skipped += 1 }
+            }
+        }
+        #expect(skipped > 10, "the full backward's base gradients were not zero to begin with")
+    }
+
     @Test func weightNamesFollowAdapterHub() throws {
         let s = try make(AdapterSetup(bottlenecks: [Self.language, Self.houlsby], lora: Self.lora))
         let names = Set(s.store.names)

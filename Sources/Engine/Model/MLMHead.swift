@@ -9,6 +9,8 @@ public final class MLMHead {
     public unowned let store: ParameterStore
     public let maxTokens: Int
     let decoderWeight: ParameterID
+    /// The encoder the decoder is tied to: with its base frozen (`trainsBase` false) the word embeddings take no gradient.
+    unowned let encoder: TransformerEncoder
     let dense: Linear
     let norm: LayerNorm
     let bias: ParameterID
@@ -28,6 +30,7 @@ public final class MLMHead {
     public init(config: EncoderConfig, store: ParameterStore, tiedTo encoder: TransformerEncoder, maxTokens: Int) throws {
         self.config = config; self.store = store; self.maxTokens = maxTokens
         decoderWeight = encoder.wordEmbeddingID
+        self.encoder = encoder
         let d = config.hiddenSize, v = config.vocabSize
         dense = try Linear(Self.parameterPrefix + "transform.dense", inFeatures: d, outFeatures: d, store: store, initializerRange: config.initializerRange)
         norm = try LayerNorm(Self.parameterPrefix + "transform.LayerNorm", dim: d, eps: config.layerNormEps, store: store)
@@ -94,10 +97,12 @@ public final class MLMHead {
         try EngineError.require(logitsHoldGradient, "mlm_head.backward", "call loss(labels:computeGradient: true) first")
         guard let x = hidden else { throw EngineError(op: "mlm_head.backward", "no forward pass") }
         let g = logits
+        let tied = encoder.trainsBase
         LinearOp.backwardUnchecked(dy: g, x: live(t3), weight: store.value(decoderWeight), dx: live(dT),
-                                   dWeight: store.gradient(decoderWeight), dBias: store.gradient(bias), accumulateInput: false,
+                                   dWeight: tied ? store.gradient(decoderWeight) : nil, dBias: store.gradient(bias), accumulateInput: false,
                                    precision: store.precision)
-        store.markAllGradientRows(decoderWeight)  // the tied decoder writes every row of the word embeddings' gradient
+        // The tied decoder writes every row of the word embeddings' gradient (none when the base is frozen).
+        if tied { store.markAllGradientRows(decoderWeight) }
         if let inverse { inverse.adapter.inverseBackward(dT.data, buffers: inverse.buffers, tokens: tokens) }
         norm.backwardUnchecked(dy: live(dT), x: live(t2), mean: mean, rstd: rstd, dx: live(dT2))
         GELUOp.backwardUnchecked(dT2.data, t1.data, dT2.data, count: tokens * config.hiddenSize)
