@@ -13,6 +13,8 @@ import Testing
     static let strategies: [(kind: String, settings: [String])] = [
         ("adapters", ["strategy.kind=adapters", "strategy.adapter={architecture: houlsby, reduction_factor: 4}"]),
         ("lora", ["strategy.kind=lora", "strategy.lora={rank: 4, alpha: 8, targets: [query, value, intermediate]}"]),
+        // MAD-X's language adapter: Pfeiffer with the invertible adapter, whose inverse the masked-LM head runs.
+        ("adapters", ["strategy.kind=adapters", "strategy.adapter={architecture: pfeiffer, reduction_factor: 2, invertible: true}"]),
     ]
 
     /// Runs `polyglot` with exactly these arguments: its exit status and standard error.
@@ -37,7 +39,7 @@ import Testing
         return out
     }
 
-    @Test(arguments: 0..<2) func onlyAddedWeightsAndHeadsTrain(_ i: Int) throws {
+    @Test(arguments: 0..<3) func onlyAddedWeightsAndHeadsTrain(_ i: Int) throws {
         guard TrainingRunSupport.binaryExists else { Issue.record(Comment(rawValue: TrainingRunSupport.missingBinary)); return }
         let (kind, settings) = Self.strategies[i]
         let file = try TrainingRunSupport.experimentFile(TrainingRunSupport.tiny, name: "adapters-\(kind)")
@@ -60,6 +62,10 @@ import Testing
             }
         }
         #expect(changedAdapters > 0 && changedHeads > 0, "\(kind): \(changedAdapters) adapter and \(changedHeads) head weights changed")
+        if settings.contains(where: { $0.contains("invertible: true") }) {
+            for name in after.keys where name.hasPrefix("invertible_adapters.") { #expect(after[name] != before[name], "\(name) did not train") }
+            #expect(after.keys.contains { $0.hasPrefix("invertible_adapters.task.F.0") })
+        }
         // train.jsonl says what trained: the added weights and the heads, a small share of the model.
         let records = try TrainLog.read(trained.appendingPathComponent("train.jsonl"))
         let parameters = try #require(records.first { $0["type"] as? String == "parameters" })
