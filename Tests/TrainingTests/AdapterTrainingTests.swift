@@ -150,6 +150,19 @@ import Testing
         #expect(unknown.status == 1 && unknown.stderr.contains("has: task"), "\(unknown.stderr)")
     }
 
+    /// What only the built model can check (a rank against its matrices) is named by the experiment's key.
+    @Test func aRankLargerThanTheMatrixIsRefusedWithTheKey() throws {
+        let dir = TrainingRunSupport.temporaryRun("big-rank")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        do {
+            let e = try ExperimentLoader.decode(yaml: TrainingRunSupport.tiny, file: "x.yaml", overrides: ["strategy.kind=lora", "strategy.lora={rank: 33}"])
+            _ = try Trainer.start(e, experimentFile: "x.yaml", outputPath: dir.path, options: TrainingRunSupport.options)
+            Issue.record("a rank of 33 on 32-wide matrices trained")
+        } catch let error as ConfigError {
+            #expect(error.key == "strategy.lora.rank" && error.message.contains("[32, 32]"), "\(error)")
+        }
+    }
+
     @Test func strategyKeysAreCheckedAgainstTheKind() throws {
         func message(_ overrides: [String]) -> String {
             do { _ = try ExperimentLoader.decode(yaml: TrainingRunSupport.tiny, file: "x.yaml", overrides: overrides).validate(file: "x.yaml"); return "" }

@@ -10,7 +10,14 @@ import Text
 /// Face checkpoint, with one head per (shared) task head.
 enum ModelSetup {
     static func build(_ e: Experiment, tokenizer: Tokenizer, heads: [HeadSpec], maxBatch: Int) throws -> MultiTaskModel {
-        let model = try load(e, tokenizer: tokenizer, heads: heads, maxBatch: maxBatch)
+        let model: MultiTaskModel
+        do {
+            model = try load(e, tokenizer: tokenizer, heads: heads, maxBatch: maxBatch)
+        } catch let error as ConfigError where error.key.hasPrefix("adapters.task.") || error.key.hasPrefix("lora.task.") {
+            // Checked against the model's sizes once it is built: named by the experiment's key.
+            let rest = error.key.split(separator: ".").dropFirst(2).joined(separator: ".")
+            throw ConfigError(key: (error.key.hasPrefix("lora.") ? "strategy.lora." : "strategy.adapter.") + rest, error.message)
+        }
         try applyPrecision(e, to: model)
         return model
     }
