@@ -10,7 +10,7 @@ public final class MLMHead {
     public let maxTokens: Int
     let decoderWeight: ParameterID
     /// The encoder the decoder is tied to: with its base frozen (`trainsBase` false) the word embeddings take no gradient.
-    unowned let encoder: TransformerEncoder
+    let encoder: TransformerEncoder
     let dense: Linear
     let norm: LayerNorm
     let bias: ParameterID
