@@ -101,8 +101,6 @@ final class EncoderAdapters {
         scratchD = built.scratch[0]; scratchD2 = built.scratch[1]; scratchM = built.scratch[2]
     }
 
-    var hasBottlenecks: Bool { !setup.bottlenecks.isEmpty }
-
     // MARK: per place, forward and backward side by side
 
     /// The bottleneck adapters at one place of block l: s (the sub-layer output after its dropout, [n, d]) is

@@ -100,9 +100,6 @@ public final class TransformerEncoder {
         return merged.tensor.toArray()
     }
 
-    /// The adapters the encoder carries (empty: none).
-    public var adapterSetup: AdapterSetup { adapters?.setup ?? AdapterSetup() }
-
     @inline(__always) func live(_ t: Tensor, _ n: Int) -> Tensor { Tensor(data: t.data, shape: .matrix(n, t.shape.last)) }
 
     // MARK: forward
