@@ -25,6 +25,8 @@ public struct EvaluationOptions: Sendable {
     public var bootstrapSeed: UInt64?
     public var retrieval = RetrievalSettings()
     public var labelText = LabelText.name
+    /// Adapter folders loaded into the model's adapter slots before scoring (`--adapter SLOT=DIR`).
+    public var adapters: [AdapterOverride] = []
     public var log: @Sendable (String) -> Void = { _ in }
     public init() {}
 }
@@ -50,6 +52,8 @@ public enum RunEvaluator {
         }
         if let size = o.batchSize, size < 1 { throw ConfigError(key: "--batch-size", "must be 1 or more, got \(size)") }
         if let cap = o.maxExamples, cap < 0 { throw ConfigError(key: "--max-examples", "must be 0 or more (0 = all), got \(cap)") }
+        let loadedAdapters = try run.loadAdapters(o.adapters)
+        let languageAdapters = try run.languageAdapterSwitch(overrides: o.adapters)
         let cap: Int? = o.maxExamples.map { $0 == 0 ? nil : $0 } ?? run.experiment.data.maxEvalExamples
         let seed = o.bootstrapSeed ?? run.experiment.seed
         var results: [TaskResults] = []
@@ -101,7 +105,9 @@ public enum RunEvaluator {
                     o.log("warning: no language spec for '\(lang)' in \(run.catalog.languages.directory): evaluated with family \(language.family) and script \(language.scripts.first ?? "") (the dominant script of its text)")
                 }
                 files += TaskCatalog.files(of: spec, languages: [lang], splits: [split], dataRoot: run.dataRoot)
-                o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)")
+                let adapter = try languageAdapters?.use(lang)
+                o.log("eval \(name) \(lang) (\(split.rawValue), \(examples.count) examples)"
+                      + (adapter.map { $0.fallback ? ", language adapter of \($0.adapterLanguage) (none for \(lang))" : ", language adapter \(lang)" } ?? ""))
                 let records: [PredictionRecord]
                 var encoding: EncodingReport?
                 switch evaluation {
@@ -123,9 +129,11 @@ public enum RunEvaluator {
                 let scores = try PredictionScoring(spec: spec, language: lang, records: records, source: predictionsURL.path)
                     .scores(metrics, seed: seed, resamples: o.resamples, level: o.level)
                 let regime = evaluation == "retrieval" ? run.seen.regime(head: "(retrieval)", language: lang) : run.seen.regime(head: head, language: lang)
-                scored.append(LanguageScores(language: language, regime: regime, split: split.rawValue,
-                                             examples: records.count, metrics: scores,
-                                             encoding: encoding.flatMap { $0.isEmpty ? nil : $0.counts }))
+                var languageScores = LanguageScores(language: language, regime: regime, split: split.rawValue,
+                                                    examples: records.count, metrics: scores,
+                                                    encoding: encoding.flatMap { $0.isEmpty ? nil : $0.counts })
+                languageScores.adapter = adapter
+                scored.append(languageScores)
             }
             results.append(TaskResults(task: name, type: spec.type.rawValue, evaluation: evaluation, head: head,
                                        majorMetric: spec.majorMetric, metrics: metrics,
@@ -134,15 +142,17 @@ public enum RunEvaluator {
         }
         // Tasks evaluated earlier from the same checkpoint at the same step and not asked for now are kept.
         if let previous = try? EvaluationSummary.read(run.layout), previous.checkpoint == run.checkpoint,
+           previous.adapters ?? [] == loadedAdapters,
            previous.training?.step == run.training.step, run.training.step != nil {
             let fresh = Set(results.map(\.task))
             results = previous.tasks.filter { !fresh.contains($0.task) } + results
             files += previous.dataFiles.map(\.path)
         }
-        let summary = EvaluationSummary(run: run.layout.root.lastPathComponent, checkpoint: run.checkpoint, training: run.training,
+        var summary = EvaluationSummary(run: run.layout.root.lastPathComponent, checkpoint: run.checkpoint, training: run.training,
                                         seen: run.seen, tasks: results,
                                         bootstrap: .init(resamples: o.resamples, level: o.level, seed: seed),
                                         dataFiles: try DataFileChecksum.of(files: files.filter { FileManager.default.fileExists(atPath: $0) }))
+        summary.adapters = loadedAdapters.isEmpty ? nil : loadedAdapters
         try write(summary, layout: run.layout)
         return summary
     }

@@ -17,6 +17,21 @@ public struct EvaluationPaths: Sendable {
     public init() {}
 }
 
+/// `--adapter SLOT=DIR`: an exported adapter loaded into one of the model's adapter slots.
+public struct AdapterOverride: Equatable, Sendable {
+    public var slot: String
+    public var path: String
+    public init(slot: String, path: String) { self.slot = slot; self.path = path }
+
+    /// Parses `SLOT=DIR`.
+    public init(argument: String, flag: String = "--adapter") throws {
+        guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex, argument.index(after: eq) != argument.endIndex else {
+            throw ConfigError(key: flag, "expected SLOT=DIR (an adapter slot of the model, e.g. task or language, and an adapter folder), got '\(excerpt(argument))'")
+        }
+        slot = String(argument[..<eq]); path = String(argument[argument.index(after: eq)...])
+    }
+}
+
 /// A training run opened for evaluation (finished or not: `training` says): its resolved experiment, the checkpoint's model and
 /// tokenizer, the task and language specs, and which languages the model saw.
 public final class TrainedRun {
@@ -76,6 +91,26 @@ public final class TrainedRun {
         let all = SeenLanguages.of(seenBy, headOf: { specs[$0].map(TaskCatalog.headName) ?? $0 }, isMaskedLM: { specs[$0]?.type == .mlm })
         seen = experiment.isStaged && RunFolder.stageRow(checkpoint: name) == 0
             ? SeenLanguages(training: [:], selection: [], unlabelled: [], selectionMode: all.selectionMode) : all
+    }
+
+    /// Loads each `--adapter SLOT=DIR` into the model's adapter slot (refused when the model has no such slot,
+    /// another configuration, or another base model).
+    public func loadAdapters(_ adapters: [AdapterOverride]) throws -> [EvaluationSummary.LoadedAdapter] {
+        try adapters.map { a in
+            let dir = URL(fileURLWithPath: a.path)
+            let header = try AdapterFile.load(dir, into: model, slot: a.slot)
+            let sha = try SHA256.hex(ofFile: dir.appendingPathComponent(AdapterFile.weightsFile).path)
+            return EvaluationSummary.LoadedAdapter(slot: a.slot, path: a.path, name: header.name, sha256: sha)
+        }
+    }
+
+    /// MAD-X: the switch that loads each language's adapter before it is scored (nil for other strategies, or
+    /// when `--adapter` fixes the language slot).
+    public func languageAdapterSwitch(overrides: [AdapterOverride]) throws -> LanguageAdapterSwitch? {
+        guard let source = experiment.madxSource, !overrides.contains(where: { $0.slot == StrategySettings.languageSlot }) else { return nil }
+        let strategy = experiment.strategy
+        return try LanguageAdapterSwitch(model: model, slot: StrategySettings.languageSlot, sourceLanguage: source.language,
+                                         path: { strategy.languageAdapter(for: $0) })
     }
 
     /// The padding id batches use.

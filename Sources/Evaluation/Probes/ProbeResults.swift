@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Runs
 import Tasks
 
@@ -56,6 +57,10 @@ public struct ProbeRun: Codable, Equatable, Sendable {
     public var shots: [ShotSet]
     public var scores: [ProbeScore]
     public var aggregates: [ProbeAggregate]
+    /// Adapters loaded into the model (`--adapter SLOT=DIR`); absent when none.
+    public var adapters: [EvaluationSummary.LoadedAdapter]?
+    /// MAD-X: the language adapter the probe ran with (the language's own, or the source's as a fallback).
+    public var languageAdapter: LanguageAdapterSwitch.Choice?
 
     public init(task: String, language: String, method: ProbeMethod, layers: String, unit: ShotUnit, ks: [Int], seeds: [UInt64],
                 poolSplit: String, evalSplit: String, metric: String, regime: TransferRegime, settings: [String: Double],
@@ -67,7 +72,7 @@ public struct ProbeRun: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, language, method, layers, unit, ks, seeds, poolSplit = "pool_split", evalSplit = "eval_split"
-        case metric, regime, settings, shots, scores, aggregates
+        case metric, regime, settings, shots, scores, aggregates, adapters, languageAdapter = "language_adapter"
     }
 
     /// File name stem inside `probes/<task>/<lang>/`.

@@ -56,6 +56,8 @@ public struct ProbeOptions: Sendable {
     public var finetuneSteps = 30
     public var finetuneLearningRate = 1e-4
     public var resamples = 1000
+    /// Adapter folders loaded into the model's adapter slots first (`--adapter SLOT=DIR`).
+    public var adapters: [AdapterOverride] = []
     public var log: @Sendable (String) -> Void = { _ in }
     public init(task: String) { self.task = task }
 }
@@ -74,6 +76,8 @@ public enum ProbeRunner {
             throw ConfigError(key: "language", "task '\(spec.name)' has no evaluation language in the experiment: name one with --language")
         }
         guard let labels = try LabelSet.of(spec, dataRoot: run.dataRoot) else { throw ConfigError(key: "labels", "task '\(spec.name)' has no labels") }
+        let loadedAdapters = try run.loadAdapters(o.adapters)
+        let languageAdapter = try run.languageAdapterSwitch(overrides: o.adapters)?.use(language)
         let splits = spec.splits(for: language)
         guard !splits.isEmpty else {
             throw ConfigError(key: "language", "task '\(spec.name)' has no data in '\(language)' (has: \(spec.languageCodes.joined(separator: ", ")))")
@@ -201,9 +205,11 @@ public enum ProbeRunner {
                 o.log("probe finetune \(spec.name) \(language) k=\(set.k) seed=\(set.seed) done")
             }
         }
-        let result = ProbeRun(task: spec.name, language: language, method: o.method, layers: o.method == .finetune ? "last" : o.layer.label,
+        var result = ProbeRun(task: spec.name, language: language, method: o.method, layers: o.method == .finetune ? "last" : o.layer.label,
                               unit: unit, ks: ks, seeds: seeds, poolSplit: poolSplit.rawValue, evalSplit: evalSplit.rawValue, metric: metric,
                               regime: regime, settings: settings, shots: shots, scores: scores, aggregates: ProbeRun.aggregate(scores))
+        result.adapters = loadedAdapters.isEmpty ? nil : loadedAdapters
+        result.languageAdapter = languageAdapter
         try result.write(run.layout)
         let name = result.name
         try ScoreRecord.update(run.layout, replacing: {

@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Models
 import Platform
 import Runs
 import Tasks
@@ -100,6 +101,31 @@ public enum ReportBuilder {
         return p.hasPrefix(root + "/") ? String(p.dropFirst(root.count + 1)) : p
     }
 
+    /// The adapters the scores were made with: folders loaded with `--adapter`, and MAD-X's language adapter per
+    /// language (its own, or the source's where it has none). Empty when the model ran as trained.
+    static func adapterSection(_ s: EvaluationSummary) -> String {
+        var choices: [String: LanguageAdapterSwitch.Choice] = [:]
+        for t in s.tasks { for l in t.languages { if let a = l.adapter { choices[l.language] = a } } }
+        guard s.adapters != nil || !choices.isEmpty else { return "" }
+        var out = "## Adapters\n\n"
+        if let loaded = s.adapters {
+            var table = MarkdownTable(columns: [.init("slot"), .init("adapter"), .init("folder"), .init("weights SHA-256")])
+            for a in loaded { try? table.append([a.slot, a.name, "`\(a.path)`", String(a.sha256.prefix(16)) + "…"]) }
+            out += "Loaded into the model for every language (`--adapter`):\n\n" + table.render() + "\n"
+        }
+        if !choices.isEmpty {
+            let fallbacks = choices.values.filter(\.fallback).map(\.language).sorted()
+            out += "MAD-X: each language was scored with its own language adapter under the task adapter"
+            out += fallbacks.isEmpty ? ".\n\n" : "; \(fallbacks.joined(separator: ", ")) had none and used the source language's adapter (**fallback**).\n\n"
+            var table = MarkdownTable(columns: [.init("language"), .init("language adapter"), .init("folder")])
+            for (l, c) in choices.sorted(by: { $0.key < $1.key }) {
+                try? table.append([l, c.fallback ? "\(c.adapterLanguage) (fallback)" : c.adapterLanguage, "`\(c.path)`"])
+            }
+            out += table.render() + "\n"
+        }
+        return out
+    }
+
     static func markdown(layout: ResultsLayout, summary: EvaluationSummary?, training: TrainingStatus? = nil, matrices: [TransferMatrix],
                          probes: [ProbeRun], figures: [URL], tables: [URL], forgetting: ForgettingReport? = nil, experiment: Experiment? = nil) -> String {
         var out = "# Evaluation report: \(summary?.run ?? layout.root.lastPathComponent)\n\n"
@@ -132,6 +158,8 @@ public enum ReportBuilder {
             if s.seen.selectionMode == "target-dev" {
                 out += "**Model selection used target-language dev data (`target-dev`): scores in \(s.seen.selection.joined(separator: ", ")) are marked `selected`, not zero-shot.**\n\n"
             }
+
+            out += adapterSection(s)
 
             out += "## Summary (XTREME-style: language → task → family → overall)\n\n"
             var summaryTable = MarkdownTable(columns: [.init("task"), .init("evaluation"), .init("metric"), .init("sources"),

@@ -1,5 +1,6 @@
 import Foundation
 import Data
+import Models
 import Platform
 import Runs
 import Tasks
@@ -23,6 +24,8 @@ public struct LanguageScores: Codable, Equatable, Sendable {
     /// What encoding split or left out (question-answering windows, answers outside every window, tagging
     /// windows, …); absent when nothing was.
     public var encoding: [String: Int]?
+    /// MAD-X: the language adapter the language was scored with (its own, or the source's as a fallback).
+    public var adapter: LanguageAdapterSwitch.Choice?
 
     public init(language: String, family: String, regime: TransferRegime, split: String, examples: Int, metrics: [String: ConfidenceInterval],
                 encoding: [String: Int]? = nil) {
@@ -125,6 +128,18 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
     public var bootstrap: BootstrapSettings
     /// SHA-256 of every data file read for the scores (training's environment.json lists those it read).
     public var dataFiles: [DataFileChecksum]
+    /// Adapters loaded into the model for every language (`polyglot eval --adapter SLOT=DIR`); absent when none.
+    public var adapters: [LoadedAdapter]?
+
+    /// An adapter folder loaded into one of the model's adapter slots.
+    public struct LoadedAdapter: Codable, Equatable, Sendable {
+        public var slot: String
+        public var path: String
+        /// The adapter's own name (`adapter.json`) and the SHA-256 of its weights file.
+        public var name: String
+        public var sha256: String
+        public init(slot: String, path: String, name: String, sha256: String) { self.slot = slot; self.path = path; self.name = name; self.sha256 = sha256 }
+    }
 
     public struct BootstrapSettings: Codable, Equatable, Sendable {
         public var resamples: Int
@@ -135,7 +150,7 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case run, checkpoint, training, seen, tasks, familyAverages = "family_averages", overallZeroShot = "overall_zero_shot"
-        case overallAll = "overall_all", bootstrap, dataFiles = "data_files"
+        case overallAll = "overall_all", bootstrap, dataFiles = "data_files", adapters
     }
 
     public init(run: String, checkpoint: String, training: TrainingStatus? = nil, seen: SeenLanguages, tasks: [TaskResults],

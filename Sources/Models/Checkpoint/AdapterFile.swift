@@ -46,7 +46,7 @@ public enum AdapterFile {
     }
 
     /// The weight names of adapter `name` in a model (its slot in the store).
-    static func names(of name: String, kind: Kind, in store: ParameterStore) -> [String] {
+    public static func names(of name: String, kind: Kind, in store: ParameterStore) -> [String] {
         let marks = kind == .lora ? [".loras.\(name)."] : [".adapters.\(name).", "invertible_adapters.\(name)."]
         return store.names.filter { n in AdapterSetup.isAdapterWeight(n) && marks.contains { n.contains($0) || n.hasPrefix($0) } }
     }
@@ -95,8 +95,10 @@ public enum AdapterFile {
     }
 
     /// Loads the adapter in `dir` into the model's adapter `slot`, which must have the same kind and configuration;
-    /// the model's base weights must be those the adapter was trained on.
-    public static func load(_ dir: URL, into model: MultiTaskModel, slot: String) throws {
+    /// the model's base weights must be those the adapter was trained on (`baseHash`: `BaseModelHash.of(model)`
+    /// when the caller has it). Returns the adapter's header.
+    @discardableResult
+    public static func load(_ dir: URL, into model: MultiTaskModel, slot: String, baseHash: String? = nil) throws -> Header {
         let header = try readHeader(dir)
         let headerPath = dir.appendingPathComponent(headerFile).path
         let setup = model.config.adapters ?? AdapterSetup()
@@ -108,7 +110,7 @@ public enum AdapterFile {
         guard matches else {
             throw ConfigError(file: headerPath, key: header.kind.rawValue, "does not match the model's adapter \"\(excerpt(slot))\" (another kind or configuration)")
         }
-        let base = try BaseModelHash.of(model)
+        let base = try baseHash ?? BaseModelHash.of(model)
         guard base == header.baseModelSHA256 else {
             throw ConfigError(file: headerPath, key: "base_model_sha256", "the adapter was trained on another base model (\(header.baseModelSHA256.prefix(12))…; this model's base is \(base.prefix(12))…)")
         }
@@ -127,6 +129,7 @@ public enum AdapterFile {
         for e in file.entries where !expected.contains(e.name) { error.unexpected.append(e.name) }
         guard error.isEmpty else { throw error }
         try WeightLoading.apply(assignments, file: file, store: model.store)
+        return header
     }
 }
 

@@ -313,6 +313,15 @@ public struct OptimizationSettings: Codable, Equatable, Sendable {
     }
 }
 
+extension Experiment {
+    /// MAD-X's source language (the one language its tasks train on) and its adapter folder; nil for other kinds.
+    public var madxSource: (language: String, path: String)? {
+        guard strategy.kind == .madx, let language = Set(tasks.flatMap(\.trainLanguages)).sorted().first,
+              let path = strategy.languageAdapter(for: language) else { return nil }
+        return (language, path)
+    }
+}
+
 public enum StrategyKind: String, ConfigChoice {
     /// Every parameter trains.
     case full
@@ -326,9 +335,13 @@ public enum StrategyKind: String, ConfigChoice {
     case adapters
     /// LoRA (`strategy.lora`) and the heads train; the base model is frozen.
     case lora
+    /// MAD-X (Pfeiffer et al. 2020): a task adapter (`strategy.adapter`) trains stacked on the source language's
+    /// adapter (`strategy.language_adapters`, frozen); each evaluation language gets its own language adapter
+    /// swapped in, the source's where it has none.
+    case madx
 
     /// Whether the base model (embeddings and encoder layers) stays frozen and only added weights and heads train.
-    public var isParameterEfficient: Bool { self == .adapters || self == .lora }
+    public var isParameterEfficient: Bool { self == .adapters || self == .lora || self == .madx }
 }
 
 public struct StrategySettings: Codable, Equatable, Sendable {
@@ -359,11 +372,20 @@ public struct StrategySettings: Codable, Equatable, Sendable {
     public var adapter: BottleneckAdapterConfig?
     /// With kind `lora`: LoRA's configuration (null: rank 8, alpha 8 on query and value).
     public var lora: LoRAConfig?
+    /// With kind `madx`: the language adapters (`polyglot adapter export` folders), by language.
+    public var languageAdapters: LanguageAdapterSource?
 
-    /// The adapters this strategy adds to the encoder (none for the other kinds).
+    /// The adapter slot MAD-X's language adapters are loaded into, below the task adapter ("task").
+    public static let languageSlot = "language", taskSlot = "task"
+
+    /// A language's adapter folder under `language_adapters`, nil where it has none.
+    public func languageAdapter(for language: String) -> String? { languageAdapters?.path(for: language) }
+
+    /// The adapters this strategy trains (none for the other kinds). MAD-X's language adapter, whose
+    /// configuration its files give, is stacked below the task adapter when the model is built.
     public var adapterSetup: AdapterSetup {
         switch kind {
-        case .adapters: return AdapterSetup(bottlenecks: [.init(name: "task", config: adapter ?? BottleneckAdapterConfig())])
+        case .adapters, .madx: return AdapterSetup(bottlenecks: [.init(name: "task", config: adapter ?? BottleneckAdapterConfig())])
         case .lora: return AdapterSetup(lora: .init(name: "task", config: lora ?? LoRAConfig()))
         default: return AdapterSetup()
         }
@@ -372,6 +394,7 @@ public struct StrategySettings: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, freezeLayers = "freeze_layers", unfreezeEvery = "unfreeze_every", layerLRDecay = "layer_lr_decay"
         case headLRMultiplier = "head_lr_multiplier", l2SP = "l2_sp", ewc, ewcExamples = "ewc_examples", replay, adapter, lora
+        case languageAdapters = "language_adapters"
     }
 
     public init(from decoder: Decoder) throws {
@@ -387,6 +410,44 @@ public struct StrategySettings: Codable, Equatable, Sendable {
         replay = try c.decode(Double.self, forKey: .replay)
         adapter = try c.decodeIfPresent(BottleneckAdapterConfig.self, forKey: .adapter)
         lora = try c.decodeIfPresent(LoRAConfig.self, forKey: .lora)
+        languageAdapters = try c.decodeIfPresent(LanguageAdapterSource.self, forKey: .languageAdapters)
+    }
+}
+
+/// Where MAD-X's language adapters are: a folder holding one adapter folder per language code
+/// (`<folder>/sw/adapter.json`), or a mapping of language codes to adapter folders. Relative paths are read
+/// from the working directory, as `model.path` is.
+public enum LanguageAdapterSource: Codable, Equatable, Sendable {
+    case folder(String)
+    case paths([String: String])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let folder = try? c.decode(String.self) {
+            self = .folder(folder)
+        } else if let paths = try? c.decode([String: String].self) {
+            self = .paths(paths)
+        } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a folder of per-language adapter folders, or a mapping of language codes to adapter folders")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .folder(let f): try c.encode(f)
+        case .paths(let p): try c.encode(p)
+        }
+    }
+
+    /// The adapter folder of `language`, nil when there is none (a folder source: no `<folder>/<language>/adapter.json`).
+    public func path(for language: String, headerFile: String = "adapter.json") -> String? {
+        switch self {
+        case .paths(let p): return p[language]
+        case .folder(let f):
+            let dir = URL(fileURLWithPath: f).appendingPathComponent(language)
+            return FileManager.default.fileExists(atPath: dir.appendingPathComponent(headerFile).path) ? dir.path : nil
+        }
     }
 }
 

@@ -61,6 +61,7 @@ public enum ExperimentDefaults {
       replay: 0.0
       adapter: null
       lora: null
+      language_adapters: null
     evaluation:
       every: 100
       selection: source-dev

@@ -70,7 +70,7 @@ extension Experiment {
             }
             try stage.validateStage(file: file, prefix: isStaged ? "stages.\(i)." : "")
             if isStaged && stage.strategy.kind.isParameterEfficient {
-                throw fail(stageKey(i) + "strategy.kind", "'\(stage.strategy.kind.rawValue)' adds weights to the encoder, which a run with stages builds once for every stage: adapters and LoRA train in runs without stages")
+                throw fail(stageKey(i) + "strategy.kind", "'\(stage.strategy.kind.rawValue)' adds weights to the encoder, which a run with stages builds once for every stage: adapters, LoRA and MAD-X train in runs without stages")
             }
             // EWC and replay hold on to what earlier stages learned; the first stage has none.
             if i == 0 {
@@ -139,8 +139,26 @@ extension Experiment {
             }
         }
 
-        if strategy.adapter != nil && strategy.kind != .adapters {
-            throw fail("strategy.adapter", "configures the adapters of kind 'adapters'; this strategy is '\(strategy.kind.rawValue)'")
+        if strategy.adapter != nil && strategy.kind != .adapters && strategy.kind != .madx {
+            throw fail("strategy.adapter", "configures the task adapter of kind 'adapters' or 'madx'; this strategy is '\(strategy.kind.rawValue)'")
+        }
+        if strategy.languageAdapters != nil && strategy.kind != .madx {
+            throw fail("strategy.language_adapters", "gives MAD-X's language adapters, for kind 'madx'; this strategy is '\(strategy.kind.rawValue)'")
+        }
+        if strategy.kind == .madx {
+            guard let source = strategy.languageAdapters else {
+                throw fail("strategy.language_adapters", "missing: kind 'madx' stacks its task adapter on a language adapter (a folder of per-language adapter folders, or a mapping of languages to adapter folders)")
+            }
+            if strategy.adapter?.invertible == true {
+                throw fail("strategy.adapter.invertible", "under 'madx' the invertible adapter belongs to the language adapter; the task adapter has none")
+            }
+            let sources = Set(tasks.flatMap(\.trainLanguages))
+            guard sources.count == 1, let language = sources.first else {
+                throw fail("tasks", "'madx' trains its task adapter on one source language's adapter; the tasks train on \(sources.sorted().joined(separator: ", "))")
+            }
+            if source.path(for: language) == nil {
+                throw fail("strategy.language_adapters", "has no adapter for the source language '\(language)'")
+            }
         }
         if strategy.lora != nil && strategy.kind != .lora {
             throw fail("strategy.lora", "configures LoRA of kind 'lora'; this strategy is '\(strategy.kind.rawValue)'")

@@ -27,7 +27,7 @@ public struct FineTuningPlan: Equatable, Sendable {
         precondition(g >= 0 && g < groupCount, "layer group \(g) outside 0..<\(groupCount)")
         switch settings.kind {
         case .full: return false
-        case .frozenEncoder, .adapters, .lora: return g < topGroup
+        case .frozenEncoder, .adapters, .lora, .madx: return g < topGroup
         case .freezeLower: return g <= min(settings.freezeLayers, layerCount) && settings.freezeLayers > 0
         case .gradualUnfreeze:
             // ULMFiT: heads train from the start; after every `unfreeze_every` steps one more group thaws.

@@ -18,8 +18,28 @@ enum ModelSetup {
             let rest = error.key.split(separator: ".").dropFirst(2).joined(separator: ".")
             throw ConfigError(key: (error.key.hasPrefix("lora.") ? "strategy.lora." : "strategy.adapter.") + rest, error.message)
         }
+        if let source = e.madxSource {
+            // MAD-X: the source language's adapter under the task adapter, frozen.
+            try AdapterFile.load(URL(fileURLWithPath: source.path), into: model, slot: StrategySettings.languageSlot)
+        }
         try applyPrecision(e, to: model)
         return model
+    }
+
+    /// The adapters the experiment's strategy puts in the encoder: MAD-X's language adapter (configured as its
+    /// source language's file says) below the task adapter.
+    static func adapterSetup(_ e: Experiment) throws -> AdapterSetup {
+        var setup = e.strategy.adapterSetup
+        if let source = e.madxSource {
+            let dir = URL(fileURLWithPath: source.path)
+            let header = try AdapterFile.readHeader(dir)
+            guard header.kind == .bottleneck, let config = header.bottleneck else {
+                throw ConfigError(file: dir.appendingPathComponent(AdapterFile.headerFile).path, key: "kind",
+                                  "a MAD-X language adapter must be a bottleneck adapter, found \(header.kind.rawValue)")
+            }
+            setup.bottlenecks.insert(.init(name: StrategySettings.languageSlot, config: config), at: 0)
+        }
+        return setup
     }
 
     /// Sets `model.precision` on the model's parameters; bf16 on a CPU without AVX512-BF16 is an error naming the key.
@@ -31,7 +51,7 @@ enum ModelSetup {
     static func load(_ e: Experiment, tokenizer: Tokenizer, heads: [HeadSpec], maxBatch: Int) throws -> MultiTaskModel {
         let m = e.model
         // Adapters or LoRA the strategy adds (new weights beside the base model's).
-        let adapters = e.strategy.adapterSetup
+        let adapters = try adapterSetup(e)
         switch m.source {
         case .scratch:
             let encoder = EncoderConfig(vocabSize: tokenizer.vocabSize, hiddenSize: m.hidden, numLayers: m.layers, numHeads: m.heads,

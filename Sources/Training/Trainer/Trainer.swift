@@ -72,12 +72,15 @@ public final class Trainer {
     var stage: StageContext
     /// Store group index for (layer group, weight decay on?); `head` names the head of groups made for a
     /// head whose task sets its own `head_lr_multiplier` (in any stage), which replaces the strategy's.
-    /// Adapter and LoRA weights have layer group −1: never frozen, at the scheduled rate.
+    /// Adapter and LoRA weights have layer group −1 (`Trainer.adapterLayerGroup`): never frozen, at the scheduled
+    /// rate; MAD-X's language adapter has −2 (`Trainer.frozenAdapterLayerGroup`): always frozen.
     let storeGroups: [(layerGroup: Int, decays: Bool, head: String?, index: Int)]
     /// Store entries of each head (its `TaskHeads.parameterPrefix`), and each task's index into it: a step
     /// marks the heads of the tasks it does not train idle, so the optimizer leaves them as torch leaves a
     /// parameter without a gradient (no weight decay, no momentum carried on, no step counted).
     let headEntries: [[Int]]
+    /// MAD-X: swaps each dev language's adapter in for its evaluation, the source's back for training.
+    let languageAdapters: LanguageAdapterSwitch?
     let taskHead: [Int]
     var headTrained: [Bool]
     let masking: BatchAssembly.MaskingTokens?
@@ -326,21 +329,34 @@ public final class Trainer {
                 headGroupIndex[head, default: [:]][decays] = addGroup("head-\(head)", layerGroup: groupCount - 1, decays: decays, head: head)
             }
         }
-        var adapterGroupIndex: [Bool: Int] = [:]
+        var adapterGroupIndex: [Bool: Int] = [:], languageAdapterGroupIndex: [Bool: Int] = [:]
+        let languageSlot = Set(AdapterFile.names(of: StrategySettings.languageSlot, kind: .bottleneck, in: store))
         if store.entries.contains(where: { AdapterSetup.isAdapterWeight($0.name) }) {
-            for decays in [true, false] { adapterGroupIndex[decays] = addGroup("adapters", layerGroup: -1, decays: decays, head: nil) }
+            for decays in [true, false] { adapterGroupIndex[decays] = addGroup("adapters", layerGroup: Trainer.adapterLayerGroup, decays: decays, head: nil) }
+        }
+        if e.strategy.kind == .madx {
+            for decays in [true, false] {
+                languageAdapterGroupIndex[decays] = addGroup("language-adapter", layerGroup: Trainer.frozenAdapterLayerGroup, decays: decays, head: nil)
+            }
         }
         for entry in store.entries {
             let decays = !(entry.name.hasSuffix(".bias") || entry.name.contains("LayerNorm") || entry.name.contains("layer_norm"))
             let head = headPrefixes.first { entry.name.hasPrefix($0.value) }?.key
             let g = FineTuningPlan.group(ofParameter: entry.name, layerCount: layers)
-            let adapterGroup = AdapterSetup.isAdapterWeight(entry.name) ? adapterGroupIndex[decays] : nil
+            let adapterGroup = !AdapterSetup.isAdapterWeight(entry.name) ? nil
+                : languageSlot.contains(entry.name) && e.strategy.kind == .madx ? languageAdapterGroupIndex[decays] : adapterGroupIndex[decays]
             if let index = adapterGroup ?? head.flatMap({ headGroupIndex[$0]?[decays] }) ?? layerGroupIndex[g]?[decays] {
                 try store.assign(group: index) { $0 == entry.name }
             }
         }
         // A frozen base model computes no gradients for its own weights (adapters and LoRA train alone).
         model.encoder.trainsBase = !plans.contains { $0.strategy.kind.isParameterEfficient }
+        if let source = e.madxSource {
+            languageAdapters = try LanguageAdapterSwitch(model: model, slot: StrategySettings.languageSlot, sourceLanguage: source.language,
+                                                         path: { e.strategy.languageAdapter(for: $0) })
+        } else {
+            languageAdapters = nil
+        }
         storeGroups = groups
         let headNames = headSpecs.map(\.name)
         headEntries = headSpecs.map { spec in
@@ -520,7 +536,9 @@ public final class Trainer {
     func applyGroupSettings(step: Int) {
         let decay = Float(stage.experiment.optimization.weightDecay)
         for g in storeGroups {
-            let setting = g.layerGroup < 0 ? GroupSetting(lrMultiplier: 1, frozen: false) : stage.plan.setting(group: g.layerGroup, step: step)
+            let setting = g.layerGroup == Trainer.frozenAdapterLayerGroup ? GroupSetting(lrMultiplier: 1, frozen: true)
+                : g.layerGroup == Trainer.adapterLayerGroup ? GroupSetting(lrMultiplier: 1, frozen: false)
+                : stage.plan.setting(group: g.layerGroup, step: step)
             model.store.updateGroup(g.index) {
                 $0.frozen = setting.frozen
                 $0.learningRateScale = Float(g.head.flatMap { stage.headMultipliers[$0] } ?? setting.lrMultiplier)
@@ -598,6 +616,9 @@ public final class Trainer {
         return record
     }
 
+    /// The layer group of trained adapter and LoRA weights, and of MAD-X's frozen language adapter.
+    static let adapterLayerGroup = -1, frozenAdapterLayerGroup = -2
+
     // MARK: - Evaluation
 
     /// Evaluates the dev data of every task of the current stage, records it, updates selection; true when
@@ -609,8 +630,10 @@ public final class Trainer {
         for task in stageTasks[stage.index].map({ tasks[$0] }) {
             var byLanguage: [String: [String: Double]] = [:]
             for lang in task.dev.keys.sorted() {
+                try languageAdapters?.use(lang)
                 byLanguage[lang] = try evaluate(task, language: lang)
             }
+            try languageAdapters?.restoreSource()
             metrics[task.spec.name] = ["dev": byLanguage]
             if stage.selectionTasks.contains(task.spec.name) {
                 let langs = e.evaluation.selection == .sourceDev ? task.entry.trainLanguages : task.entry.evalLanguages

@@ -50,6 +50,8 @@ struct Eval: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Tasks to evaluate (default: the experiment's).") var tasks: [String] = []
     @Option(parsing: .upToNextOption, help: "Languages (default: each task's training and evaluation languages).") var languages: [String] = []
     @OptionGroup var specs: SpecLocationOptions
+    @Option(name: .customLong("adapter"), help: ArgumentHelp("Load an exported adapter folder into one of the model's adapter slots, e.g. task=DIR or (MAD-X) language=DIR; repeatable.", valueName: "SLOT=DIR"))
+    var adapterArguments: [String] = []
     @Option(help: "Checkpoint: best or last, or a run with stages' start or stage-<n> (default: best when kept).") var checkpoint: String?
     @Option(help: "Split to score: test or dev (default: test where present, else dev).") var split: String?
     @Option(help: "Examples per task and language (default: the experiment's max_eval_examples; 0 = all).") var maxExamples: Int?
@@ -77,6 +79,7 @@ struct Eval: ParsableCommand {
             o.tasks = tasks.isEmpty ? nil : commaList(tasks)
             o.languages = languages.isEmpty ? nil : commaList(languages)
             o.locations = specs.locations
+            o.adapters = try adapterArguments.map { try AdapterOverride(argument: $0) }
             o.checkpoint = checkpoint
             if let split {
                 guard let s = Split(rawValue: split), s != .train else { throw ValidationError("--split must be test or dev, got \(split)") }

@@ -29,6 +29,8 @@ struct Probe: ParsableCommand {
     @Option(help: "What k counts: per-class or per-language.") var unit = "per-class"
     @Option(help: "Pooling of features: mean or cls.") var pooling = "mean"
     @OptionGroup var specs: SpecLocationOptions
+    @Option(name: .customLong("adapter"), help: ArgumentHelp("Load an exported adapter folder into one of the model's adapter slots, e.g. task=DIR or (MAD-X) language=DIR; repeatable.", valueName: "SLOT=DIR"))
+    var adapterArguments: [String] = []
     @Option(help: "Checkpoint: best or last, or a run with stages' start or stage-<n> (default: best when kept).") var checkpoint: String?
     @Option(help: "Scored examples (default: the experiment's max_eval_examples; 0 = all).") var maxExamples: Int?
     @Option(help: "Linear probe: full-batch steps.") var steps = 300
@@ -78,6 +80,7 @@ struct Probe: ParsableCommand {
             guard let p = Pooling(rawValue: pooling) else { throw ValidationError("--pooling must be mean or cls, got \(pooling)") }
             o.pooling = p
             o.locations = specs.locations
+            o.adapters = try adapterArguments.map { try AdapterOverride(argument: $0) }
             o.checkpoint = checkpoint
             o.maxEvalExamples = maxExamples
             o.linear.steps = steps
