@@ -119,4 +119,53 @@ import Platform
         #expect(text.contains("\"vocab_size\":100") && text.contains("\"pre_layer_norm\":true") && text.contains("\"layer_norm_eps\""))
         #expect(try JSONDecoder().decode(EncoderConfig.self, from: data) == c)
     }
+
+    /// Sparse prediction (`maskedLoss`, only the scored rows through the transform and decoder) against the dense
+    /// head (`forward` + `loss` + `backward`): the same loss, the same d(loss)/d(hidden) with zeros on unscored
+    /// rows, and every parameter gradient to float rounding (they sum the same terms over fewer rows).
+    @Test func sparsePredictionEqualsTheDenseHead() throws {
+        let s = try make(preLN: false, languages: false, dropout: 0)
+        func run(sparse: Bool) throws -> (loss: Float, dHidden: [Float], grads: [String: [Float]]) {
+            let h = try s.encoder.forward(tokenIDs: s.ids, attentionMask: s.mask, tokenTypeIDs: s.types, languageIDs: nil,
+                                          batch: 2, length: 6, training: true)
+            s.store.zeroGradients()
+            let loss: Float
+            var dHidden: [Float]
+            if sparse {
+                loss = try s.head.maskedLoss(hidden: h, labels: s.labels, computeGradient: true)
+                let owned = OwnedTensor(h.shape)
+                try s.head.maskedBackward(into: owned.tensor)
+                dHidden = owned.tensor.toArray()
+                try s.encoder.backward(dHidden: owned.tensor)
+            } else {
+                try s.head.forward(hidden: h)
+                loss = try s.head.loss(labels: s.labels, computeGradient: true)
+                let d = try s.head.backward()
+                dHidden = d.toArray()
+                try s.encoder.backward(dHidden: d)
+            }
+            var grads: [String: [Float]] = [:]
+            for name in s.store.names { grads[name] = try s.store.gradient(named: name).toArray() }
+            return (loss, dHidden, grads)
+        }
+        let dense = try run(sparse: false), sparse = try run(sparse: true)
+        #expect(abs(dense.loss - sparse.loss) <= 1e-6 * abs(dense.loss), "loss \(dense.loss) vs \(sparse.loss)")
+        for r in 0..<12 where s.labels[r] == CrossEntropyOp.ignoreIndex {
+            #expect(sparse.dHidden[(r * 8)..<(r * 8 + 8)].allSatisfy { $0 == 0 }, "row \(r) is not scored")
+        }
+        let worstHidden = zip(dense.dHidden, sparse.dHidden).map { abs($0 - $1) }.max() ?? 0
+        #expect(worstHidden <= 1e-6, "d hidden differs by \(worstHidden)")
+        for (name, g) in dense.grads {
+            let other = try #require(sparse.grads[name])
+            let scale = max(g.map(abs).max() ?? 0, 1e-3)
+            let worst = zip(g, other).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5 * scale, "\(name): gradients differ by \(worst) (largest \(scale))")
+        }
+        // Nothing scored: no loss, no gradient.
+        let h = try s.encoder.forward(tokenIDs: s.ids, attentionMask: s.mask, tokenTypeIDs: s.types, languageIDs: nil, batch: 2, length: 6, training: false)
+        #expect(try s.head.maskedLoss(hidden: h, labels: [Int32](repeating: -100, count: 12), computeGradient: true) == 0)
+        let owned = OwnedTensor(h.shape, fill: 1)
+        try s.head.maskedBackward(into: owned.tensor)
+        #expect(owned.tensor.toArray().allSatisfy { $0 == 0 })
+    }
 }

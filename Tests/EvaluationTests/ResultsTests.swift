@@ -206,4 +206,19 @@ func tableRow(_ markdown: String, startingWith prefix: String) -> [String]? {
         #expect(lines.filter { $0.evaluation == "cross-lingual" }.count == 8)
         #expect(lines.first { $0.language == "fr" }?.regime == .selected)
     }
+
+    /// The report's training cost: each stage's parameters record and the steps' wall times, as logged.
+    @Test func trainingCostFromTheLog() throws {
+        let log: [[String: Any]] = [
+            ["type": "parameters", "step": 0, "strategy": "lora", "total": 1_234_567, "trainable": 12_345, "optimizer_state_bytes": 98_760],
+            ["type": "step", "step": 1, "seconds": 0.5], ["type": "step", "step": 2, "seconds": 0.25],
+            ["type": "eval", "step": 2], ["type": "step", "step": 3, "seconds": 1.0], ["type": "step", "step": 4, "seconds": 0.75],
+        ]
+        let cost = try #require(TrainingCost.of(log))
+        #expect(cost.steps == 4 && cost.stepSeconds == 2.5 && cost.medianStepSeconds == 0.625)
+        let text = cost.markdown()
+        #expect(tableRow(text, startingWith: "0") == ["0", "lora", "1,234,567", "12,345", "1.00%", "0.1 MB"], "\(text)")
+        #expect(text.contains("4 timed steps: 2.5 s") && text.contains("median 0.625 s"))
+        #expect(TrainingCost.of([["type": "eval", "step": 1]]) == nil)
+    }
 }

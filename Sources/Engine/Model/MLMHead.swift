@@ -17,6 +17,11 @@ public final class MLMHead {
     let arena: TensorArena
     let t1, t2, t3, mean, rstd, logitsBuffer, rowLoss, dT, dT2, dHiddenBuffer: Tensor
     let labels: IntBuffer
+    /// Sparse prediction (`maskedLoss`): the hidden rows of the scored positions, gathered, and where they came from.
+    let gathered: Tensor        // (maxTokens, hidden)
+    let positions: IntBuffer    // (maxTokens)
+    /// Rows of the last `maskedLoss` input, and how many of them were scored (nil after a plain `forward`).
+    var sparse: (rows: Int, scored: Int)?
     /// MAD-X: the encoder's invertible adapter, inverted on the transformed states before the decoder.
     let inverse: (adapter: InvertibleAdapter, buffers: InvertibleAdapter.Buffers, arena: TensorArena)?
     var hidden: Tensor?
@@ -39,11 +44,13 @@ public final class MLMHead {
             [try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)),
              try allocate(.vector(maxTokens)), try allocate(.vector(maxTokens)), try allocate(.matrix(maxTokens, v)),
              try allocate(.vector(maxTokens)), try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d)),
-             try allocate(.matrix(maxTokens, d))]
+             try allocate(.matrix(maxTokens, d)), try allocate(.matrix(maxTokens, d))]
         }
         self.arena = arena
         t1 = b[0]; t2 = b[1]; t3 = b[2]; mean = b[3]; rstd = b[4]; logitsBuffer = b[5]; rowLoss = b[6]; dT = b[7]; dT2 = b[8]; dHiddenBuffer = b[9]
+        gathered = b[10]
         labels = IntBuffer(count: maxTokens)
+        positions = IntBuffer(count: maxTokens)
         if let inv = encoder.adapters?.invertible?.adapter {
             let (buffers, arena) = try TensorArena.build { try inv.buffers(tokens: maxTokens, inverse: true, $0) }
             inverse = (inv, buffers, arena)
@@ -62,7 +69,14 @@ public final class MLMHead {
         try EngineError.require(h.shape.last == config.hiddenSize && n <= maxTokens && n > 0, "mlm_head",
                                 "hidden \(h.shape): expected [tokens ≤ \(maxTokens), \(config.hiddenSize)]")
         tokens = n
-        let x = Tensor(data: h.data, shape: .matrix(n, config.hiddenSize))
+        sparse = nil
+        return try project(Tensor(data: h.data, shape: .matrix(n, config.hiddenSize)))
+    }
+
+    /// The transform and the decoder over rows `x` [tokens, hidden].
+    @discardableResult
+    func project(_ x: Tensor) throws -> Tensor {
+        let n = tokens
         hidden = x
         dense.forwardUnchecked(x, into: live(t1))
         GELUOp.forwardUnchecked(t1.data, t2.data, count: n * config.hiddenSize)
@@ -88,6 +102,47 @@ public final class MLMHead {
                                            gradientScale: gradientScale)
         logitsHoldGradient = computeGradient
         return r.loss
+    }
+
+    /// Sparse prediction: the mean cross-entropy over the positions of `hidden` [tokens, hidden] whose label is not
+    /// ignored, with the transform and the decoder run on those rows alone (a masked LM scores about 15% of its
+    /// tokens, and the decoder over a large vocabulary is most of a step). The loss and each scored row's logits
+    /// and input gradient are those of `forward` + `loss`; the head's weight gradients sum the same terms over
+    /// fewer rows, so they may differ in the last bits. With `computeGradient`, `maskedBackward` follows.
+    public func maskedLoss(hidden h: Tensor, labels targets: [Int32], computeGradient: Bool, gradientScale: Float = 1) throws -> Float {
+        let n = h.shape.rows, d = config.hiddenSize
+        try EngineError.require(h.shape.last == d && n <= maxTokens && n > 0, "mlm_head",
+                                "hidden \(h.shape): expected [tokens ≤ \(maxTokens), \(d)]")
+        try EngineError.require(targets.count == n, "mlm_head.loss", "\(targets.count) labels for \(n) positions")
+        var m = 0
+        for r in 0..<n where targets[r] != CrossEntropyOp.ignoreIndex {
+            (gathered.data + m * d).update(from: h.data + r * d, count: d)
+            labels.data[m] = targets[r]
+            positions.data[m] = Int32(r)
+            m += 1
+        }
+        sparse = (n, m)
+        logitsHoldGradient = false
+        guard m > 0 else { tokens = 0; logitsHoldGradient = computeGradient; return 0 }
+        tokens = m
+        try project(Tensor(data: gathered.data, shape: .matrix(m, d)))
+        let r = try CrossEntropyOp.forward(logits: logits, targets: UnsafeBufferPointer(start: labels.data, count: m),
+                                           labelSmoothing: 0, rowLoss: rowLoss, writeGradient: computeGradient, gradientScale: gradientScale)
+        logitsHoldGradient = computeGradient
+        return r.loss
+    }
+
+    /// The backward of `maskedLoss`: parameter gradients as `backward`, and d(loss)/d(hidden) written into `dHidden`
+    /// [tokens, hidden] (zero on the positions it did not score).
+    public func maskedBackward(into dHidden: Tensor) throws {
+        guard let (rows, scored) = sparse else { throw EngineError(op: "mlm_head.backward", "no maskedLoss pass") }
+        let d = config.hiddenSize
+        try EngineError.require(dHidden.shape.rows == rows && dHidden.shape.last == d, "mlm_head.backward",
+                                "d hidden \(dHidden.shape) for \(rows) positions of \(d)")
+        dHidden.data.update(repeating: 0, count: rows * d)
+        guard scored > 0 else { logitsHoldGradient = false; return }
+        let g = try backward()
+        for i in 0..<scored { (dHidden.data + Int(positions.data[i]) * d).update(from: g.data + i * d, count: d) }
     }
 
     /// Backpropagates the loss gradient held in the logits; accumulates parameter gradients (the decoder's

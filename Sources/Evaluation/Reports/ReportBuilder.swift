@@ -82,7 +82,7 @@ public enum ReportBuilder {
         // The evaluation's record of training; without an evaluation, the run folder's state now.
         let training = summary == nil ? try? TrainingStatus.of(RunFolder(url: layout.root), checkpoint: nil) : summary?.training
         let text = markdown(layout: layout, summary: summary, training: training, matrices: matrices, probes: probes, figures: figures, tables: tables,
-                            forgetting: forgetting, experiment: experiment)
+                            forgetting: forgetting, experiment: experiment, cost: TrainingCost.of(log))
         try ResultsLayout.write(text, to: layout.report)
         return Output(report: layout.report, figures: figures, tables: tables, training: training?.line(checkpoint: summary?.checkpoint))
     }
@@ -127,7 +127,8 @@ public enum ReportBuilder {
     }
 
     static func markdown(layout: ResultsLayout, summary: EvaluationSummary?, training: TrainingStatus? = nil, matrices: [TransferMatrix],
-                         probes: [ProbeRun], figures: [URL], tables: [URL], forgetting: ForgettingReport? = nil, experiment: Experiment? = nil) -> String {
+                         probes: [ProbeRun], figures: [URL], tables: [URL], forgetting: ForgettingReport? = nil, experiment: Experiment? = nil,
+                         cost: TrainingCost? = nil) -> String {
         var out = "# Evaluation report: \(summary?.run ?? layout.root.lastPathComponent)\n\n"
         if let training {
             let line = training.line(checkpoint: summary?.checkpoint)
@@ -237,6 +238,7 @@ public enum ReportBuilder {
                 }
             }
         }
+        if let cost { out += cost.markdown() }
         if let forgetting {
             let figure = figures.first { $0.lastPathComponent == "forgetting.svg" }.map { relative($0, layout) }
             out += forgetting.markdown(stages: experiment, figure: figure)

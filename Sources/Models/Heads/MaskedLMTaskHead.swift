@@ -1,7 +1,8 @@
 import Engine
 
 /// The engine's tied MLM head (`cls.predictions.*`, decoder = word embeddings) as a task head: targets
-/// are per-token vocabulary ids with the ignore index on unmasked positions.
+/// are per-token vocabulary ids with the ignore index on unmasked positions. The loss runs the head on the
+/// masked positions only (`MLMHead.maskedLoss`); predictions cover every position.
 public final class MaskedLMTaskHead: TaskHead {
     public let spec: HeadSpec
     public let mlm: MLMHead
@@ -14,12 +15,11 @@ public final class MaskedLMTaskHead: TaskHead {
     public func loss(_ input: HeadInput, targets: HeadTargets, dHidden: Tensor?, dropoutSeed: UInt64?) throws -> Float {
         try input.validate("head \(spec.name)")
         guard case .tokenClasses(let labels) = targets else { throw targetsMismatch(spec, "per-token vocabulary id") }
-        try mlm.forward(hidden: input.hidden)
-        let loss = try mlm.loss(labels: labels, computeGradient: dHidden != nil)
+        // Only the masked positions go through the transform and the decoder (sparse prediction).
+        let loss = try mlm.maskedLoss(hidden: input.hidden, labels: labels, computeGradient: dHidden != nil)
         if let dHidden {
             try EngineError.check("head \(spec.name)", "d hidden", dHidden.shape, equals: input.hidden.shape)
-            let g = try mlm.backward()
-            dHidden.data.update(from: g.data, count: g.count)
+            try mlm.maskedBackward(into: dHidden)
         }
         return loss
     }
