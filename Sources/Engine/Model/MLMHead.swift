@@ -90,6 +90,9 @@ public final class MLMHead {
 
     public var logits: Tensor { live(logitsBuffer) }
 
+    /// Whether the tied decoder (the word embeddings) takes a gradient: false over a frozen base (`trainsBase`).
+    public var decoderTrains: Bool { encoder.trainsBase }
+
     /// Mean cross-entropy over the positions whose label is not `CrossEntropyOp.ignoreIndex` (-100).
     /// With `computeGradient` the logits are replaced by the gradient of `gradientScale · loss`.
     /// Throws an `EngineError` for a label out of range or a non-finite loss.

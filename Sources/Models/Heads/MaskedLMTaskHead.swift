@@ -1,8 +1,10 @@
 import Engine
 
 /// The engine's tied MLM head (`cls.predictions.*`, decoder = word embeddings) as a task head: targets
-/// are per-token vocabulary ids with the ignore index on unmasked positions. The loss runs the head on the
-/// masked positions only (`MLMHead.maskedLoss`); predictions cover every position.
+/// are per-token vocabulary ids with the ignore index on unmasked positions. Over a frozen base the loss runs the
+/// head on the masked positions only (`MLMHead.maskedLoss`); when the tied decoder trains it runs on every position,
+/// as runs computed before sparse prediction did (the two paths' weight-gradient sums differ in the last bits, and a
+/// small model turns that into other results). Predictions cover every position.
 public final class MaskedLMTaskHead: TaskHead {
     public let spec: HeadSpec
     public let mlm: MLMHead
@@ -15,11 +17,18 @@ public final class MaskedLMTaskHead: TaskHead {
     public func loss(_ input: HeadInput, targets: HeadTargets, dHidden: Tensor?, dropoutSeed: UInt64?) throws -> Float {
         try input.validate("head \(spec.name)")
         guard case .tokenClasses(let labels) = targets else { throw targetsMismatch(spec, "per-token vocabulary id") }
-        // Only the masked positions go through the transform and the decoder (sparse prediction).
-        let loss = try mlm.maskedLoss(hidden: input.hidden, labels: labels, computeGradient: dHidden != nil)
+        if let dHidden { try EngineError.check("head \(spec.name)", "d hidden", dHidden.shape, equals: input.hidden.shape) }
+        guard mlm.decoderTrains else {
+            // A frozen base: only the masked positions go through the transform and the decoder (sparse prediction).
+            let loss = try mlm.maskedLoss(hidden: input.hidden, labels: labels, computeGradient: dHidden != nil)
+            if let dHidden { try mlm.maskedBackward(into: dHidden) }
+            return loss
+        }
+        try mlm.forward(hidden: input.hidden)
+        let loss = try mlm.loss(labels: labels, computeGradient: dHidden != nil)
         if let dHidden {
-            try EngineError.check("head \(spec.name)", "d hidden", dHidden.shape, equals: input.hidden.shape)
-            try mlm.maskedBackward(into: dHidden)
+            let g = try mlm.backward()
+            dHidden.data.update(from: g.data, count: g.count)
         }
         return loss
     }
