@@ -99,8 +99,7 @@ public final class TrainedRun {
         try adapters.map { a in
             let dir = URL(fileURLWithPath: a.path)
             let header = try AdapterFile.load(dir, into: model, slot: a.slot)
-            let sha = try SHA256.hex(ofFile: dir.appendingPathComponent(AdapterFile.weightsFile).path)
-            return EvaluationSummary.LoadedAdapter(slot: a.slot, path: a.path, name: header.name, sha256: sha)
+            return EvaluationSummary.LoadedAdapter(slot: a.slot, path: a.path, name: header.name, sha256: try AdapterFile.weightsSHA256(dir))
         }
     }
 

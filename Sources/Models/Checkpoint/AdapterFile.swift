@@ -83,6 +83,11 @@ public enum AdapterFile {
         try OutputPolicy.writeFolder(try files(model, adapter: name), to: dir.path, kind: outputKind, force: force, inputs: inputs)
     }
 
+    /// SHA-256 of the folder's weights file (what results record of an adapter they loaded).
+    public static func weightsSHA256(_ dir: URL) throws -> String {
+        try SHA256.hex(ofFile: dir.appendingPathComponent(weightsFile).path)
+    }
+
     public static func readHeader(_ dir: URL) throws -> Header {
         let url = dir.appendingPathComponent(headerFile)
         let h = try StrictJSON.decode(Header.self, path: url.path)

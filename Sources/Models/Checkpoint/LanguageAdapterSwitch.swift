@@ -50,9 +50,9 @@ public final class LanguageAdapterSwitch {
             try AdapterFile.load(URL(fileURLWithPath: dir), into: model, slot: slot, baseHash: baseHash)
             loaded = dir
         }
-        let weights = URL(fileURLWithPath: dir).appendingPathComponent(AdapterFile.weightsFile).path
-        if digests[weights] == nil { digests[weights] = try SHA256.hex(ofFile: weights) }
-        return Choice(language: language, adapterLanguage: adapterLanguage, path: dir, sha256: digests[weights] ?? "", fallback: own == nil)
+        let digest = try digests[dir] ?? AdapterFile.weightsSHA256(URL(fileURLWithPath: dir))
+        digests[dir] = digest
+        return Choice(language: language, adapterLanguage: adapterLanguage, path: dir, sha256: digest, fallback: own == nil)
     }
 
     /// Puts the source language's adapter back (training goes on with it).

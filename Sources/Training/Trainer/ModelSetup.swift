@@ -18,10 +18,6 @@ enum ModelSetup {
             let rest = error.key.split(separator: ".").dropFirst(2).joined(separator: ".")
             throw ConfigError(key: (error.key.hasPrefix("lora.") ? "strategy.lora." : "strategy.adapter.") + rest, error.message)
         }
-        if let source = e.madxSource {
-            // MAD-X: the source language's adapter under the task adapter, frozen.
-            try AdapterFile.load(URL(fileURLWithPath: source.path), into: model, slot: StrategySettings.languageSlot)
-        }
         try applyPrecision(e, to: model)
         return model
     }

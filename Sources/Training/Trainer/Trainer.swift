@@ -352,8 +352,11 @@ public final class Trainer {
         // A frozen base model computes no gradients for its own weights (adapters and LoRA train alone).
         model.encoder.trainsBase = !plans.contains { $0.strategy.kind.isParameterEfficient }
         if let source = e.madxSource {
-            languageAdapters = try LanguageAdapterSwitch(model: model, slot: StrategySettings.languageSlot, sourceLanguage: source.language,
-                                                         path: { e.strategy.languageAdapter(for: $0) })
+            // MAD-X: the source language's adapter under the task adapter, frozen; loaded once here.
+            let languageSwitch = try LanguageAdapterSwitch(model: model, slot: StrategySettings.languageSlot, sourceLanguage: source.language,
+                                                           path: { e.strategy.languageAdapter(for: $0) })
+            try languageSwitch.restoreSource()
+            languageAdapters = languageSwitch
         } else {
             languageAdapters = nil
         }
