@@ -4,7 +4,7 @@ CONFIG     ?= release
 BUILD_DIR  ?= .build
 DATA_ROOT  ?= $(if $(POLYGLOT_DATA_ROOT),$(POLYGLOT_DATA_ROOT),$(abspath ../shared/data))
 POLYGLOT    = $(BUILD_DIR)/$(CONFIG)/polyglot
-APT_PACKAGES = libicu-dev libopenblas-dev zlib1g-dev
+APT_PACKAGES = libicu-dev libopenblas-dev zlib1g-dev openmpi-bin
 
 .PHONY: setup build demo test bench info clean fuzz-build fuzz fuzz-ci
 

@@ -48,6 +48,9 @@ let package = Package(
         // OpenBLAS, loaded at run time (dlopen) so that its kernels can be chosen for CPUs it does not know
         // (Sources/CBLAS/include/pg_blas.h); tools/setup.sh installs it (libopenblas-dev).
         .target(name: "CBLAS", dependencies: ["CHostCPU"], path: "Sources/CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        // Open MPI, loaded at run time (dlopen) and only when mpirun started the process with more than one
+        // rank (Sources/CMPI/include/pg_mpi.h): Polyglot builds and runs without it; tools/setup.sh installs it.
+        .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl")]),
         // zlib, to read gzip-compressed files (committed reference results keep predictions as .jsonl.gz).
         .systemLibrary(
             name: "CZlib",
@@ -68,7 +71,7 @@ let package = Package(
         // SIGINT/SIGTERM handlers that only set an atomic flag (Platform's StopSignal reads it).
         .target(name: "CStopSignal", path: "Sources/CStopSignal"),
         // Safe Swift layers over ICU and BLAS, the thread pool, atomic files, errors, versions.
-        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CBF16", "CZlib", "CStopSignal"], swiftSettings: fastMath),
+        .target(name: "Platform", dependencies: ["CICU", "CBLAS", "CBF16", "CZlib", "CStopSignal", "CMPI"], swiftSettings: fastMath),
         .target(name: "Engine", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Text", dependencies: ["Platform"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Engine", "Text", "Platform"], swiftSettings: fastMath),

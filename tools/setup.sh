@@ -3,7 +3,7 @@
 # when running as root, otherwise prints one line naming what to install and fails.
 set -euo pipefail
 packages=("$@")
-[ ${#packages[@]} -gt 0 ] || packages=(libicu-dev libopenblas-dev zlib1g-dev)
+[ ${#packages[@]} -gt 0 ] || packages=(libicu-dev libopenblas-dev zlib1g-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,9 +13,13 @@ public enum Threads {
 
     public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-    /// The thread count from the environment, or every core.
+    /// The thread count from the environment, or every core; a rank of a distributed job started by Open MPI's
+    /// mpirun without `POLYGLOT_THREADS` takes its part of the cores (cores / ranks on this machine, at least 1),
+    /// so the ranks of one machine do not oversubscribe it.
     public static var requested: Int {
-        if let s = ProcessInfo.processInfo.environment["POLYGLOT_THREADS"], let n = Int(s), n > 0 { return n }
+        let environment = ProcessInfo.processInfo.environment
+        if let s = environment["POLYGLOT_THREADS"], let n = Int(s), n > 0 { return n }
+        if let s = environment["OMPI_COMM_WORLD_LOCAL_SIZE"], let ranks = Int(s), ranks > 1 { return max(1, coreCount / ranks) }
         return coreCount
     }
 

@@ -29,9 +29,20 @@ extension TaskFamily {
     public var sequencesPerFeature: Int { 1 }
 
     public func evaluate(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int, metrics: [String]) throws -> [String: Double] {
-        let records = try predict(encoded, model: model, batchSize: batchSize)
+        let records = try predictSharingRanks(encoded, model: model, batchSize: batchSize)
         let language = encoded.examples.first?.language ?? ""
         return try PredictionScoring(spec: spec, language: language, records: records, source: "task \(spec.name) \(language)").values(metrics)
+    }
+
+    /// `predict` split over the ranks of a distributed job: each rank predicts a contiguous share of the examples
+    /// and every rank returns all the records, in order. One process, or a retrieval task (each source is ranked
+    /// against every target): `predict` itself.
+    public func predictSharingRanks(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int) throws -> [PredictionRecord] {
+        guard Distributed.isActive, spec.type != .retrieval else { return try predict(encoded, model: model, batchSize: batchSize) }
+        let part = encoded.subset(examples: Distributed.share(of: encoded.examples.count))
+        let records = try predict(part, model: model, batchSize: batchSize)
+        let gathered = try Distributed.gather(records)
+        return try Distributed.broadcast(gathered.map { $0.flatMap { $0 } })
     }
 
     /// Runs `body` over consecutive feature ranges of at most `size` features.
@@ -64,6 +75,17 @@ public struct EncodedExamples {
     public init(examples: [Example], tokenizer: Tokenizer, features: [EncodedExample], report: EncodingReport = EncodingReport(),
                 spanEncodings: [SpanExampleEncoding] = []) {
         self.examples = examples; self.tokenizer = tokenizer; self.features = features; self.report = report; self.spanEncodings = spanEncodings
+    }
+
+    /// The examples `range` with their features (renumbered from 0) and span encodings.
+    public func subset(examples range: Range<Int>) -> EncodedExamples {
+        var kept: [EncodedExample] = []
+        for var f in features where range.contains(f.example) {
+            f.example -= range.lowerBound
+            kept.append(f)
+        }
+        return EncodedExamples(examples: Array(examples[range]), tokenizer: tokenizer, features: kept, report: report,
+                               spanEncodings: spanEncodings.isEmpty ? [] : Array(spanEncodings[range]))
     }
 
     /// Feature indices of each example, in order.

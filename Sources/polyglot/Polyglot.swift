@@ -23,6 +23,8 @@ struct Polyglot: ParsableCommand {
             Foundation.exit(1)
         }
         do { try BLAS.load() } catch { fail(error) }
+        // Under mpirun with more than one rank: join the job (Open MPI is loaded only then).
+        do { try Distributed.start() } catch { fail(error) }
         if !StopSignal.followParent() {
             StandardStreams.error.record("error: the polyglot sweep that started this command has ended\n")
             Foundation.exit(1)
@@ -30,8 +32,12 @@ struct Polyglot: ParsableCommand {
         // As ParsableCommand.main, plus the end-of-command check of standard output and standard error.
         do {
             var command = try parseAsRoot(nil)
+            if Distributed.isActive && !(command is DistributedCommand) {
+                throw Distributed.Failure(description: "under mpirun only `polyglot train` and `polyglot bench train` run as a job of ranks; start this command as one process")
+            }
             try command.run()
             try StandardStreams.finish()
+            Distributed.finish()
         } catch let error as PolyglotError {
             fail(error)
         } catch let error where exitCode(for: error) == .success {
@@ -53,11 +59,14 @@ struct Polyglot: ParsableCommand {
     }
 }
 
-/// Prints an error the way every command does: one line on stderr, exit status 1.
+/// Prints an error the way every command does: one line on stderr, exit status 1. In a distributed job the
+/// line names the rank, and every rank of the job ends (none waits for this one).
 func fail(_ error: Error) -> Never {
-    StandardStreams.error.record("error: \(error)\n")
-    exit(1)
+    Distributed.fail("\(error)")
 }
+
+/// A command that runs as a job of ranks under mpirun (every other command refuses to).
+protocol DistributedCommand {}
 
 /// One line on standard output; a failed write throws (`standard output: cannot write: ...`).
 func say(_ line: String) throws {

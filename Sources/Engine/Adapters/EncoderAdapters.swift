@@ -121,11 +121,12 @@ final class EncoderAdapters {
     /// The LoRA dropout of matrix t of block l; nil when the matrix is not adapted.
     @inline(__always) func loraDropout(layer l: Int, _ t: LoRATarget) -> Float? { blocks[l].lora[t]?.lora.dropout }
 
-    /// y[:, column…] += LoRA(x) for matrix t of block l, if it is adapted.
+    /// y[:, column…] += LoRA(x) for matrix t of block l, if it is adapted (`tokenOffset`: the dropout mask's
+    /// place in a whole batch's, as the encoder's `rowOffset`).
     func loraForward(layer l: Int, _ t: LoRATarget, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, column: Int = 0, outStride: Int,
-                     dropoutSeed: UInt64?, tokens n: Int) {
+                     dropoutSeed: UInt64?, tokens n: Int, tokenOffset: Int = 0) {
         guard let (lora, b) = blocks[l].lora[t] else { return }
-        lora.forward(x: x, y: y, column: column, outStride: outStride, buffers: b, dropoutSeed: dropoutSeed, tokens: n)
+        lora.forward(x: x, y: y, column: column, outStride: outStride, buffers: b, dropoutSeed: dropoutSeed, tokens: n, tokenOffset: tokenOffset)
     }
     func loraBackward(layer l: Int, _ t: LoRATarget, dy: UnsafePointer<Float>, column: Int = 0, outStride: Int, x: UnsafePointer<Float>,
                       dx: UnsafeMutablePointer<Float>, tokens n: Int) {

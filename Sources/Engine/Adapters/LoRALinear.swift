@@ -33,11 +33,12 @@ final class LoRALinear {
     }
 
     /// y[:, column ..< column + out] += scaling · dropout(x) Aᵀ Bᵀ for x [n, in]; `dropoutSeed` nil: no dropout.
+    /// `tokenOffset`: these rows follow that many of a whole batch, whose dropout mask they take their part of.
     func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, column: Int = 0, outStride: Int, buffers bf: Buffers,
-                 dropoutSeed: UInt64?, tokens n: Int) {
+                 dropoutSeed: UInt64?, tokens n: Int, tokenOffset: Int = 0) {
         var input = x
         if let seed = dropoutSeed, let mask = bf.mask, let dropped = bf.dropped {
-            DropoutOp.makeMaskUnchecked(mask.data, count: n * fin, probability: dropout, seed: seed)
+            DropoutOp.makeMaskUnchecked(mask.data, count: n * fin, probability: dropout, seed: seed, offset: tokenOffset * fin)
             DropoutOp.applyUnchecked(x, mask.data, dropped.data, count: n * fin)
             input = UnsafePointer(dropped.data)
         }

@@ -38,6 +38,9 @@ public final class TransformerEncoder {
 
     /// Shape of the last forward.
     public private(set) var batch = 0, length = 0
+    /// Sequences of a whole batch before the last forward's (a distributed rank's share of the batch): its
+    /// dropout masks are drawn at their place in the masks of the whole batch (`DropoutOp`, `offset`).
+    public private(set) var rowOffset = 0
     public private(set) var hasMask = false, training = false
     var tokens: Int { batch * length }
 
@@ -108,17 +111,19 @@ public final class TransformerEncoder {
     /// `attentionMask` (1 = token, 0 = padding) hides padded keys; `tokenTypeIDs` default to 0 and
     /// `languageIDs` (per token) are required exactly when the config has languages. Returns the final
     /// hidden states [batch, length, hidden] (valid until the next forward); `hiddenState(after:)` gives
-    /// every layer's output.
+    /// every layer's output. `rowOffset`: these sequences are rows rowOffset ..< rowOffset + batch of a larger
+    /// batch of the same length, whose dropout masks they take their part of.
     @discardableResult
     public func forward(tokenIDs ids: [Int32], attentionMask mask: [Int32]? = nil, tokenTypeIDs types: [Int32]? = nil,
-                        languageIDs languages: [Int32]? = nil, batch: Int, length: Int, training: Bool) throws -> Tensor {
+                        languageIDs languages: [Int32]? = nil, batch: Int, length: Int, training: Bool, rowOffset: Int = 0) throws -> Tensor {
         let n = batch * length
         try EngineError.require(store.isAllocated, "encoder", "parameters not allocated: call store.allocate() after building every layer and head")
         try EngineError.require(batch > 0 && length > 0 && batch <= maxBatch && length <= maxLength, "encoder",
                                 "batch \(batch) × length \(length) exceeds the capacity \(maxBatch) × \(maxLength)")
         if let mask { try EngineError.require(mask.count == n, "encoder", "attention mask has \(mask.count) entries for shape [\(batch), \(length)]") }
+        try EngineError.require(rowOffset >= 0, "encoder", "negative row offset \(rowOffset)")
         try Self.validateIDs(config, "encoder", ids: ids, types: types, languages: languages, count: n, shape: "shape [\(batch), \(length)]")
-        self.batch = batch; self.length = length; self.training = training
+        self.batch = batch; self.length = length; self.training = training; self.rowOffset = rowOffset
         ids.withUnsafeBufferPointer { tokenIDs.data.update(from: $0.baseAddress!, count: n) }
         hasMask = mask != nil
         if let mask { mask.withUnsafeBufferPointer { attentionMask.data.update(from: $0.baseAddress!, count: n) } }
@@ -189,7 +194,8 @@ public final class TransformerEncoder {
     }
 
     @inline(__always) func dropout(_ x: Tensor, _ mask: Tensor, _ count: Int) {
-        DropoutOp.makeMaskUnchecked(mask.data, count: count, probability: config.hiddenDropout, seed: dropoutStream.next())
+        DropoutOp.makeMaskUnchecked(mask.data, count: count, probability: config.hiddenDropout, seed: dropoutStream.next(),
+                                    offset: rowOffset * length * config.hiddenSize)
         DropoutOp.applyUnchecked(x.data, mask.data, x.data, count: count)
     }
 
@@ -214,7 +220,8 @@ public final class TransformerEncoder {
         let dims = AttentionOp.Dimensions(batch: batch, length: length, heads: config.numHeads, headDim: config.headDim)
         var probsMask: UnsafeMutablePointer<Float>? = nil
         if training && config.attentionDropout > 0, let pm = b.probsMask {
-            DropoutOp.makeMaskUnchecked(pm.data, count: dims.probabilityCount, probability: config.attentionDropout, seed: dropoutStream.next())
+            DropoutOp.makeMaskUnchecked(pm.data, count: dims.probabilityCount, probability: config.attentionDropout, seed: dropoutStream.next(),
+                                        offset: rowOffset * config.numHeads * length * length)
             probsMask = pm.data
         }
         AttentionOp.forwardUnchecked(dims, qkv: b.qkv.data, mask: hasMask ? attentionMask.data : nil, probs: b.probs.data,
@@ -343,7 +350,8 @@ public final class TransformerEncoder {
     @inline(__always) func lora(_ l: Int, _ t: LoRATarget, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, column: Int = 0, outStride: Int) {
         guard let a = adapters, let dropout = a.loraDropout(layer: l, t) else { return }
         let seed: UInt64? = training && dropout > 0 ? dropoutStream.next() : nil
-        a.loraForward(layer: l, t, x: x, y: y, column: column, outStride: outStride, dropoutSeed: seed, tokens: tokens)
+        a.loraForward(layer: l, t, x: x, y: y, column: column, outStride: outStride, dropoutSeed: seed, tokens: tokens,
+                      tokenOffset: rowOffset * length)
     }
 
     /// LoRA's share of the fused query/key/value projection's backward (x: what the projection read).

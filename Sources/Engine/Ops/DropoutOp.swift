@@ -2,24 +2,31 @@ import Platform
 
 /// Inverted dropout: a mask of 0 and 1/(1−p) drawn from a seed, applied forward and (the same mask)
 /// backward. The mask is cut into fixed blocks each with its own generator seeded from (seed, block),
-/// so it is drawn in parallel yet identical for any thread count.
+/// so it is drawn in parallel yet identical for any thread count, and any stretch of it can be drawn alone:
+/// `offset` draws elements offset ..< offset + count of the mask a whole batch would get, so a process that
+/// computes rows of a batch (a rank of a distributed job) drops exactly what one process would there.
 public enum DropoutOp {
     static let block = 16384
 
-    public static func makeMask(_ mask: Tensor, probability p: Float, seed: UInt64) throws {
+    public static func makeMask(_ mask: Tensor, probability p: Float, seed: UInt64, offset: Int = 0) throws {
         try EngineError.require(p >= 0 && p < 1, "dropout", "probability \(p) outside [0, 1)")
-        makeMaskUnchecked(mask.data, count: mask.count, probability: p, seed: seed)
+        try EngineError.require(offset >= 0, "dropout", "negative mask offset \(offset)")
+        makeMaskUnchecked(mask.data, count: mask.count, probability: p, seed: seed, offset: offset)
     }
 
-    static func makeMaskUnchecked(_ m: UnsafeMutablePointer<Float>, count: Int, probability p: Float, seed: UInt64) {
-        let blocks = (count + block - 1) / block
+    static func makeMaskUnchecked(_ m: UnsafeMutablePointer<Float>, count: Int, probability p: Float, seed: UInt64, offset: Int = 0) {
+        guard count > 0 else { return }
+        let firstBlock = offset / block, blocks = (offset + count - 1) / block - firstBlock + 1
         let scale = 1 / (1 - p)
-        Parallel.ranges(blocks, grain: 1, (m, count, p, scale, seed)) { raw, first, last in
-            let (m, count, p, scale, seed) = raw.load(as: (MutableFloatPointer, Int, Float, Float, UInt64).self)
-            for b in first..<last {
+        Parallel.ranges(blocks, grain: 1, (m, p, scale, seed, offset, offset + count)) { raw, first, last in
+            let (m, p, scale, seed, offset, end) = raw.load(as: (MutableFloatPointer, Float, Float, UInt64, Int, Int).self)
+            for j in first..<last {
+                let b = offset / DropoutOp.block + j
                 var g = BlockGenerator(seed: seed, block: UInt64(b))
-                let lo = b * DropoutOp.block, hi = Swift.min(count, lo + DropoutOp.block)
-                for i in lo..<hi { m[i] = g.nextFloat() < p ? 0 : scale }
+                let start = b * DropoutOp.block
+                let lo = Swift.max(offset, start), hi = Swift.min(end, start + DropoutOp.block)
+                for _ in start..<lo { _ = g.next() }
+                for i in lo..<hi { m[i - offset] = g.nextFloat() < p ? 0 : scale }
             }
         }
     }

@@ -8,9 +8,12 @@ public struct HeadInput {
     public var attentionMask: [Int32]
     /// Span QA: 1 where an answer may start or end (the context's tokens); nil allows every real token.
     public var candidateMask: [Int32]?
+    /// Sequences of a whole batch before these (a distributed rank's share): the head's dropout masks are
+    /// drawn at their place in the whole batch's.
+    public var rowOffset: Int
 
-    public init(hidden: Tensor, attentionMask: [Int32], candidateMask: [Int32]? = nil) {
-        self.hidden = hidden; self.attentionMask = attentionMask; self.candidateMask = candidateMask
+    public init(hidden: Tensor, attentionMask: [Int32], candidateMask: [Int32]? = nil, rowOffset: Int = 0) {
+        self.hidden = hidden; self.attentionMask = attentionMask; self.candidateMask = candidateMask; self.rowOffset = rowOffset
     }
 
     public var sequences: Int { hidden.shape[0] }

@@ -36,7 +36,7 @@ final class PooledProjection {
         usedDropout = dropoutSeed != nil && dropout > 0
         if usedDropout, let seed = dropoutSeed {
             let mask = maskBuf.tensor(.matrix(n, h))
-            try DropoutOp.makeMask(mask, probability: dropout, seed: seed)
+            try DropoutOp.makeMask(mask, probability: dropout, seed: seed, offset: input.rowOffset * h)
             let dropped = droppedBuf.tensor(.matrix(n, h))
             try DropoutOp.apply(active, mask: mask, into: dropped)
             x = dropped

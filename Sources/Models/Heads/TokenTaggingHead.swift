@@ -21,7 +21,7 @@ public final class TokenTaggingHead: TaskHead {
         usedDropout = dropoutSeed != nil && spec.dropout > 0
         if usedDropout, let seed = dropoutSeed {
             let mask = maskBuf.tensor(.matrix(rows, h)), dropped = droppedBuf.tensor(.matrix(rows, h))
-            try DropoutOp.makeMask(mask, probability: spec.dropout, seed: seed)
+            try DropoutOp.makeMask(mask, probability: spec.dropout, seed: seed, offset: input.rowOffset * input.length * h)
             try DropoutOp.apply(x, mask: mask, into: dropped)
             source = dropped
         }

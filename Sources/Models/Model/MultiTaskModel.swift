@@ -89,28 +89,42 @@ public final class MultiTaskModel {
     }
 
     /// `forBackward` keeps the padded forward, whose saved activations `encoder.backward` needs.
-    func encode(_ batch: TokenBatch, training: Bool, forBackward: Bool) throws -> Tensor {
+    func encode(_ batch: TokenBatch, training: Bool, forBackward: Bool, rowOffset: Int = 0) throws -> Tensor {
         if !training && !forBackward, let hidden = try inference.forwardPadded(tokenIDs: batch.ids, attentionMask: batch.attentionMask,
                                                               tokenTypeIDs: batch.tokenTypeIDs, languageIDs: batch.languageIDs,
                                                               batch: batch.batch, length: batch.length) {
             return hidden
         }
         return try encoder.forward(tokenIDs: batch.ids, attentionMask: batch.attentionMask, tokenTypeIDs: batch.tokenTypeIDs,
-                                   languageIDs: batch.languageIDs, batch: batch.batch, length: batch.length, training: training)
+                                   languageIDs: batch.languageIDs, batch: batch.batch, length: batch.length, training: training,
+                                   rowOffset: rowOffset)
     }
 
     /// One task's loss on a batch. With `backward` the gradients of the head and the encoder are added
-    /// to the store's (the caller zeroes them and steps the optimizer).
+    /// to the store's (the caller zeroes them and steps the optimizer). `rowOffset`: the batch is rows
+    /// rowOffset… of a whole batch of the same length (a distributed rank's share), whose dropout masks it
+    /// takes its part of; with training, each call draws the same dropout seeds whatever the batch.
     public func loss(head name: String, batch: TokenBatch, targets: HeadTargets, candidateMask: [Int32]? = nil,
-                     training: Bool, backward: Bool) throws -> Float {
+                     training: Bool, backward: Bool, rowOffset: Int = 0) throws -> Float {
         let head = try self.head(name)
-        let hidden = try encode(batch, training: training, forBackward: backward)
-        let input = HeadInput(hidden: hidden, attentionMask: batch.attentionMask, candidateMask: candidateMask)
+        let hidden = try encode(batch, training: training, forBackward: backward, rowOffset: rowOffset)
+        let input = HeadInput(hidden: hidden, attentionMask: batch.attentionMask, candidateMask: candidateMask, rowOffset: rowOffset)
         let dHidden = backward ? dHiddenBuf.tensor(hidden.shape) : nil
         let seed: UInt64? = training ? headDropoutStream.next() : nil
         let loss = try head.loss(input, targets: targets, dHidden: dHidden, dropoutSeed: seed)
         if let dHidden { try encoder.backward(dHidden: dHidden) }
         return loss
+    }
+
+    /// Draws what a training `loss` call draws (the encoder's dropout seeds, the head's) without computing it,
+    /// for a rank whose share of a batch has nothing to score: its streams stay in step with the other ranks'.
+    /// The seeds an encoder forward draws do not depend on the batch, so it runs the batch's first sequence.
+    public func skipTrainingDraws(_ batch: TokenBatch) throws {
+        let t = batch.length
+        _ = try encoder.forward(tokenIDs: Array(batch.ids[0..<t]), attentionMask: Array(batch.attentionMask[0..<t]),
+                                tokenTypeIDs: batch.tokenTypeIDs.map { Array($0[0..<t]) }, languageIDs: batch.languageIDs.map { Array($0[0..<t]) },
+                                batch: 1, length: t, training: true)
+        _ = headDropoutStream.next()
     }
 
     /// A head's predictions for a batch (no dropout).

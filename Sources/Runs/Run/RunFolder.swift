@@ -125,6 +125,9 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public var startedAt: String
     /// Set when the run was resumed: when, and from which step.
     public var resumedAt: [ResumePoint]
+    /// A distributed run (`mpirun -np N`): the ranks it started with and the MPI library; absent in one process.
+    public var ranks: Int?
+    public var mpi: String?
 
     public struct ResumePoint: Codable, Equatable, Sendable {
         public var time: String
@@ -133,20 +136,23 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
         public var allowChangedData: Bool?
         /// Data files that differed from the record at this resume (only with `--allow-changed-data`).
         public var changedDataFiles: [DataFileChange]?
+        /// Ranks of a distributed resume (absent in one process).
+        public var ranks: Int?
 
-        public init(time: String, step: Int, allowChangedData: Bool? = nil, changedDataFiles: [DataFileChange]? = nil) {
+        public init(time: String, step: Int, allowChangedData: Bool? = nil, changedDataFiles: [DataFileChange]? = nil, ranks: Int? = nil) {
             self.time = time; self.step = step; self.allowChangedData = allowChangedData; self.changedDataFiles = changedDataFiles
+            self.ranks = ranks
         }
 
         enum CodingKeys: String, CodingKey {
-            case time, step, allowChangedData = "allow_changed_data", changedDataFiles = "changed_data_files"
+            case time, step, allowChangedData = "allow_changed_data", changedDataFiles = "changed_data_files", ranks
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case polyglot, swift, icu, icuData = "icu_data", cldr, unicode, blas, blasCore = "blas_core", blasCoreChosenBy = "blas_core_chosen_by", cpu, bf16, threads, cores, os
         case seed, randomStreams = "random_streams", dataRoot = "data_root", dataFiles = "data_files", runFiles = "run_files"
-        case startedAt = "started_at", resumedAt = "resumed_at"
+        case startedAt = "started_at", resumedAt = "resumed_at", ranks, mpi
     }
 
     /// The current process's versions and thread count.
@@ -158,7 +164,8 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
             blas: BLAS.configuration.trimmingCharacters(in: .whitespaces), blasCore: BLAS.coreName, blasCoreChosenBy: BLAS.coreChooser,
             cpu: RuntimeInfo.cpu, bf16: BF16.isSupported, threads: Threads.count, cores: Threads.coreCount, os: RuntimeInfo.operatingSystem,
             seed: seed, randomStreams: randomStreams, dataRoot: dataRoot, dataFiles: dataFiles, runFiles: runFiles,
-            startedAt: timestamp(), resumedAt: [])
+            startedAt: timestamp(), resumedAt: [],
+            ranks: Distributed.isActive ? Distributed.size : nil, mpi: Distributed.isActive ? Distributed.library : nil)
     }
 
     public static func timestamp(_ date: Date = Date()) -> String {

@@ -17,8 +17,15 @@ public struct StepRecord: Codable, Equatable, Sendable {
     /// Wall time of the step (batches, forward, backward, optimizer), measured; the one field that differs
     /// between two runs of the same experiment.
     public var seconds: Double?
+    /// A distributed run (`mpirun`): the gradient all-reduce of the step, its wall time and the bytes each
+    /// rank sent into it; absent in a single process.
+    public var allReduceSeconds: Double?
+    public var allReduceBytes: Int?
 
-    enum CodingKeys: String, CodingKey { case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm", penalty, seconds }
+    enum CodingKeys: String, CodingKey {
+        case type, step, loss, examples, lr, tokens, gradNorm = "grad_norm", penalty, seconds
+        case allReduceSeconds = "allreduce_seconds", allReduceBytes = "allreduce_bytes"
+    }
 
     public init(step: Int, loss: [String: Double], examples: [String: Int], lr: Double, tokens: Int, gradNorm: Double?,
                 penalty: [String: Double]? = nil) {

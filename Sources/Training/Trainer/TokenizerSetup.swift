@@ -51,6 +51,24 @@ enum TokenizerSetup {
         return tokenizer
     }
 
+    /// The run's tokenizer and its files (for checkpoints) on every rank: rank 0's `tokenizer` (saved in the run
+    /// folder), sent to the other ranks of a distributed job, which read it from a private temporary folder
+    /// (the run folder may not be on their machine). One process: `tokenizer` and the files it saved.
+    static func shared(_ e: Experiment, run: RunFolder, tokenizer: Tokenizer?) throws -> (tokenizer: Tokenizer, files: [String: Data]) {
+        if !Distributed.isActive, let tokenizer { return (tokenizer, try files(run)) }
+        let sent: [String: Data] = try Distributed.broadcast(Distributed.isRoot ? files(run) : nil)
+        if Distributed.isRoot, let tokenizer { return (tokenizer, sent) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-rank\(Distributed.rank)-\(getpid())", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, data) in sent where !name.contains("/") && name != "." && name != ".." {
+            try AtomicFile.write(data, to: folder.appendingPathComponent(name))
+        }
+        var loaded = try Tokenizer.load(from: folder.appendingPathComponent(fileName))
+        loaded.maxLength = e.data.maxLength
+        return (loaded, sent)
+    }
+
     /// tokenizer.json and its sidecar (when there is one), for checkpoints.
     static func files(_ run: RunFolder) throws -> [String: Data] {
         var out: [String: Data] = [:]

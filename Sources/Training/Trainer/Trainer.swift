@@ -81,6 +81,8 @@ public final class Trainer {
     let headEntries: [[Int]]
     /// MAD-X: swaps each dev language's adapter in for its evaluation, the source's back for training.
     let languageAdapters: LanguageAdapterSwitch?
+    /// A distributed job: sums the ranks' gradients every step (nothing with one process).
+    let gradientSum: GradientAllReduce
     let taskHead: [Int]
     var headTrained: [Bool]
     let masking: BatchAssembly.MaskingTokens?
@@ -114,14 +116,34 @@ public final class Trainer {
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let units = try loadUnits(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
-        let run = try RunFolder.create(at: outputPath, force: options.force)
-        try run.writeExperiment(experiment)
-        let tokenizer = try TokenizerSetup.prepare(experiment, examples: raw.flatMap { $0 }, run: run)
-        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, units: units, tokenizer: tokenizer,
-                                  catalog: catalog, dataRoot: dataRoot, options: options)
-        try run.writeEnvironment(try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot))
-        trainer.log = try TrainLog(url: run.trainLog)
+        try refuseUnsupportedDistributed(experiment, file: experimentFile)
+        // A distributed job: rank 0 alone writes the run folder; the others get its tokenizer and weights.
+        let run: RunFolder
+        var tokenizer: Tokenizer?
+        if Distributed.isRoot {
+            run = try RunFolder.create(at: outputPath, force: options.force)
+            try run.writeExperiment(experiment)
+            tokenizer = try TokenizerSetup.prepare(experiment, examples: raw.flatMap { $0 }, run: run)
+        } else {
+            run = RunFolder(url: URL(fileURLWithPath: outputPath, isDirectory: true))
+        }
+        let shared = try TokenizerSetup.shared(experiment, run: run, tokenizer: tokenizer)
+        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, units: units, tokenizer: shared.tokenizer,
+                                  tokenizerFiles: shared.files, catalog: catalog, dataRoot: dataRoot, options: options)
+        try trainer.shareWeights()
+        if Distributed.isRoot {
+            try run.writeEnvironment(try trainer.environment(specs: specs, catalog: catalog, dataRoot: dataRoot))
+            trainer.log = try TrainLog(url: run.trainLog)
+        }
         return try trainer.train()
+    }
+
+    /// What a distributed job (`mpirun -np N`, N > 1) cannot run yet, refused before anything is written.
+    static func refuseUnsupportedDistributed(_ e: Experiment, file: String?) throws {
+        guard Distributed.isActive else { return }
+        if e.isStaged {
+            throw ConfigError(file: file, key: "stages", "a run with stages trains in one process; start it without mpirun")
+        }
     }
 
     /// Every spec and data file the run reads (the list `environment.json` records with checksums).
@@ -146,11 +168,17 @@ public final class Trainer {
     /// Nothing is loaded before it is verified: `last` against its manifest, experiment.yaml and the
     /// tokenizer against `environment.json`, and the data files against their recorded SHA-256 (changed
     /// data is refused unless `options.allowChangedData`, which the resume point records).
+    ///
+    /// A distributed job resumes from the run folder as every rank sees it (one machine, or a shared
+    /// filesystem): rank 0 verifies and writes, every rank reads `last`, and rank 0's weights, state and
+    /// tokenizer are the ones all ranks continue with. Any N resumes a run trained with any other.
     public static func resume(_ path: String, options: TrainOptions = TrainOptions()) throws -> TrainingSummary {
         let run = try RunFolder.open(path)
-        try run.checkpoints.recover()
+        if Distributed.isRoot { try run.checkpoints.recover() }
+        try Distributed.barrier()
         let last = run.checkpoints.existing("last")
-        if last != nil { try run.checkpoints.verify("last") }
+        if last != nil && Distributed.isRoot { try run.checkpoints.verify("last") }
+        try Distributed.barrier()
         let recorded = try run.readEnvironment()
         if let recorded {
             try RunRecord.checkRunFiles(recorded, run: run)
@@ -170,19 +198,26 @@ public final class Trainer {
         }
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let units = try loadUnits(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
+        try refuseUnsupportedDistributed(experiment, file: run.experimentFile.path)
         // A run killed before its record was written has nothing to check its tokenizer against: it is made
         // again (the same seed gives the same tokenizer). Otherwise the verified one is read.
-        let tokenizer = recorded != nil
-            ? try TokenizerSetup.load(experiment, run: run)
-            : try TokenizerSetup.prepare(experiment, examples: raw.flatMap { $0 }, run: run)
-        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, units: units, tokenizer: tokenizer,
-                                  catalog: catalog, dataRoot: dataRoot, options: options)
+        var tokenizer: Tokenizer?
+        if Distributed.isRoot {
+            tokenizer = recorded != nil
+                ? try TokenizerSetup.load(experiment, run: run)
+                : try TokenizerSetup.prepare(experiment, examples: raw.flatMap { $0 }, run: run)
+        }
+        let shared = try TokenizerSetup.shared(experiment, run: run, tokenizer: tokenizer)
+        let trainer = try Trainer(experiment: experiment, run: run, specs: specs, raw: raw, units: units, tokenizer: shared.tokenizer,
+                                  tokenizerFiles: shared.files, catalog: catalog, dataRoot: dataRoot, options: options)
         var resumedFrom = 0
         if let last {
             try trainer.restore(from: last)
             resumedFrom = trainer.state.step
             trainer.savedStep = resumedFrom
         }
+        try trainer.shareWeights()
+        guard Distributed.isRoot else { return try trainer.train() }
         var environment: RunEnvironment
         if var saved = recorded {
             if !changes.isEmpty {
@@ -196,7 +231,8 @@ public final class Trainer {
         }
         environment.resumedAt.append(.init(time: RunEnvironment.timestamp(), step: resumedFrom,
                                            allowChangedData: options.allowChangedData ? true : nil,
-                                           changedDataFiles: changes.isEmpty ? nil : changes))
+                                           changedDataFiles: changes.isEmpty ? nil : changes,
+                                           ranks: Distributed.isActive ? Distributed.size : nil))
         try run.writeEnvironment(environment)
         trainer.log = try TrainLog(url: run.trainLog, resumeAfter: resumedFrom)
         trainer.parametersLogged = Set(try TrainLog.read(run.trainLog).filter { $0["type"] as? String == "parameters" }.compactMap { $0["step"] as? Int })
@@ -246,13 +282,13 @@ public final class Trainer {
     }
 
     init(experiment e: Experiment, run: RunFolder, specs: [[TaskSpec]], raw: [[RawTask]], units rawUnits: [RawUnit], tokenizer: Tokenizer,
-         catalog: TaskCatalog, dataRoot: String, options: TrainOptions) throws {
+         tokenizerFiles: [String: Data], catalog: TaskCatalog, dataRoot: String, options: TrainOptions) throws {
         experiment = e
         let plans = e.stageExperiments
         stagePlans = plans
         self.run = run
         self.options = options
-        tokenizerFiles = try TokenizerSetup.files(run)
+        self.tokenizerFiles = tokenizerFiles
         guard let padID = tokenizer.specialTokenIDs.pad else {
             throw ConfigError(file: run.experimentFile.path, key: "tokenizer", "the tokenizer has no padding token ([PAD] or <pad>)")
         }
@@ -361,6 +397,7 @@ public final class Trainer {
             languageAdapters = nil
         }
         storeGroups = groups
+        gradientSum = GradientAllReduce(store: store)
         let headNames = headSpecs.map(\.name)
         headEntries = headSpecs.map { spec in
             let prefix = TaskHeads.parameterPrefix(of: spec)
@@ -450,8 +487,10 @@ public final class Trainer {
 
     func train() throws -> TrainingSummary {
         let e = experiment
+        // A distributed job reports once, from rank 0.
         let progress = ProgressDisplay(totalSteps: e.totalMaxSteps, startStep: state.step,
-                                       interactive: options.interactive ?? (isatty(1) != 0), write: options.write)
+                                       interactive: Distributed.isRoot && (options.interactive ?? (isatty(1) != 0)),
+                                       write: Distributed.isRoot ? options.write : { _ in })
         for (task, parts) in encodingReport.sorted(by: { $0.key < $1.key }) {
             for (part, counts) in parts.sorted(by: { $0.key < $1.key }) {
                 progress.note("encode \(task) \(part): " + counts.keys.sorted().map { "\($0)=\(counts[$0] ?? 0)" }.joined(separator: " "))
@@ -481,7 +520,7 @@ public final class Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(encoder.encode(results), to: run.resultsFile)
+        if Distributed.isRoot { try AtomicFile.write(encoder.encode(results), to: run.resultsFile) }
         try log?.sync()
         return TrainingSummary(runFolder: run.url, results: results,
                                forgetting: e.isStaged ? try ForgettingMatrix.read(ResultsLayout(root: run.url)) : nil)
@@ -505,7 +544,7 @@ public final class Trainer {
         let evalEvery = e.evaluation.every
         let checkpointEvery = e.checkpoint.every ?? evalEvery
         while stageStep < e.optimization.maxSteps && !state.stoppedEarly {
-            if let signal = options.stopRequested() {
+            if let signal = try stopRequest() {
                 // The step before finished (with its evaluation); keep it, then stop.
                 if state.step > 0 && savedStep != state.step { try saveLast() }
                 progress.finish()
@@ -524,6 +563,39 @@ public final class Trainer {
                 if improved && e.checkpoint.keepBest { try saveBest() }
             }
             if done % checkpointEvery == 0 || last || state.stoppedEarly { try saveLast() }
+        }
+    }
+
+    /// A stop request (SIGINT, SIGTERM) between steps; in a distributed job every rank stops at the same step
+    /// when any rank received one (mpirun forwards the signal to all, which may see it a step apart).
+    func stopRequest() throws -> Int32? {
+        let local = options.stopRequested()
+        guard Distributed.isActive else { return local }
+        let seen = try Distributed.range([Int64(local ?? 0)]).max[0]
+        return seen > 0 ? Int32(seen) : nil
+    }
+
+    // MARK: - Distributed jobs
+
+    /// Rank 0's weights on every rank (one process: nothing): the starting model, or the one a resumed run restored.
+    func shareWeights() throws {
+        guard Distributed.isActive else { return }
+        let values = model.store.values
+        try Distributed.broadcast(UnsafeMutableBufferPointer(start: values.data, count: values.count))
+    }
+
+    /// Checks, before a checkpoint is written, that every rank holds the same weights (they compute the same
+    /// update from the same summed gradient); a difference ends the job naming the step.
+    func checkRanksAgree() throws {
+        guard Distributed.isActive else { return }
+        let values = model.store.values
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let words = UnsafeRawPointer(values.data).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<values.count { hash = (hash ^ UInt64(words[i])) &* 0x0000_0100_0000_01b3 }
+        var bytes: [UInt8] = []
+        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: hash >> (8 * UInt64(k)))) }
+        guard try Distributed.agree(bytes) else {
+            throw Distributed.Failure(description: "the ranks' weights differ at step \(state.step): the job cannot continue (no checkpoint written)")
         }
     }
 
@@ -580,17 +652,37 @@ public final class Trainer {
                 let chosen = indices.map { task.train.features[$0] }
                 let collated = BatchAssembly.collate(chosen, pad: pad, masking: masking, random: &state.masking)
                 let batch = collated.batch
-                scale.prepare(weight: Float(part.count) / Float(batchSize * o.gradAccumulation), store: store)
-                let loss = try model.loss(head: task.headName, batch: batch, targets: collated.targets,
-                                          candidateMask: collated.candidateMask, training: true, backward: true)
+                let weight = Float(part.count) / Float(batchSize * o.gradAccumulation)
+                // One process: the whole batch. A distributed job: this rank's share, weighted by its part of the loss.
+                let share = BatchShare(collated, features: part.count)
+                if let mine = share.part {
+                    scale.prepare(weight: share.isWhole ? weight : weight * Float(share.fraction), store: store)
+                    let loss = try model.loss(head: task.headName, batch: mine.batch, targets: mine.targets, candidateMask: mine.candidateMask,
+                                              training: true, backward: true, rowOffset: share.rowOffset)
+                    lossSum[task.spec.name, default: 0] += share.isWhole ? Double(loss) : Double(loss) * share.fraction
+                } else {
+                    try model.skipTrainingDraws(batch)
+                    lossSum[task.spec.name, default: 0] += 0
+                }
+                if Distributed.isActive && model.encoder.trainsBase {
+                    // Every rank flags the rows of the whole batch, so all send the same rows of the table.
+                    batch.ids.withUnsafeBufferPointer { store.markGradientRows(model.encoder.wordEmbeddingID, rows: $0.baseAddress!, count: $0.count) }
+                }
                 headTrained[taskHead[part.task]] = true
-                lossSum[task.spec.name, default: 0] += Double(loss)
                 lossCount[task.spec.name, default: 0] += 1
                 examples[task.spec.name, default: 0] += part.count
                 tokens += BatchAssembly.tokenCount(batch)
             }
         }
         scale.finish(store: store)
+        // A distributed job: the step's gradient is the sum of the ranks' (penalties are added after, once).
+        try gradientSum.run()
+        if Distributed.isActive {
+            let names = lossSum.keys.sorted()
+            var sums = names.map { lossSum[$0] ?? 0 }
+            try Distributed.sum(&sums)
+            for (name, value) in zip(names, sums) { lossSum[name] = value }
+        }
         // Penalties against forgetting: their gradients join the loss's before clipping.
         var penalty: [String: Double]?
         if !stage.penalties.isEmpty {
@@ -616,6 +708,10 @@ public final class Trainer {
         var record = StepRecord(step: state.step, loss: losses, examples: examples, lr: Double(lr), tokens: tokens, gradNorm: Double(norm),
                                 penalty: penalty)
         record.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if Distributed.isActive {
+            record.allReduceSeconds = gradientSum.lastSeconds
+            record.allReduceBytes = gradientSum.lastFloats * MemoryLayout<Float>.size
+        }
         return record
     }
 
@@ -671,6 +767,8 @@ public final class Trainer {
     // MARK: - Checkpoints
 
     func saveLast() throws {
+        try checkRanksAgree()
+        guard Distributed.isRoot else { savedStep = state.step; return }
         try log?.sync()
         // The model owns its dropout streams while training; the state carries them to disk.
         state.encoderDropout = model.encoder.dropoutStream
@@ -700,6 +798,8 @@ public final class Trainer {
     /// Checkpoint `name` with the model (weights, structure, tokenizer) at the current step; `extra` writes
     /// more files into the folder before its manifest.
     func saveModel(_ name: String, extra: (URL) throws -> Void = { _ in }) throws {
+        try checkRanksAgree()
+        guard Distributed.isRoot else { return }
         try run.checkpoints.save(name) { dir in
             try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
                                      to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })

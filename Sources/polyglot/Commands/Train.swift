@@ -5,7 +5,7 @@ import Runs
 import Tasks
 import Training
 
-struct Train: ParsableCommand {
+struct Train: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one shared encoder with per-task heads on the tasks of an experiment file.",
         discussion: """
@@ -97,9 +97,12 @@ struct Train: ParsableCommand {
                 guard let file = experiment else { throw ValidationError("give an experiment file, or --resume DIR") }
                 let e = try ExperimentLoader.load(file: file, overrides: overrides)
                 try e.validate(file: file)
-                let path = output ?? RunFolder.defaultPath(for: e)
+                // A distributed job: rank 0's default folder name (its clock) for every rank.
+                let chosen = output ?? RunFolder.defaultPath(for: e)
+                let path = try Distributed.broadcast(Distributed.isRoot ? [chosen] : nil).first ?? chosen
                 summary = try Trainer.start(e, experimentFile: file, outputPath: path, options: options)
             }
+            guard Distributed.isRoot else { return }
             let r = summary.results
             try say("run: \(summary.runFolder.path)")
             try say("steps: \(r.steps)\(r.stoppedEarly ? " (stopped early)" : "")")
@@ -113,7 +116,9 @@ struct Train: ParsableCommand {
                         + "(forgetting.json; polyglot report \(summary.runFolder.path) writes the table and figure)")
             }
         } catch let stopped as TrainingStopped {
-            StandardStreams.error.record("\(stopped)\n")
+            // Every rank of a distributed job stops at the same step; rank 0 says so.
+            if Distributed.isRoot { StandardStreams.error.record("\(stopped)\n") }
+            Distributed.finish()
             Foundation.exit(stopped.exitStatus)
         } catch {
             fail(error)
