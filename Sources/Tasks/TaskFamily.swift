@@ -39,10 +39,9 @@ extension TaskFamily {
     /// against every target): `predict` itself.
     public func predictSharingRanks(_ encoded: EncodedExamples, model: MultiTaskModel, batchSize: Int) throws -> [PredictionRecord] {
         guard Distributed.isActive, spec.type != .retrieval else { return try predict(encoded, model: model, batchSize: batchSize) }
-        let part = encoded.subset(examples: Distributed.share(of: encoded.examples.count))
-        let records = try predict(part, model: model, batchSize: batchSize)
-        let gathered = try Distributed.gather(records)
-        return try Distributed.broadcast(gathered.map { $0.flatMap { $0 } })
+        return try SharedPrediction.records(examples: encoded.examples.count) {
+            try predict(encoded.subset(examples: $0), model: model, batchSize: batchSize)
+        }
     }
 
     /// Runs `body` over consecutive feature ranges of at most `size` features.
@@ -58,6 +57,18 @@ extension TaskFamily {
     func prediction<T>(_ value: HeadPrediction, _ what: String, _ pick: (HeadPrediction) -> T?) throws -> T {
         guard let v = pick(value) else { throw ConfigError(key: "head", "head '\(head.name)' does not predict \(what)") }
         return v
+    }
+}
+
+/// Per-example predictions split over the ranks of a distributed job: `predict` runs on this rank's contiguous
+/// share of the examples (`Distributed.share`), rank 0 gathers the records in rank order and every rank gets
+/// them all, so each can score (the trainer's selection) and rank 0 can write. One process: `predict(0..<count)`.
+public enum SharedPrediction {
+    public static func records(examples count: Int, _ predict: (Range<Int>) throws -> [PredictionRecord]) throws -> [PredictionRecord] {
+        guard Distributed.isActive else { return try predict(0..<count) }
+        let records = try predict(Distributed.share(of: count))
+        let gathered = try Distributed.gather(records)
+        return try Distributed.broadcast(gathered.map { $0.flatMap { $0 } })
     }
 }
 

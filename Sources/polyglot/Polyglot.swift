@@ -33,7 +33,7 @@ struct Polyglot: ParsableCommand {
         do {
             var command = try parseAsRoot(nil)
             if Distributed.isActive && !(command is DistributedCommand) {
-                throw Distributed.Failure(description: "under mpirun only `polyglot train` and `polyglot bench train` run as a job of ranks; start this command as one process")
+                throw Distributed.Failure(description: "under mpirun only `polyglot train`, `polyglot eval` and `polyglot bench train` run as a job of ranks; start this command as one process")
             }
             try command.run()
             try StandardStreams.finish()

@@ -84,6 +84,12 @@ import Testing
         return out
     }
 
+    /// The tasks of a run's evaluation summary (every language's scores with their intervals), as JSON values.
+    static func scores(_ layout: ResultsLayout) throws -> NSArray {
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: layout.summary)) as? [String: Any]
+        return (summary?["tasks"] as? NSArray) ?? NSArray()
+    }
+
     /// train.jsonl without the measured wall times (`seconds`, `allreduce_seconds`).
     static func log(_ run: URL) -> String {
         let text = String(decoding: FileManager.default.contents(atPath: run.appendingPathComponent("train.jsonl").path) ?? Data(), as: UTF8.self)
@@ -125,6 +131,21 @@ import Testing
         let env = try JSONSerialization.jsonObject(with: Data(contentsOf: two.appendingPathComponent("environment.json"))) as? [String: Any]
         #expect(env?["ranks"] as? Int == 2 && (env?["mpi"] as? String)?.hasPrefix("Open MPI") == true)
         #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-rank1").path))
+
+        // `polyglot eval` split over two ranks writes the predictions and scores one process writes.
+        let layout = ResultsLayout(root: two)
+        #expect(try Self.run(ranks: nil, ["eval", two.path, "--max-examples", "0"]) == 0)
+        let singlePredictions = try FileManager.default.subpathsOfDirectory(atPath: layout.predictionsRoot.path).sorted()
+            .map { ($0, FileManager.default.contents(atPath: layout.predictionsRoot.appendingPathComponent($0).path)) }
+        let singleScores = try Self.scores(layout)
+        #expect(try Self.run(ranks: 2, ["eval", two.path, "--max-examples", "0"], stderr: errors) == 0,
+                "\(String(decoding: FileManager.default.contents(atPath: errors.path) ?? Data(), as: UTF8.self))")
+        let jobPredictions = try FileManager.default.subpathsOfDirectory(atPath: layout.predictionsRoot.path).sorted()
+            .map { ($0, FileManager.default.contents(atPath: layout.predictionsRoot.appendingPathComponent($0).path)) }
+        #expect(!singlePredictions.isEmpty && singlePredictions.map(\.0) == jobPredictions.map(\.0))
+        for (x, y) in zip(singlePredictions, jobPredictions) { #expect(x.1 == y.1, "\(x.0) differs between one process and two ranks") }
+        let jobScores = try Self.scores(layout)
+        #expect(singleScores.count > 0 && singleScores.isEqual(jobScores), "summary.json's scores differ between one process and two ranks")
 
         // A rank killed mid-run ends the job (no hang); resuming on two ranks gives the uninterrupted run's bits.
         let job = try Self.launch(ranks: 2, ["train", experiment.path, "--output", killed.path] + Self.settings)
@@ -184,6 +205,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: errors) }
         #expect(try Self.run(ranks: 2, ["info"], stderr: errors, seconds: 120) != 0)
         let text = String(decoding: FileManager.default.contents(atPath: errors.path) ?? Data(), as: UTF8.self)
-        #expect(text.contains("error: rank 0 of 2: under mpirun only `polyglot train` and `polyglot bench train` run"), "\(text)")
+        // Each rank refuses; the first to abort ends the job, so either may be the one that printed.
+        #expect(text.range(of: #"error: rank [01] of 2: under mpirun only `polyglot train`, `polyglot eval` and `polyglot bench train` run as a job of ranks"#,
+                           options: .regularExpression) != nil, "\(text)")
     }
 }

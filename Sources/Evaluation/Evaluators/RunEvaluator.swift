@@ -114,18 +114,22 @@ public enum RunEvaluator {
                 case "held-out-task":
                     guard let labels else { throw ConfigError(key: "labels", "task '\(name)' has no labels") }
                     let texts = try o.labelText.texts(for: labels, task: spec, language: run.catalog.languages[lang])
-                    records = try LabelMatchingEvaluator.predict(model: run.model, tokenizer: run.tokenizer, head: head, labels: labels,
-                                                                 labelTexts: texts, examples: examples, task: name, layer: o.retrieval.layer,
-                                                                 prompt: try o.retrieval.prompt(for: run.model))
+                    let prompt = try o.retrieval.prompt(for: run.model)
+                    records = try SharedPrediction.records(examples: examples.count) {
+                        try LabelMatchingEvaluator.predict(model: run.model, tokenizer: run.tokenizer, head: head, labels: labels,
+                                                           labelTexts: texts, examples: Array(examples[$0]), task: name, layer: o.retrieval.layer,
+                                                           prompt: prompt)
+                    }
                 default:
                     guard let family else { throw ConfigError(key: "tasks", "task '\(name)': no head evaluates it") }
                     let encoded = try family.encode(examples, tokenizer: run.tokenizer)
                     if !encoded.report.isEmpty { o.log("encode \(name) \(lang): \(encoded.report.summary)") }
                     encoding = encoded.report
-                    records = try family.predict(encoded, model: run.model, batchSize: run.batchSize)
+                    records = try family.predictSharingRanks(encoded, model: run.model, batchSize: run.batchSize)
                 }
                 let predictionsURL = run.layout.predictions(task: name, language: lang)
-                try PredictionRecord.write(records, to: predictionsURL)
+                // A distributed job: every rank holds the records, rank 0 writes.
+                if Distributed.isRoot { try PredictionRecord.write(records, to: predictionsURL) }
                 let scores = try PredictionScoring(spec: spec, language: lang, records: records, source: predictionsURL.path)
                     .scores(metrics, seed: seed, resamples: o.resamples, level: o.level)
                 let regime = evaluation == "retrieval" ? run.seen.regime(head: "(retrieval)", language: lang) : run.seen.regime(head: head, language: lang)
@@ -153,7 +157,7 @@ public enum RunEvaluator {
                                         bootstrap: .init(resamples: o.resamples, level: o.level, seed: seed),
                                         dataFiles: try DataFileChecksum.of(files: files.filter { FileManager.default.fileExists(atPath: $0) }))
         summary.adapters = loadedAdapters.isEmpty ? nil : loadedAdapters
-        try write(summary, layout: run.layout)
+        if Distributed.isRoot { try write(summary, layout: run.layout) }
         return summary
     }
 

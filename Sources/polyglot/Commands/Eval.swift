@@ -29,7 +29,7 @@ func commaList(_ values: [String]) -> [String] {
     values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
 }
 
-struct Eval: ParsableCommand {
+struct Eval: ParsableCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained run on every task and language: zero-shot transfer, held-out tasks, retrieval.",
         discussion: """
@@ -96,8 +96,10 @@ struct Eval: ParsableCommand {
             o.retrieval = RetrievalSettings(layer: layer, pooling: p, prompt: prompt, promptName: promptName)
             guard let lt = LabelText(rawValue: labelText) else { throw ValidationError("--label-text must be name, description or localized, got \(labelText)") }
             o.labelText = lt
-            o.log = { note($0) }
+            // A distributed job: the ranks split each language's examples; rank 0 reports and writes.
+            o.log = { if Distributed.isRoot { note($0) } }
             let summary = try RunEvaluator.evaluate(run: runFolder, options: o)
+            guard Distributed.isRoot else { return }
             if let training = summary.training { try say("evaluated: \(training.line(checkpoint: summary.checkpoint))") }
             for t in summary.tasks {
                 let avg = { (v: Double?) in v.map { ScoreFormat.number($0, decimals: 1, scale: PredictionScoring.displayScale(t.majorMetric)) } ?? "–" }
