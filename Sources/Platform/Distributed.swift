@@ -56,6 +56,20 @@ public enum Distributed {
         exit(status)
     }
 
+    /// A buffer's first element (every buffer passed here is non-empty; an empty one is refused, not unwrapped).
+    static func address<T>(of b: UnsafeMutableBufferPointer<T>) throws -> UnsafeMutablePointer<T> {
+        guard let p = b.baseAddress else { throw Failure(description: "MPI: an empty buffer where one with values was expected") }
+        return p
+    }
+    static func address<T>(of b: UnsafeBufferPointer<T>) throws -> UnsafePointer<T> {
+        guard let p = b.baseAddress else { throw Failure(description: "MPI: an empty buffer where one with values was expected") }
+        return p
+    }
+    static func address(of b: UnsafeMutableRawBufferPointer) throws -> UnsafeMutableRawPointer {
+        guard let p = b.baseAddress else { throw Failure(description: "MPI: an empty buffer where one with values was expected") }
+        return p
+    }
+
     static func check(_ status: Int32, _ what: String) throws {
         guard status == 0 else { throw Failure(description: "MPI \(what) failed (error \(status))") }
     }
@@ -70,7 +84,7 @@ public enum Distributed {
 
     public static func sum(_ values: inout [Double]) throws {
         guard isActive, !values.isEmpty else { return }
-        try values.withUnsafeMutableBufferPointer { try check(pg_mpi_sum_doubles($0.baseAddress!, Int64($0.count)), "sum") }
+        try values.withUnsafeMutableBufferPointer { try check(pg_mpi_sum_doubles(try address(of: $0), Int64($0.count)), "sum") }
     }
 
     public static func sum(_ value: Double) throws -> Double {
@@ -95,8 +109,8 @@ public enum Distributed {
     public static func range(_ values: [Int64]) throws -> (min: [Int64], max: [Int64]) {
         guard isActive, !values.isEmpty else { return (values, values) }
         var lo = values, hi = values
-        try lo.withUnsafeMutableBufferPointer { try check(pg_mpi_min_int64($0.baseAddress!, Int64($0.count)), "minimum") }
-        try hi.withUnsafeMutableBufferPointer { try check(pg_mpi_max_int64($0.baseAddress!, Int64($0.count)), "maximum") }
+        try lo.withUnsafeMutableBufferPointer { try check(pg_mpi_min_int64(try address(of: $0), Int64($0.count)), "minimum") }
+        try hi.withUnsafeMutableBufferPointer { try check(pg_mpi_max_int64(try address(of: $0), Int64($0.count)), "maximum") }
         return (lo, hi)
     }
 
@@ -119,10 +133,10 @@ public enum Distributed {
     public static func broadcast(_ data: inout Data, root: Int = 0) throws {
         guard isActive else { return }
         var count = [Int64(rank == root ? data.count : 0)]
-        try count.withUnsafeMutableBytes { try check(pg_mpi_broadcast($0.baseAddress!, 8, Int32(root)), "broadcast") }
+        try count.withUnsafeMutableBytes { try check(pg_mpi_broadcast(try address(of: $0), 8, Int32(root)), "broadcast") }
         if rank != root { data = Data(count: Int(count[0])) }
         guard count[0] > 0 else { return }
-        try data.withUnsafeMutableBytes { try check(pg_mpi_broadcast($0.baseAddress!, count[0], Int32(root)), "broadcast") }
+        try data.withUnsafeMutableBytes { try check(pg_mpi_broadcast(try address(of: $0), count[0], Int32(root)), "broadcast") }
     }
 
     /// Rank `root`'s floats on every rank, in place (every rank passes a buffer of the same size).
@@ -148,7 +162,7 @@ public enum Distributed {
         guard isActive else { return [data] }
         var counts = [Int64](repeating: 0, count: size)
         try [Int64(data.count)].withUnsafeBufferPointer { send in
-            try counts.withUnsafeMutableBufferPointer { try check(pg_mpi_allgather_int64(send.baseAddress!, 1, $0.baseAddress!), "gather") }
+            try counts.withUnsafeMutableBufferPointer { try check(pg_mpi_allgather_int64(try address(of: send), 1, try address(of: $0)), "gather") }
         }
         var offsets = [Int64](repeating: 0, count: size)
         for r in 1..<size { offsets[r] = offsets[r - 1] + counts[r - 1] }
@@ -158,7 +172,7 @@ public enum Distributed {
         var sent = data.isEmpty ? Data(count: 1) : data
         try sent.withUnsafeMutableBytes { s in
             try received.withUnsafeMutableBytes { rcv in
-                try check(pg_mpi_gather_bytes(s.baseAddress!, Int64(data.count), rcv.baseAddress!, counts, offsets, Int32(root)), "gather")
+                try check(pg_mpi_gather_bytes(try address(of: s), Int64(data.count), try address(of: rcv), counts, offsets, Int32(root)), "gather")
             }
         }
         guard rank == root else { return nil }

@@ -666,7 +666,9 @@ public final class Trainer {
                 }
                 if Distributed.isActive && model.encoder.trainsBase {
                     // Every rank flags the rows of the whole batch, so all send the same rows of the table.
-                    batch.ids.withUnsafeBufferPointer { store.markGradientRows(model.encoder.wordEmbeddingID, rows: $0.baseAddress!, count: $0.count) }
+                    batch.ids.withUnsafeBufferPointer { ids in
+                        if let first = ids.baseAddress { store.markGradientRows(model.encoder.wordEmbeddingID, rows: first, count: ids.count) }
+                    }
                 }
                 headTrained[taskHead[part.task]] = true
                 lossCount[task.spec.name, default: 0] += 1
