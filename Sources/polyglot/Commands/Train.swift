@@ -36,6 +36,10 @@ struct Train: ParsableCommand, DistributedCommand {
         SHA-256; a mismatch is refused naming the file. --allow-changed-data continues on changed data files \
         anyway and records them, and the flag, in environment.json.
 
+        Under mpirun -np N (Open MPI) the run is one data-parallel job: each rank computes a share of every batch, the \
+        gradients are summed each step, rank 0 writes the run folder; POLYGLOT_THREADS is per rank (README: Several \
+        processes and machines).
+
         SIGINT (Ctrl-C) or SIGTERM ends the run after the current step: checkpoints/last is saved, one line says \
         where it stopped and how to resume, and the exit status is 130 or 143. A second signal exits at once.
         """
