@@ -312,9 +312,10 @@ extension Trainer {
         let layout = ResultsLayout(root: run.url)
         var scores: [Double] = []
         for unit in units {
-            let records = try unit.family.predict(unit.encoded, model: model, batchSize: experiment.evaluation.batchSize)
+            // A distributed job: each rank predicts a share of the unit's examples; every rank scores, rank 0 writes.
+            let records = try unit.family.predictSharingRanks(unit.encoded, model: model, batchSize: experiment.evaluation.batchSize)
             let url = layout.stagePredictions(row: row, task: unit.record.task, language: unit.record.language)
-            try PredictionRecord.write(records, to: url)
+            if Distributed.isRoot { try PredictionRecord.write(records, to: url) }
             let scoring = try PredictionScoring(spec: unit.spec, language: unit.record.language, records: records, source: url.path)
             guard let value = try scoring.values([unit.record.metric])[unit.record.metric] else {
                 throw MetricInputError(metric: unit.record.metric, "\(url.path): not scored")
@@ -330,7 +331,7 @@ extension Trainer {
 
     /// `forgetting.json` from the state's rows.
     func writeForgetting() throws {
-        guard let p = state.stages else { return }
+        guard let p = state.stages, Distributed.isRoot else { return }
         try ForgettingMatrix(stages: stagePlans.indices.map(experiment.stageName), units: units.map(\.record), scores: p.scores)
             .write(ResultsLayout(root: run.url))
     }

@@ -116,7 +116,6 @@ public final class Trainer {
         let specs = try catalog.resolve(experiment, file: experimentFile)
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let units = try loadUnits(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
-        try refuseUnsupportedDistributed(experiment, file: experimentFile)
         // A distributed job: rank 0 alone writes the run folder; the others get its tokenizer and weights.
         let run: RunFolder
         var tokenizer: Tokenizer?
@@ -138,13 +137,6 @@ public final class Trainer {
         return try trainer.train()
     }
 
-    /// What a distributed job (`mpirun -np N`, N > 1) cannot run yet, refused before anything is written.
-    static func refuseUnsupportedDistributed(_ e: Experiment, file: String?) throws {
-        guard Distributed.isActive else { return }
-        if e.isStaged {
-            throw ConfigError(file: file, key: "stages", "a run with stages trains in one process; start it without mpirun")
-        }
-    }
 
     /// Every spec and data file the run reads (the list `environment.json` records with checksums).
     static func readFiles(_ experiment: Experiment, specs: [[TaskSpec]], catalog: TaskCatalog, dataRoot: String) throws -> [String] {
@@ -198,7 +190,6 @@ public final class Trainer {
         }
         let raw = try loadExamples(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
         let units = try loadUnits(experiment, specs: specs, catalog: catalog, dataRoot: dataRoot)
-        try refuseUnsupportedDistributed(experiment, file: run.experimentFile.path)
         // A run killed before its record was written has nothing to check its tokenizer against: it is made
         // again (the same seed gives the same tokenizer). Otherwise the verified one is read.
         var tokenizer: Tokenizer?
@@ -523,7 +514,7 @@ public final class Trainer {
         if Distributed.isRoot { try AtomicFile.write(encoder.encode(results), to: run.resultsFile) }
         try log?.sync()
         return TrainingSummary(runFolder: run.url, results: results,
-                               forgetting: e.isStaged ? try ForgettingMatrix.read(ResultsLayout(root: run.url)) : nil)
+                               forgetting: e.isStaged && Distributed.isRoot ? try ForgettingMatrix.read(ResultsLayout(root: run.url)) : nil)
     }
 
     /// The current stage's steps, from where it stands to its `max_steps` or early stop.
@@ -799,15 +790,20 @@ public final class Trainer {
 
     /// Checkpoint `name` with the model (weights, structure, tokenizer) at the current step; `extra` writes
     /// more files into the folder before its manifest.
+    ///
+    /// A distributed job: rank 0 writes it while the others wait, so that afterwards every rank can read it (a later
+    /// stage's EWC reads the stage checkpoints' weights and Fisher).
     func saveModel(_ name: String, extra: (URL) throws -> Void = { _ in }) throws {
         try checkRanksAgree()
-        guard Distributed.isRoot else { return }
-        try run.checkpoints.save(name) { dir in
-            try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
-                                     to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
-            try extra(dir)
-            try CheckpointInfo(step: state.step).write(to: dir)
+        if Distributed.isRoot {
+            try run.checkpoints.save(name) { dir in
+                try ModelCheckpoint.save(model, tokenizerJSON: tokenizerFiles[TokenizerSetup.fileName],
+                                         to: dir.appendingPathComponent("model"), extraFiles: tokenizerFiles.filter { $0.key != TokenizerSetup.fileName })
+                try extra(dir)
+                try CheckpointInfo(step: state.step).write(to: dir)
+            }
         }
+        try Distributed.barrier()
     }
 
     struct OptimizerHeader: Codable {
