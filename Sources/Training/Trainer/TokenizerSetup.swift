@@ -58,8 +58,9 @@ enum TokenizerSetup {
         if !Distributed.isActive, let tokenizer { return (tokenizer, try files(run)) }
         let sent: [String: Data] = try Distributed.broadcast(Distributed.isRoot ? files(run) : nil)
         if Distributed.isRoot, let tokenizer { return (tokenizer, sent) }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-rank\(Distributed.rank)-\(getpid())", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A folder of this process's own (a fresh name, created here or refused), so removing it removes nothing else.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("polyglot-rank\(Distributed.rank)-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(at: folder) }
         for (name, data) in sent where !name.contains("/") && name != "." && name != ".." {
             try AtomicFile.write(data, to: folder.appendingPathComponent(name))
