@@ -47,10 +47,7 @@ public struct BatchShare {
         }
         let t = whole.batch.length
         let tokens = (rows.lowerBound * t)..<(rows.upperBound * t)
-        let b = whole.batch
-        let batch = TokenBatch(ids: Array(b.ids[tokens]), attentionMask: Array(b.attentionMask[tokens]),
-                               tokenTypeIDs: b.tokenTypeIDs.map { Array($0[tokens]) }, languageIDs: b.languageIDs.map { Array($0[tokens]) },
-                               batch: rows.count, length: t)
+        let batch = whole.batch.sequences(rows)
         let targets: HeadTargets
         switch whole.targets {
         case .classes(let c): targets = .classes(Array(c[mine]))

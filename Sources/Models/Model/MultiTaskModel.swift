@@ -15,6 +15,14 @@ public struct TokenBatch {
         self.batch = batch; self.length = length
     }
 
+    /// Sequences `rows` of the batch, at its padded length.
+    public func sequences(_ rows: Range<Int>) -> TokenBatch {
+        let tokens = (rows.lowerBound * length)..<(rows.upperBound * length)
+        return TokenBatch(ids: Array(ids[tokens]), attentionMask: Array(attentionMask[tokens]),
+                          tokenTypeIDs: tokenTypeIDs.map { Array($0[tokens]) }, languageIDs: languageIDs.map { Array($0[tokens]) },
+                          batch: rows.count, length: length)
+    }
+
     /// Pads variable-length sequences (`pad` ids, mask 0) to the longest one.
     public init(sequences: [[Int32]], tokenTypes: [[Int32]]? = nil, pad: Int32 = 0) {
         let t = Swift.max(1, sequences.map(\.count).max() ?? 1)
@@ -120,10 +128,9 @@ public final class MultiTaskModel {
     /// for a rank whose share of a batch has nothing to score: its streams stay in step with the other ranks'.
     /// The seeds an encoder forward draws do not depend on the batch, so it runs the batch's first sequence.
     public func skipTrainingDraws(_ batch: TokenBatch) throws {
-        let t = batch.length
-        _ = try encoder.forward(tokenIDs: Array(batch.ids[0..<t]), attentionMask: Array(batch.attentionMask[0..<t]),
-                                tokenTypeIDs: batch.tokenTypeIDs.map { Array($0[0..<t]) }, languageIDs: batch.languageIDs.map { Array($0[0..<t]) },
-                                batch: 1, length: t, training: true)
+        let first = batch.sequences(0..<1)
+        _ = try encoder.forward(tokenIDs: first.ids, attentionMask: first.attentionMask, tokenTypeIDs: first.tokenTypeIDs,
+                                languageIDs: first.languageIDs, batch: 1, length: first.length, training: true)
         _ = headDropoutStream.next()
     }
 
