@@ -79,12 +79,23 @@ import Platform
             #expect(encoder.dropoutStream == after, "a share draws the seeds the whole batch draws")
         }
         let summed = store.gradients.toArray()
+        func largest(_ name: String) -> Float {
+            guard let e = store.entries.first(where: { $0.name == name }) else { return 0 }
+            return wholeGradient[e.offset..<(e.offset + e.shape.count)].map { abs($0) }.max() ?? 0
+        }
+        // One share's products run over other row counts than the whole batch's, so BLAS may block and sum them in
+        // another order: differences of a few float roundings of the summed terms (1.5e-5 of a tensor's largest
+        // gradient on an AMD EPYC's kernels), far below what a misplaced dropout mask gives (outputs checked above,
+        // gradients of order one). The attention key bias has a gradient of zero up to rounding (softmax ignores a
+        // shift shared by every key): both sides are noise of the size of the roundings of its key weight's gradient.
         var failures: [String] = []
         for e in store.entries {
             let r = e.offset..<(e.offset + e.shape.count)
             let diff = maxAbsDiff(Array(summed[r]), Array(wholeGradient[r]))
-            let scale = max(1e-3, Array(wholeGradient[r]).map { abs($0) }.max() ?? 0)
-            if diff > 1e-5 * scale + 1e-7 { failures.append("\(e.name): \(diff)") }
+            let scale = e.name.hasSuffix("attention.self.key.bias")
+                ? max(1e-3, largest(String(e.name.dropLast("bias".count)) + "weight"))
+                : max(1e-3, Array(wholeGradient[r]).map { abs($0) }.max() ?? 0)
+            if diff > 1e-4 * scale + 1e-7 { failures.append("\(e.name): \(diff) (largest \(scale))") }
         }
         #expect(failures.isEmpty, "\(failures)")
     }

@@ -155,11 +155,14 @@ import Platform
         }
         let worstHidden = zip(dense.dHidden, sparse.dHidden).map { abs($0 - $1) }.max() ?? 0
         #expect(worstHidden <= 1e-6, "d hidden differs by \(worstHidden)")
+        // Fewer rows through the products may take another BLAS blocking, so the sums differ by roundings; the
+        // tolerance is the one the HF golden gradients use. Its floor covers the attention key bias, whose gradient
+        // is zero up to rounding (softmax ignores a shift shared by every key): 4.5e-8 apart on an AMD EPYC's kernels.
         for (name, g) in dense.grads {
             let other = try #require(sparse.grads[name])
             let scale = max(g.map(abs).max() ?? 0, 1e-3)
             let worst = zip(g, other).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-5 * scale, "\(name): gradients differ by \(worst) (largest \(scale))")
+            #expect(worst <= 1e-4 * scale, "\(name): gradients differ by \(worst) (largest \(scale))")
         }
         // Nothing scored: no loss, no gradient.
         let h = try s.encoder.forward(tokenIDs: s.ids, attentionMask: s.mask, tokenTypeIDs: s.types, languageIDs: nil, batch: 2, length: 6, training: false)
